@@ -1,1 +1,17 @@
-return 0;
+using System.CommandLine;
+using System.Reflection;
+using Reconciler.Cli;
+
+var root = new RootCommand($"""
+    Reconciler {Version()} — keeps Docker Compose hosts equal to what git says.
+
+    Examples:
+      reconciler config -f compose.yaml        print the resolved project
+      reconciler plan                          show what apply would change
+      reconciler apply                         converge the host
+    """);
+root.Subcommands.Add(ConfigCommand.Create());
+return root.Parse(args).Invoke();
+
+static string Version() =>
+    typeof(ConfigCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";

@@ -1,0 +1,20 @@
+namespace Reconciler.Core.Compose;
+
+/// <summary>
+/// Where the loader reads files from: the disk for the CLI, a git commit's tree for the daemon.
+/// The only way the core touches files, so loading stays testable and free of I/O choices.
+/// </summary>
+public interface IFileSource
+{
+    /// <summary>The file's text, or null when it does not exist.</summary>
+    string? ReadText(string path);
+
+    /// <summary>The file's bytes (for hashing bind-mounted files), or null when absent or not a file.</summary>
+    byte[]? ReadBytes(string path);
+
+    bool FileExists(string path);
+    bool DirectoryExists(string path);
+
+    /// <summary>Files under a directory, recursively, as full paths; empty when absent.</summary>
+    IEnumerable<string> ListFiles(string directory);
+}

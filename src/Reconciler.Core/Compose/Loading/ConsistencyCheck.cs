@@ -1,0 +1,93 @@
+using Reconciler.Core.Compose.Yaml;
+
+namespace Reconciler.Core.Compose.Loading;
+
+/// <summary>
+/// The cross-reference checks compose makes on a normalized project (undefined services,
+/// networks and volumes, contradictory limits, dependency cycles), each naming the service and key.
+/// </summary>
+internal sealed class ConsistencyCheck(MappingNode project, List<Diagnostic> diagnostics)
+{
+    private void Error(string message, Node at, string path) => diagnostics.Add(Diagnostic.Error(message, at.Mark, path));
+
+    public void Run()
+    {
+        var services = project["services"] as MappingNode ?? new MappingNode(project.Mark);
+        var networks = project["networks"] as MappingNode;
+        var volumes = project["volumes"] as MappingNode;
+        foreach (var (name, node) in services.Entries)
+        {
+            if (node is not MappingNode s) continue;
+            var path = $"services.{name}";
+            if (!s.ContainsKey("image") && !s.ContainsKey("build") && !s.ContainsKey("provider"))
+                Error($"service \"{name}\" has neither an image nor a build context specified: add image:", s, path);
+            if (s.ContainsKey("network_mode") && s["networks"] is MappingNode { Count: > 0 } && s.ContainsKey("network_mode"))
+                Error($"service {name} declares mutually exclusive `network_mode` and `networks`: keep one", s["network_mode"]!, path + ".network_mode");
+            if (s["networks"] is MappingNode nets)
+                foreach (var (net, v) in nets.Entries)
+                    if (networks?.ContainsKey(net) != true)
+                        Error($"service \"{name}\" refers to undefined network {net}: define it under the top-level networks:", v, $"{path}.networks.{net}");
+            if (s["healthcheck"] is MappingNode hc && hc["test"] is SequenceNode { Items.Count: > 0 } test
+                && test.Items[0] is ScalarNode { Value: not ("CMD" or "CMD-SHELL" or "NONE") } first)
+                Error("healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"", first, path + ".healthcheck.test");
+            if (s["depends_on"] is MappingNode deps)
+                foreach (var (dep, v) in deps.Entries)
+                    if (!services.ContainsKey(dep))
+                        Error($"service \"{name}\" depends on undefined service \"{dep}\": define it, enable its profile, or mark the dependency required: false", v, $"{path}.depends_on.{dep}");
+            if (s["network_mode"] is ScalarNode { Value: var mode } nm && mode.StartsWith("service:", StringComparison.Ordinal)
+                && !services.ContainsKey(mode["service:".Length..]))
+                Error($"service \"{mode["service:".Length..]}\" not found for network_mode '{mode}'", nm, path + ".network_mode");
+            if (s["volumes"] is SequenceNode vols)
+                for (var i = 0; i < vols.Items.Count; i++)
+                    if (vols.Items[i] is MappingNode v && v["type"] is ScalarNode { Value: "volume" } && v["source"] is ScalarNode { Value.Length: > 0 } src
+                        && volumes?.ContainsKey(src.Value) != true)
+                        Error($"service \"{name}\" refers to undefined volume {src.Value}: define it under the top-level volumes:", src, $"{path}.volumes[{i}]");
+            CheckLimits(name, s, path);
+        }
+        FindCycles(services);
+    }
+
+    private void CheckLimits(string name, MappingNode s, string path)
+    {
+        if (s["deploy"] is not MappingNode deploy || deploy["resources"] is not MappingNode res || res["limits"] is not MappingNode limits) return;
+        void Same(string key, string limitKey, string what)
+        {
+            if (s[key] is not ScalarNode v) return;
+            var limit = (limits[limitKey] as ScalarNode)?.Value;
+            if (limit != v.Value && !(limit is null && v.Value is "0"))
+                Error($"services.{name}: can't set distinct values on '{key}' and 'deploy.resources.limits.{limitKey}': set {what} in one place", v, $"{path}.{key}");
+        }
+        Same("cpus", "cpus", "the CPU limit");
+        Same("mem_limit", "memory", "the memory limit");
+        Same("pids_limit", "pids", "the pids limit");
+    }
+
+    private void FindCycles(MappingNode services)
+    {
+        var state = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stack = new List<string>();
+        bool Visit(string n)
+        {
+            state[n] = 1;
+            stack.Add(n);
+            if (services[n] is MappingNode s && s["depends_on"] is MappingNode deps)
+                foreach (var dep in deps.Keys)
+                {
+                    if (!services.ContainsKey(dep)) continue;
+                    var st = state.GetValueOrDefault(dep);
+                    if (st == 1)
+                    {
+                        var cycle = stack.Skip(stack.IndexOf(dep)).Append(dep);
+                        Error($"dependency cycle detected: {string.Join(" -> ", cycle)}", deps[dep]!, $"services.{n}.depends_on");
+                        return true;
+                    }
+                    if (st == 0 && Visit(dep)) return true;
+                }
+            stack.RemoveAt(stack.Count - 1);
+            state[n] = 2;
+            return false;
+        }
+        foreach (var n in services.Keys)
+            if (state.GetValueOrDefault(n) == 0 && Visit(n)) return;
+    }
+}

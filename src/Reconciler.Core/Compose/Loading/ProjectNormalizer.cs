@@ -1,0 +1,219 @@
+using System.Collections.Immutable;
+using Reconciler.Core.Compose.Shaping;
+using Reconciler.Core.Compose.Yaml;
+
+namespace Reconciler.Core.Compose.Loading;
+
+/// <summary>
+/// compose's normalization of a canonical project: env_file folded into environment, inherited
+/// variables resolved, relative bind paths made absolute, implicit dependencies (links,
+/// <c>service:</c> namespaces, volumes_from) added, the default network, resource names,
+/// profiles applied, then the consistency checks compose makes before it runs anything.
+/// </summary>
+internal sealed class ProjectNormalizer(string name, string projectDir, ImmutableDictionary<string, string> environment,
+    string? home, IFileSource fs, List<Diagnostic> diagnostics)
+{
+    private static ScalarNode Str(string v, Mark m) => new(v, ScalarKind.String, m);
+    private static ScalarNode Bool(bool v, Mark m) => new(v ? "true" : "false", ScalarKind.Bool, m);
+
+    public void Normalize(MappingNode project, List<string> profiles)
+    {
+        project["name"] = Str(name, project.Mark);
+        var services = project["services"] as MappingNode ?? new MappingNode(project.Mark);
+        foreach (var (serviceName, node) in services.Entries)
+        {
+            if (node is not MappingNode service) continue;
+            var path = new TreePath("services").Next(serviceName);
+            if (service["pull_policy"] is ScalarNode { Value: "if_not_present" } pp) service["pull_policy"] = Str("missing", pp.Mark);
+            FoldEnvFiles(service, path);
+            ResolveInheritedEnvironment(service);
+            ResolveBindPaths(service);
+            AddImplicitDependencies(service);
+        }
+        DisableProfiles(services, profiles);
+        NormalizeNetworks(project, services);
+        NameResources(project, "networks");
+        NameResources(project, "volumes");
+        new ConsistencyCheck(project, diagnostics).Run();
+    }
+
+    private void FoldEnvFiles(MappingNode service, TreePath path)
+    {
+        if (service["env_file"] is not SequenceNode files) return;
+        var fromFiles = new Dictionary<string, (string? Value, Mark Mark)>(StringComparer.Ordinal);
+        for (var i = 0; i < files.Items.Count; i++)
+        {
+            if (files.Items[i] is not MappingNode entry || entry["path"] is not ScalarNode p) continue;
+            var file = Path.GetFullPath(ExpandHome(p.Value), projectDir);
+            var required = entry["required"] is not ScalarNode { Value: "false" };
+            if (!fs.FileExists(file))
+            {
+                if (required)
+                    diagnostics.Add(Diagnostic.Error($"env file {file} not found: stat {file}: no such file or directory (set required: false to make it optional)", p.Mark, path.Next("env_file").Index(i).Value));
+                continue;
+            }
+            foreach (var (k, v) in EnvFileReader.Read(file, fs, Lookup, diagnostics))
+                fromFiles[k] = (v, p.Mark);
+        }
+        var env = service["environment"] as MappingNode;
+        var mergedEnv = new SortedDictionary<string, Node>(StringComparer.Ordinal);
+        foreach (var (k, (v, mark)) in fromFiles)
+            mergedEnv[k] = v is null ? ScalarNode.Null(mark) : Str(v, mark);
+        if (env is not null)
+            foreach (var (k, v) in env.Entries) mergedEnv[k] = v;
+        var result = new MappingNode(env?.Mark ?? files.Mark);
+        foreach (var (k, v) in mergedEnv) result[k] = v;
+        if (result.Count > 0) service["environment"] = result;
+        service.Remove("env_file");
+    }
+
+    private string? Lookup(string key) => environment.TryGetValue(key, out var v) ? v : null;
+
+    private void ResolveInheritedEnvironment(MappingNode service)
+    {
+        if (service["environment"] is not MappingNode env) return;
+        foreach (var (k, v) in env.Entries.ToList())
+            if (v is ScalarNode { IsNull: true } && Lookup(k) is { } value)
+                env[k] = Str(value, v.Mark);
+    }
+
+    private string ExpandHome(string p) =>
+        home is not null && (p == "~" || p.StartsWith("~/", StringComparison.Ordinal)) ? home + p[1..] : p;
+
+    private void ResolveBindPaths(MappingNode service)
+    {
+        if (service["volumes"] is not SequenceNode volumes) return;
+        foreach (var v in volumes.Items.OfType<MappingNode>())
+        {
+            if (v["type"] is not ScalarNode { Value: "bind" } || v["source"] is not ScalarNode src) continue;
+            var expanded = ExpandHome(src.Value);
+            if (!Path.IsPathRooted(expanded)) expanded = Path.GetFullPath(expanded, projectDir);
+            else if (expanded.Length > 1) expanded = Path.GetFullPath(expanded);
+            v["source"] = Str(expanded.Length > 1 ? expanded.TrimEnd('/') : expanded, src.Mark);
+        }
+    }
+
+    private static void AddImplicitDependencies(MappingNode service)
+    {
+        var deps = service["depends_on"] as MappingNode ?? new MappingNode(service.Mark);
+        void Add(string dep, bool restart, Mark mark)
+        {
+            if (deps.ContainsKey(dep)) return;
+            var d = new MappingNode(mark);
+            d["condition"] = Str("service_started", mark);
+            d["restart"] = Bool(restart, mark);
+            d["required"] = Bool(true, mark);
+            deps[dep] = d;
+        }
+        if (service["links"] is SequenceNode links)
+            foreach (var l in links.Items.OfType<ScalarNode>())
+                Add(l.Value.Split(':')[0], true, l.Mark);
+        foreach (var ns in new[] { "network_mode", "ipc", "pid", "uts", "cgroup" })
+            if (service[ns] is ScalarNode { Value: var v } s && v.StartsWith("service:", StringComparison.Ordinal))
+                Add(v["service:".Length..], true, s.Mark);
+        if (service["volumes_from"] is SequenceNode from)
+            foreach (var f in from.Items.OfType<ScalarNode>())
+                if (!f.Value.StartsWith("container:", StringComparison.Ordinal))
+                    Add(f.Value.Split(':')[0], false, f.Mark);
+        if (deps.Count > 0)
+        {
+            var sorted = new MappingNode(deps.Mark);
+            foreach (var k in deps.Keys.OrderBy(k => k, StringComparer.Ordinal)) sorted[k] = deps[k]!;
+            service["depends_on"] = sorted;
+        }
+    }
+
+    /// <summary>Services whose profiles are all inactive leave the project (compose prints only active ones).</summary>
+    private void DisableProfiles(MappingNode services, List<string> profiles)
+    {
+        var all = profiles.Contains("*");
+        var disabled = new List<string>();
+        foreach (var (serviceName, node) in services.Entries)
+        {
+            if (node is not MappingNode s || s["profiles"] is not SequenceNode { Items.Count: > 0 } ps) continue;
+            if (all || ps.Items.OfType<ScalarNode>().Any(p => profiles.Contains(p.Value))) continue;
+            disabled.Add(serviceName);
+        }
+        foreach (var d in disabled) services.Remove(d);
+        // A dependency on a disabled service that is not required is dropped, as compose drops it.
+        foreach (var (_, node) in services.Entries)
+        {
+            if (node is not MappingNode s || s["depends_on"] is not MappingNode deps) continue;
+            foreach (var d in disabled)
+                if (deps[d] is MappingNode dep && dep["required"] is ScalarNode { Value: "false" }) deps.Remove(d);
+            if (deps.Count == 0) s.Remove("depends_on");
+        }
+        DisabledServices = disabled;
+    }
+
+    public List<string> DisabledServices { get; private set; } = [];
+
+    private static void NormalizeNetworks(MappingNode project, MappingNode services)
+    {
+        var usesDefault = false;
+        foreach (var (_, node) in services.Entries)
+        {
+            if (node is not MappingNode s || s.ContainsKey("network_mode") || s.ContainsKey("provider")) continue;
+            if (s["networks"] is not MappingNode { Count: > 0 } nets)
+            {
+                var n = new MappingNode(s.Mark);
+                n["default"] = ScalarNode.Null(s.Mark);
+                s["networks"] = n;
+                usesDefault = true;
+            }
+            else if (nets.ContainsKey("default")) usesDefault = true;
+        }
+        if (!usesDefault) return;
+        var networks = project["networks"] as MappingNode ?? new MappingNode(project.Mark);
+        if (!networks.ContainsKey("default"))
+        {
+            var def = new MappingNode(project.Mark);
+            def["ipam"] = new MappingNode(project.Mark);
+            networks["default"] = def;
+            var sorted = new MappingNode(networks.Mark);
+            foreach (var k in networks.Keys.OrderBy(k => k, StringComparer.Ordinal)) sorted[k] = networks[k]!;
+            networks = sorted;
+        }
+        project["networks"] = networks;
+        ReorderTopLevel(project);
+    }
+
+    private static void ReorderTopLevel(MappingNode project)
+    {
+        var order = new[] { "name", "networks", "services", "volumes", "secrets", "configs", "models", "include" };
+        var entries = project.Entries.ToList();
+        foreach (var (k, _) in entries) project.Remove(k);
+        foreach (var k in order.Concat(entries.Select(e => e.Key)).Distinct())
+        {
+            var e = entries.FirstOrDefault(x => x.Key == k);
+            if (e.Value is not null) project[k] = e.Value;
+        }
+    }
+
+    private void NameResources(MappingNode project, string kind)
+    {
+        if (project[kind] is not MappingNode resources) return;
+        foreach (var (key, node) in resources.Entries.ToList())
+        {
+            var r = node as MappingNode ?? new MappingNode(node.Mark);
+            if (!r.ContainsKey("name"))
+            {
+                var external = r["external"] is ScalarNode { Value: "true" };
+                var named = new MappingNode(r.Mark);
+                named["name"] = Str(external ? key : $"{name}_{key}", r.Mark);
+                foreach (var (k, v) in r.Entries) named[k] = v;
+                r = named;
+            }
+            if (kind == "networks" && !r.ContainsKey("ipam"))
+            {
+                // Keep compose's printed field order: name, driver, driver_opts, ipam, …
+                var ordered = new MappingNode(r.Mark);
+                foreach (var k in new[] { "name", "driver", "driver_opts" }) if (r[k] is { } v) ordered[k] = v;
+                ordered["ipam"] = new MappingNode(r.Mark);
+                foreach (var (k, v) in r.Entries) if (!ordered.ContainsKey(k)) ordered[k] = v;
+                r = ordered;
+            }
+            resources[key] = r;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Reconciler.Core.Compose.Yaml;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Reconciler.Core.Compose.Output;
+
+/// <summary>
+/// Prints a canonical project tree in the shape of <c>docker compose config</c>: JSON with typed
+/// scalars, or YAML. Key order is the tree's (schema order for known keys, sorted for maps).
+/// </summary>
+internal static class CanonicalWriter
+{
+    public static string ToJson(Node root)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
+        {
+            WriteJson(w, root);
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteJson(Utf8JsonWriter w, Node node)
+    {
+        switch (node)
+        {
+            case MappingNode m:
+                w.WriteStartObject();
+                foreach (var (k, v) in m.Entries)
+                {
+                    w.WritePropertyName(k);
+                    WriteJson(w, v);
+                }
+                w.WriteEndObject();
+                break;
+            case SequenceNode s:
+                w.WriteStartArray();
+                foreach (var i in s.Items) WriteJson(w, i);
+                w.WriteEndArray();
+                break;
+            case ScalarNode sc:
+                switch (sc.Kind)
+                {
+                    case ScalarKind.Null: w.WriteNullValue(); break;
+                    case ScalarKind.Bool: w.WriteBooleanValue(sc.Value is "true" or "True" or "TRUE"); break;
+                    case ScalarKind.Int when long.TryParse(sc.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l):
+                        w.WriteNumberValue(l); break;
+                    case ScalarKind.Float when double.TryParse(sc.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d):
+                        w.WriteRawValue(YamlCoreSchema.FormatFloat(d)); break;
+                    default: w.WriteStringValue(YamlCoreSchema.AsGoString(sc)); break;
+                }
+                break;
+        }
+    }
+
+    public static string ToYaml(Node root)
+    {
+        var sb = new StringWriter();
+        var emitter = new Emitter(sb);
+        emitter.Emit(new StreamStart());
+        emitter.Emit(new DocumentStart());
+        WriteYaml(emitter, root);
+        emitter.Emit(new DocumentEnd(true));
+        emitter.Emit(new StreamEnd());
+        return sb.ToString();
+    }
+
+    private static void WriteYaml(IEmitter e, Node node)
+    {
+        switch (node)
+        {
+            case MappingNode m:
+                e.Emit(new MappingStart());
+                foreach (var (k, v) in m.Entries)
+                {
+                    e.Emit(new Scalar(k));
+                    WriteYaml(e, v);
+                }
+                e.Emit(new MappingEnd());
+                break;
+            case SequenceNode s:
+                e.Emit(new SequenceStart(null, null, false, SequenceStyle.Block));
+                foreach (var i in s.Items) WriteYaml(e, i);
+                e.Emit(new SequenceEnd());
+                break;
+            case ScalarNode sc:
+                if (sc.Kind == ScalarKind.Null) { e.Emit(new Scalar(null, null, "null", ScalarStyle.Plain, true, false)); break; }
+                var text = YamlCoreSchema.AsGoString(sc);
+                // A string that YAML would read as something else gets quoted.
+                var needsQuotes = sc.Kind == ScalarKind.String && (YamlCoreSchema.Resolve(text) != ScalarKind.String || text.Length == 0);
+                e.Emit(new Scalar(null, null, text, needsQuotes ? ScalarStyle.DoubleQuoted : ScalarStyle.Any, !needsQuotes, needsQuotes));
+                break;
+        }
+    }
+}

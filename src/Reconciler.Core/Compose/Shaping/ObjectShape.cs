@@ -1,0 +1,115 @@
+using Reconciler.Core.Compose.Loading;
+using Reconciler.Core.Compose.Yaml;
+
+namespace Reconciler.Core.Compose.Shaping;
+
+/// <summary>
+/// A mapping with a fixed set of keys, printed in the order listed (compose prints struct fields
+/// in declaration order). Unknown keys are errors naming the key path; <c>x-*</c> keys are allowed
+/// and dropped, as compose drops extensions from what it prints.
+/// </summary>
+internal sealed class ObjectShape : Shape
+{
+    private readonly List<(string Key, Func<Shape> Shape)> _fields = [];
+    private readonly Dictionary<string, Func<Shape>> _byKey = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _alwaysPrinted = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _emptyWhenAbsent = new(StringComparer.Ordinal);
+
+    /// <summary>Turns short syntax (a string, a list) into the mapping form before fields are shaped.</summary>
+    public Func<Node, TreePath, ShapeContext, Node?>? Before { get; init; }
+    /// <summary>Fills defaults and checks cross-field rules on the shaped mapping.</summary>
+    public Action<MappingNode, TreePath, ShapeContext>? After { get; init; }
+
+    public ObjectShape Field(string key, Shape shape) => Field(key, () => shape);
+
+    /// <summary>Lazy form, for recursive or later-defined shapes.</summary>
+    public ObjectShape Field(string key, Func<Shape> shape)
+    {
+        _fields.Add((key, shape));
+        _byKey[key] = shape;
+        return this;
+    }
+
+    /// <summary>A field compose prints even when empty (<c>"command": null</c>, <c>"placement": {}</c>).</summary>
+    public ObjectShape Always(params string[] keys)
+    {
+        foreach (var k in keys) _alwaysPrinted.Add(k);
+        return this;
+    }
+
+    /// <summary>A field compose prints as <c>{}</c> when absent (a Go struct that is not a pointer).</summary>
+    public ObjectShape EmptyWhenAbsent(params string[] keys)
+    {
+        foreach (var k in keys) _emptyWhenAbsent.Add(k);
+        return this;
+    }
+
+    public override Node? Apply(Node node, TreePath path, ShapeContext ctx)
+    {
+        if (Before is not null)
+        {
+            var converted = Before(node, path, ctx);
+            if (converted is null) return null;
+            node = converted;
+        }
+        if (node is ScalarNode { IsNull: true })
+            node = new MappingNode(node.Mark);
+        if (node is not MappingNode map)
+        {
+            ctx.Error($"must be a mapping, not {ShapeContext.Describe(node)}", node, path);
+            return null;
+        }
+        foreach (var key in map.Keys)
+        {
+            if (!_byKey.ContainsKey(key) && !key.StartsWith("x-", StringComparison.Ordinal))
+                ctx.Error($"unknown key \"{key}\"{Suggest(key)}", map.KeyMark(key), path.Next(key));
+        }
+        var result = new MappingNode(map.Mark);
+        foreach (var (key, shape) in _fields)
+        {
+            if (map.TryGet(key, out var value))
+            {
+                var shaped = shape().Apply(value, path.Next(key), ctx);
+                if (shaped is not null)
+                {
+                    result[key] = shaped;
+                    result.KeyMarks[key] = map.KeyMark(key);
+                }
+            }
+        }
+        After?.Invoke(result, path, ctx);
+        // Keep key order as declared after After added defaults.
+        var ordered = new MappingNode(result.Mark);
+        foreach (var (key, _) in _fields)
+        {
+            if (result.TryGet(key, out var v))
+            {
+                ordered[key] = v;
+                ordered.KeyMarks[key] = result.KeyMark(key);
+            }
+            else if (_alwaysPrinted.Contains(key))
+                ordered[key] = new ScalarNode("", ScalarKind.Null, result.Mark);
+            else if (_emptyWhenAbsent.Contains(key))
+                ordered[key] = new MappingNode(result.Mark);
+        }
+        return ordered;
+    }
+
+    private string Suggest(string key)
+    {
+        var best = _fields.Select(f => f.Key).MinBy(k => Distance(k, key));
+        return best is not null && Distance(best, key) <= 2 ? $" (did you mean \"{best}\"?)" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}
+

@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+
+namespace Reconciler.Core.Desired;
+
+/// <summary>
+/// What a stack must look like on the engine, resolved from a compose project: the networks and
+/// volumes to ensure and, per service, the containers to run. The planner's only input besides
+/// the observed state.
+/// </summary>
+public sealed record DesiredProject
+{
+    public required string Name { get; init; }
+    public required string WorkingDir { get; init; }
+    public ImmutableArray<string> ConfigFiles { get; init; } = [];
+    /// <summary>Networks the project creates, keyed by compose key.</summary>
+    public ImmutableSortedDictionary<string, NetworkSpec> Networks { get; init; } = ImmutableSortedDictionary<string, NetworkSpec>.Empty;
+    /// <summary>External networks that must already exist (engine names).</summary>
+    public ImmutableArray<string> ExternalNetworks { get; init; } = [];
+    public ImmutableSortedDictionary<string, VolumeSpec> Volumes { get; init; } = ImmutableSortedDictionary<string, VolumeSpec>.Empty;
+    public ImmutableArray<string> ExternalVolumes { get; init; } = [];
+    public ImmutableSortedDictionary<string, DesiredService> Services { get; init; } = ImmutableSortedDictionary<string, DesiredService>.Empty;
+}
+
+/// <summary>One compose service: its containers' spec and how to roll them out.</summary>
+public sealed record DesiredService
+{
+    public required string Name { get; init; }
+    /// <summary>The image reference as written (after interpolation), e.g. <c>registry:5000/app:1.2</c>.</summary>
+    public required string Image { get; init; }
+    /// <summary>missing (default), always, never, build, daily, weekly, every_&lt;duration&gt;.</summary>
+    public string PullPolicy { get; init; } = "missing";
+    /// <summary>How many containers (compose <c>scale</c> / <c>deploy.replicas</c>); 0 stops them all.</summary>
+    public int Replicas { get; init; } = 1;
+    /// <summary>
+    /// The canonical hash of everything that shapes the containers (spec + bind-mounted file contents),
+    /// stored as the <c>com.docker.compose.config-hash</c> label; a change means recreate.
+    /// </summary>
+    public required string ConfigHash { get; init; }
+    /// <summary>Container spec for replica number <c>n</c> is <see cref="SpecFor"/>(n); this is replica 1's.</summary>
+    public required ContainerSpec Template { get; init; }
+    public ImmutableSortedDictionary<string, Dependency> DependsOn { get; init; } = ImmutableSortedDictionary<string, Dependency>.Empty;
+    /// <summary>Explicit <c>container_name</c>: only one replica allowed.</summary>
+    public string? ContainerName { get; init; }
+    public TimeSpan? StopGracePeriod { get; init; }
+    /// <summary>Flattened compose fields for the planner's field-level explanation (key path → printable value).</summary>
+    public ImmutableSortedDictionary<string, string> Fields { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    /// <summary>Extension settings (<c>x-reconciler</c>): e.g. update_order start-first.</summary>
+    public string UpdateOrder { get; init; } = "stop-first";
+}
+
+public sealed record Dependency(string Condition, bool Required, bool Restart);

@@ -1,0 +1,68 @@
+using Docker.DotNet;
+using Reconciler.Docker.Registry;
+using Reconciler.Docker.Wire;
+
+namespace Reconciler.Docker;
+
+/// <summary>
+/// One connection to one engine, handing out the per-resource operations. Creating it does no I/O;
+/// call <see cref="PingAsync"/> to find out whether the engine answers.
+/// </summary>
+public sealed class DockerEngine : IDisposable
+{
+    private readonly DockerClient _client;
+    private readonly EngineHttp _http;
+
+    public DockerEngine(DockerEndpoint endpoint, IRegistryCredentialProvider? credentials = null)
+    {
+        Endpoint = endpoint;
+        _client = endpoint.CreateClient();
+        _http = new EngineHttp(endpoint);
+        Credentials = credentials ?? DockerConfigCredentials.FromEnvironment();
+        State = new ObservedStateReader(_client, endpoint);
+        Containers = new DockerContainerOperations(_client, _http, endpoint);
+        Networks = new DockerNetworkOperations(_client, _http, endpoint);
+        Volumes = new DockerVolumeOperations(_client, endpoint);
+        Images = new DockerImageOperations(_client, Credentials, endpoint);
+        Events = new DockerEventSource(_client, endpoint);
+    }
+
+    /// <summary>Resolves the endpoint (explicit host, else DOCKER_HOST, else the default socket) and connects lazily.</summary>
+    public static DockerEngine Connect(string? host = null, IRegistryCredentialProvider? credentials = null) =>
+        new(DockerEndpoint.Resolve(host), credentials);
+
+    public DockerEndpoint Endpoint { get; }
+    public IRegistryCredentialProvider Credentials { get; }
+    public IObservedStateReader State { get; }
+    public IDockerContainerOperations Containers { get; }
+    public IDockerNetworkOperations Networks { get; }
+    public IDockerVolumeOperations Volumes { get; }
+    public IDockerImageOperations Images { get; }
+    public IDockerEventSource Events { get; }
+
+    /// <summary>The underlying Docker.DotNet client, for tests and diagnostics only.</summary>
+    internal IDockerClient Client => _client;
+
+    /// <summary>
+    /// <c>GET /version</c>. Throws <see cref="DockerEngineUnavailableException"/> when the engine cannot be
+    /// reached or speaks an API older than <see cref="DockerEndpoint.ApiVersion"/>.
+    /// </summary>
+    public async Task<EngineVersion> PingAsync(CancellationToken ct = default)
+    {
+        var v = await EngineErrors.Run(Endpoint, "query", "engine version", () => _client.System.GetVersionAsync(ct), ct).ConfigureAwait(false);
+        var version = new EngineVersion(v.Version ?? "", v.APIVersion ?? "", v.MinAPIVersion ?? "", v.Os ?? "", v.Arch ?? "");
+        if (Version.TryParse(version.ApiVersion, out var api) && api < DockerEndpoint.ApiVersion)
+        {
+            throw new DockerEngineUnavailableException(
+                $"the Docker engine at {Endpoint.Uri} ({Endpoint.Source}) is version {version.Version} with API {version.ApiVersion}; " +
+                $"Reconciler needs API {DockerEndpoint.ApiVersion} (Docker 20.10) or newer.");
+        }
+        return version;
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _client.Dispose();
+    }
+}

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Docker.DotNet;
+
+namespace Reconciler.Docker;
+
+/// <summary>What kind of refusal the engine gave, for callers that branch on it.</summary>
+public enum DockerErrorKind
+{
+    Other,
+    NotFound,
+    Conflict,
+    BadRequest,
+    Unauthorized,
+    ServerError,
+}
+
+/// <summary>
+/// An engine call failed. The message names the operation, the object and the engine's own
+/// reason, e.g. <c>create container 'web-1': Conflict. The container name "/web-1" is already in use…</c>.
+/// </summary>
+public class DockerOperationException : Exception
+{
+    public DockerOperationException(string operation, string subject, string reason, DockerErrorKind kind, HttpStatusCode? statusCode = null, Exception? inner = null)
+        : base($"{operation} {subject}: {reason}", inner)
+    {
+        Operation = operation;
+        Subject = subject;
+        Reason = reason;
+        Kind = kind;
+        StatusCode = statusCode;
+    }
+
+    public string Operation { get; }
+    public string Subject { get; }
+    /// <summary>The engine's message (or the transport's), without the operation prefix.</summary>
+    public string Reason { get; }
+    public DockerErrorKind Kind { get; }
+    public HttpStatusCode? StatusCode { get; }
+    public bool IsNotFound => Kind == DockerErrorKind.NotFound;
+    public bool IsConflict => Kind == DockerErrorKind.Conflict;
+}
+
+/// <summary>The engine could not be reached at all (socket missing, connection refused, …).</summary>
+public sealed class DockerEngineUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A pull failed. <see cref="Exception.Message"/> names the image, the registry and the registry's
+/// reason (manifest unknown, unauthorized, connection refused, …). Never contains credentials.
+/// </summary>
+public sealed class ImagePullException(string reference, string registry, string reason, bool usedCredentials, Exception? inner = null)
+    : Exception($"pull image '{reference}' from registry {registry} failed: {reason}", inner)
+{
+    public string Reference { get; } = reference;
+    public string Registry { get; } = registry;
+    public string Reason { get; } = reason;
+    /// <summary>Whether credentials from the Docker config were sent.</summary>
+    public bool UsedCredentials { get; } = usedCredentials;
+}
+
+internal static class EngineErrors
+{
+    public static DockerErrorKind KindOf(HttpStatusCode status) => status switch
+    {
+        HttpStatusCode.NotFound => DockerErrorKind.NotFound,
+        HttpStatusCode.Conflict => DockerErrorKind.Conflict,
+        HttpStatusCode.BadRequest => DockerErrorKind.BadRequest,
+        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => DockerErrorKind.Unauthorized,
+        >= HttpStatusCode.InternalServerError => DockerErrorKind.ServerError,
+        _ => DockerErrorKind.Other,
+    };
+
+    /// <summary>The engine answers errors as <c>{"message": "…"}</c>; fall back to the raw body.</summary>
+    public static string MessageFromBody(string? body, HttpStatusCode status)
+    {
+        if (!string.IsNullOrWhiteSpace(body))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object &&
+                    doc.RootElement.TryGetProperty("message", out var m) &&
+                    m.ValueKind == JsonValueKind.String &&
+                    !string.IsNullOrWhiteSpace(m.GetString()))
+                {
+                    return m.GetString()!.Trim();
+                }
+            }
+            catch (JsonException)
+            {
+                // not JSON: use as is
+            }
+            return body.Trim();
+        }
+        return $"HTTP {(int)status} {status}";
+    }
+
+    public static bool IsTransportFailure(Exception e) =>
+        e is HttpRequestException or SocketException or IOException ||
+        (e.InnerException is { } inner && IsTransportFailure(inner));
+
+    /// <summary>Runs one engine call and translates its failures into this adapter's exceptions.</summary>
+    public static async Task<T> Run<T>(DockerEndpoint endpoint, string operation, string subject, Func<Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            throw new DockerOperationException(operation, subject, MessageFromBody(e.ResponseBody, e.StatusCode), KindOf(e.StatusCode), e.StatusCode, e);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not DockerOperationException && e is not ImagePullException && IsTransportFailure(e))
+        {
+            throw Unavailable(endpoint, operation, subject, e);
+        }
+    }
+
+    public static async Task Run(DockerEndpoint endpoint, string operation, string subject, Func<Task> call, CancellationToken ct) =>
+        await Run(endpoint, operation, subject, async () =>
+        {
+            await call().ConfigureAwait(false);
+            return true;
+        }, ct).ConfigureAwait(false);
+
+    public static DockerEngineUnavailableException Unavailable(DockerEndpoint endpoint, string operation, string subject, Exception e)
+    {
+        var root = e;
+        while (root.InnerException is not null)
+        {
+            root = root.InnerException;
+        }
+        var detail = ReferenceEquals(root, e) ? e.Message : $"{e.Message} ({root.Message})";
+        return new DockerEngineUnavailableException(
+            $"{operation} {subject}: the Docker engine at {endpoint.Uri} ({endpoint.Source}) is unreachable: {detail}", e);
+    }
+}

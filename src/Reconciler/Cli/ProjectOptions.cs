@@ -1,0 +1,47 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.CommandLine;
+using Reconciler.Core.Compose;
+
+namespace Reconciler.Cli;
+
+/// <summary>The flags every project command shares, named as docker compose names them.</summary>
+internal sealed class ProjectOptions
+{
+    public readonly Option<string[]> Files = new("--file", "-f")
+    {
+        Description = "Compose configuration files, merged in order (default: compose.yaml and compose.override.yaml)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+    public readonly Option<string?> ProjectName = new("--project-name", "-p") { Description = "Project name (default: name: in the file, else the directory's name)" };
+    public readonly Option<string?> ProjectDirectory = new("--project-directory") { Description = "Alternate working directory (default: the first file's directory)" };
+    public readonly Option<string[]> EnvFiles = new("--env-file") { Description = "Alternate environment files (replace the project's .env)" };
+    public readonly Option<string[]> Profiles = new("--profile") { Description = "Profiles to enable" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Files);
+        command.Options.Add(ProjectName);
+        command.Options.Add(ProjectDirectory);
+        command.Options.Add(EnvFiles);
+        command.Options.Add(Profiles);
+    }
+
+    public LoadOptions ToLoadOptions(ParseResult result)
+    {
+        var env = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+            env[(string)e.Key] = (string?)e.Value ?? "";
+        return new LoadOptions
+        {
+            Files = [.. result.GetValue(Files) ?? []],
+            ProjectName = result.GetValue(ProjectName),
+            ProjectDirectory = result.GetValue(ProjectDirectory),
+            EnvFiles = [.. result.GetValue(EnvFiles) ?? []],
+            Profiles = [.. result.GetValue(Profiles) ?? []],
+            WorkingDirectory = Directory.GetCurrentDirectory(),
+            Environment = env.ToImmutable(),
+            HomeDirectory = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile),
+        };
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Reconciler.Core.Compose.Loading;
+
+namespace Reconciler.Core.Tests.Compose.Loading;
+
+public class ComposeLoaderGoldenTests
+{
+    [Theory]
+    [MemberData(nameof(GoldenCases.Valid), MemberType = typeof(GoldenCases))]
+    public void Resolves_the_project_exactly_as_docker_compose_config_prints_it(string caseName)
+    {
+        var result = ComposeLoader.Load(GoldenCases.Options(caseName), DiskFiles.Instance);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        var actual = JsonNode.Parse(result.Project!.ToJson())!;
+        var expected = GoldenCases.Expected(caseName);
+        var differences = JsonDiff.Compare(expected, actual);
+        Assert.True(differences.Count == 0,
+            $"{caseName}: {differences.Count} difference(s) from docker compose:\n" + string.Join("\n", differences.Take(40)));
+    }
+
+    [Theory]
+    [MemberData(nameof(GoldenCases.Invalid), MemberType = typeof(GoldenCases))]
+    public void Refuses_the_projects_docker_compose_refuses(string caseName)
+    {
+        var result = ComposeLoader.Load(GoldenCases.Options(caseName), DiskFiles.Instance);
+        Assert.False(result.Success, $"{caseName} loaded, but docker compose refused it with: "
+            + File.ReadAllText(Path.Combine(GoldenCases.Root, caseName, "expected.error.txt")));
+        Assert.NotEmpty(result.Errors);
+    }
+}
+
+/// <summary>Field-by-field comparison of two JSON documents, reporting paths that differ.</summary>
+public static class JsonDiff
+{
+    public static List<string> Compare(JsonNode? expected, JsonNode? actual, string path = "$")
+    {
+        var diffs = new List<string>();
+        Walk(expected, actual, path, diffs);
+        return diffs;
+    }
+
+    private static void Walk(JsonNode? e, JsonNode? a, string path, List<string> diffs)
+    {
+        switch (e)
+        {
+            case JsonObject eo when a is JsonObject ao:
+                foreach (var (k, v) in eo)
+                    if (!ao.ContainsKey(k)) diffs.Add($"{path}.{k}: missing (expected {Short(v)})");
+                    else Walk(v, ao[k], $"{path}.{k}", diffs);
+                foreach (var (k, v) in ao)
+                    if (!eo.ContainsKey(k)) diffs.Add($"{path}.{k}: unexpected {Short(v)}");
+                break;
+            case JsonArray ea when a is JsonArray aa:
+                if (ea.Count != aa.Count) diffs.Add($"{path}: expected {ea.Count} items {Short(ea)}, got {aa.Count} {Short(aa)}");
+                else for (var i = 0; i < ea.Count; i++) Walk(ea[i], aa[i], $"{path}[{i}]", diffs);
+                break;
+            default:
+                if (!JsonNode.DeepEquals(e, a)) diffs.Add($"{path}: expected {Short(e)}, got {Short(a)}");
+                break;
+        }
+    }
+
+    private static string Short(JsonNode? n)
+    {
+        var s = n?.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) ?? "null";
+        return s.Length > 160 ? s[..160] + "…" : s;
+    }
+}
