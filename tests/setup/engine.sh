@@ -314,4 +314,9 @@ ensure_registry registry-5000 5000 no
 ensure_registry registry-5001 5001 yes
 push_all 127.0.0.1:5000 no
 push_all 127.0.0.1:5001 yes
+# Smoke test: the engine can start a container on the default bridge network.
+if ! out=$(docker run --rm "$REPO:${VERSIONS[0]}" cat /VERSION 2>&1) || [ "$out" != "${VERSIONS[0]}" ]; then
+    printf '%s\n' "$out" >&2
+    die "docker run of $REPO:${VERSIONS[0]} failed (is the docker0 bridge present? see $DOCKERD_LOG)"
+fi
 log "ready in $(( $(date +%s) - start ))s: images $REPO:{${VERSIONS[*]}}, registries 127.0.0.1:5000 (open), 127.0.0.1:5001 (auth)"

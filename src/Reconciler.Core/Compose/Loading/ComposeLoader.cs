@@ -58,19 +58,19 @@ public static class ComposeLoader
         }
 
         Func<string, string?> lookup = k => environment.TryGetValue(k, out var v) ? v : null;
-        var warned = new HashSet<string>(StringComparer.Ordinal);
+        var reader = new ComposeFileReader(fs, lookup, diagnostics);
         MappingNode? merged = null;
         foreach (var file in files)
         {
-            var text = fs.ReadText(file) ?? throw new ComposeException(Diagnostic.Error($"open {file}: no such file or directory"));
-            foreach (var doc in YamlTreeReader.Read(text, file))
+            foreach (var map in reader.Read(file))
             {
-                if (doc is ScalarNode { IsNull: true }) continue;
-                if (doc is not MappingNode map)
-                    throw new ComposeException(Diagnostic.Error("top-level object must be a mapping", doc.Mark));
-                TreeInterpolator.Apply(map, TreePath.Root, lookup, diagnostics, warned);
-                if (map.ContainsKey("version"))
-                    diagnostics.Add(Diagnostic.Warn("the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion", map.KeyMark("version"), "version"));
+                // compose: included projects come first; the including file then merges over them.
+                if (map["include"] is { } include)
+                {
+                    map.Remove("include");
+                    foreach (var included in IncludeResolver.Load(include, projectDir, options, fs, diagnostics))
+                        merged = merged is null ? included : TreeMerger.MergeRoot(merged, included);
+                }
                 merged = merged is null ? map : TreeMerger.MergeRoot(merged, map);
             }
         }
@@ -111,7 +111,7 @@ public static class ComposeLoader
         var explicitly = true;
         if (!string.IsNullOrEmpty(options.ProjectName)) name = options.ProjectName;
         else if (env.TryGetValue("COMPOSE_PROJECT_NAME", out var envName) && envName.Length > 0) name = envName;
-        else if (merged["name"] is ScalarNode { IsNull: false } n) name = YamlCoreSchema.AsGoString(n);
+        else if (merged["name"] is ScalarNode { IsNull: false } n) name = ProjectName.Normalize(YamlCoreSchema.AsGoString(n));
         else
         {
             explicitly = false;

@@ -6,7 +6,7 @@ namespace Reconciler.Core.Compose.Loading;
 /// The cross-reference checks compose makes on a normalized project (undefined services,
 /// networks and volumes, contradictory limits, dependency cycles), each naming the service and key.
 /// </summary>
-internal sealed class ConsistencyCheck(MappingNode project, List<Diagnostic> diagnostics)
+internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string> disabled, List<Diagnostic> diagnostics)
 {
     private void Error(string message, Node at, string path) => diagnostics.Add(Diagnostic.Error(message, at.Mark, path));
 
@@ -32,7 +32,9 @@ internal sealed class ConsistencyCheck(MappingNode project, List<Diagnostic> dia
                 Error("healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"", first, path + ".healthcheck.test");
             if (s["depends_on"] is MappingNode deps)
                 foreach (var (dep, v) in deps.Entries)
-                    if (!services.ContainsKey(dep))
+                    if (!services.ContainsKey(dep)
+                        // compose: an optional dependency on a service whose profile is off is fine.
+                        && !(disabled.Contains(dep) && v is MappingNode d && d["required"] is ScalarNode { Value: "false" }))
                         Error($"service \"{name}\" depends on undefined service \"{dep}\": define it, enable its profile, or mark the dependency required: false", v, $"{path}.depends_on.{dep}");
             if (s["network_mode"] is ScalarNode { Value: var mode } nm && mode.StartsWith("service:", StringComparison.Ordinal)
                 && !services.ContainsKey(mode["service:".Length..]))

@@ -34,7 +34,8 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         NormalizeNetworks(project, services);
         NameResources(project, "networks");
         NameResources(project, "volumes");
-        new ConsistencyCheck(project, diagnostics).Run();
+        new ConsistencyCheck(project, _disabled, diagnostics).Run();
+        if (!diagnostics.Any(d => d.Severity == Severity.Error)) DropUnusedResources(project, services);
     }
 
     private void FoldEnvFiles(MappingNode service, TreePath path)
@@ -101,7 +102,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             if (deps.ContainsKey(dep)) return;
             var d = new MappingNode(mark);
             d["condition"] = Str("service_started", mark);
-            d["restart"] = Bool(restart, mark);
+            if (restart) d["restart"] = Bool(true, mark);
             d["required"] = Bool(true, mark);
             deps[dep] = d;
         }
@@ -135,18 +136,31 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             disabled.Add(serviceName);
         }
         foreach (var d in disabled) services.Remove(d);
-        // A dependency on a disabled service that is not required is dropped, as compose drops it.
-        foreach (var (_, node) in services.Entries)
-        {
-            if (node is not MappingNode s || s["depends_on"] is not MappingNode deps) continue;
-            foreach (var d in disabled)
-                if (deps[d] is MappingNode dep && dep["required"] is ScalarNode { Value: "false" }) deps.Remove(d);
-            if (deps.Count == 0) s.Remove("depends_on");
-        }
-        DisabledServices = disabled;
+        _disabled.UnionWith(disabled);
     }
 
-    public List<string> DisabledServices { get; private set; } = [];
+    private readonly HashSet<string> _disabled = new(StringComparer.Ordinal);
+
+    /// <summary>compose prints only the networks and volumes the enabled services use.</summary>
+    private static void DropUnusedResources(MappingNode project, MappingNode services)
+    {
+        var usedNetworks = new HashSet<string>(StringComparer.Ordinal);
+        var usedVolumes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, node) in services.Entries)
+        {
+            if (node is not MappingNode s) continue;
+            if (s["networks"] is MappingNode nets) usedNetworks.UnionWith(nets.Keys);
+            if (s["volumes"] is SequenceNode vols)
+                foreach (var v in vols.Items.OfType<MappingNode>())
+                    if (v["type"] is ScalarNode { Value: "volume" } && v["source"] is ScalarNode src) usedVolumes.Add(src.Value);
+        }
+        foreach (var (kind, used) in new[] { ("networks", usedNetworks), ("volumes", usedVolumes) })
+        {
+            if (project[kind] is not MappingNode resources) continue;
+            foreach (var key in resources.Keys.Where(k => !used.Contains(k)).ToList()) resources.Remove(key);
+            if (resources.Count == 0) project.Remove(kind);
+        }
+    }
 
     private static void NormalizeNetworks(MappingNode project, MappingNode services)
     {

@@ -43,6 +43,13 @@ internal static class TreeMerger
         return @base;
     }
 
+    /// <summary>Merges a service over the one it extends, with the same rules as file overrides.</summary>
+    public static MappingNode MergeService(MappingNode @base, MappingNode over, string name)
+    {
+        MergeMappings(@base, over, new TreePath("services").Next(name));
+        return @base;
+    }
+
     private static Node? MergeNode(Node @base, Node over, TreePath path)
     {
         if (over.Tag == "!reset") return null;

@@ -54,7 +54,8 @@ internal static class CanonicalWriter
                         w.WriteNumberValue(l); break;
                     case ScalarKind.Float when double.TryParse(sc.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d):
                         w.WriteRawValue(YamlCoreSchema.FormatFloat(d)); break;
-                    default: w.WriteStringValue(YamlCoreSchema.AsGoString(sc)); break;
+                    // compose escapes $ in what it prints, so the output loads back to the same values.
+                    default: w.WriteStringValue(YamlCoreSchema.AsGoString(sc).Replace("$", "$$", StringComparison.Ordinal)); break;
                 }
                 break;
         }
@@ -92,7 +93,7 @@ internal static class CanonicalWriter
                 break;
             case ScalarNode sc:
                 if (sc.Kind == ScalarKind.Null) { e.Emit(new Scalar(null, null, "null", ScalarStyle.Plain, true, false)); break; }
-                var text = YamlCoreSchema.AsGoString(sc);
+                var text = sc.Kind == ScalarKind.String ? YamlCoreSchema.AsGoString(sc).Replace("$", "$$", StringComparison.Ordinal) : YamlCoreSchema.AsGoString(sc);
                 // A string that YAML would read as something else gets quoted.
                 var needsQuotes = sc.Kind == ScalarKind.String && (YamlCoreSchema.Resolve(text) != ScalarKind.String || text.Length == 0);
                 e.Emit(new Scalar(null, null, text, needsQuotes ? ScalarStyle.DoubleQuoted : ScalarStyle.Any, !needsQuotes, needsQuotes));

@@ -24,7 +24,8 @@ internal static class ComposeSchema
     public static readonly Shape Healthcheck = new ObjectShape()
         .Field("test", new CustomShape(ServiceSyntax.HealthTest))
         .Field("timeout", D).Field("interval", D).Field("retries", I)
-        .Field("start_period", D).Field("start_interval", D).Field("disable", B);
+        .Field("start_period", D).Field("start_interval", D).Field("disable", B)
+        .KeepZero("retries");
 
     private static readonly Shape Resource = new ObjectShape()
         .Field("cpus", F).Field("memory", Bytes).Field("pids", I)
@@ -35,16 +36,18 @@ internal static class ComposeSchema
 
     private static readonly Shape UpdateConfig = new ObjectShape()
         .Field("parallelism", I).Field("delay", D).Field("failure_action", S).Field("monitor", D)
-        .Field("max_failure_ratio", F).Field("order", S);
+        .Field("max_failure_ratio", F).Field("order", S)
+        .KeepZero("parallelism");
 
     public static readonly Shape Deploy = new ObjectShape()
         .Field("mode", S).Field("replicas", I).Field("labels", KeyValueShape.Labels)
         .Field("update_config", UpdateConfig).Field("rollback_config", UpdateConfig)
         .Field("resources", new ObjectShape().Field("limits", Resource).Field("reservations", Resource))
-        .Field("restart_policy", new ObjectShape().Field("condition", S).Field("delay", D).Field("max_attempts", I).Field("window", D))
+        .Field("restart_policy", new ObjectShape().Field("condition", S).Field("delay", D).Field("max_attempts", I).Field("window", D).KeepZero("max_attempts"))
         .Field("placement", new ObjectShape().Field("constraints", Strings()).Field("preferences", Any).Field("max_replicas_per_node", I))
         .Field("endpoint_mode", S)
-        .EmptyWhenAbsent("resources", "placement");
+        .EmptyWhenAbsent("resources", "placement")
+        .KeepZero("replicas");
 
     private static readonly Shape Port = new ObjectShape
     {
@@ -65,9 +68,6 @@ internal static class ComposeSchema
             if (!m.ContainsKey("type")) c.Error("a volume needs a type (bind, volume, tmpfs, npipe, image or cluster)", m, p);
             if (m["target"] is ScalarNode t) m["target"] = new ScalarNode(VolumeSyntax.CleanTarget(t.Value), ScalarKind.String, t.Mark);
             else if ((m["type"] as ScalarNode)?.Value != "npipe") c.Error("a volume needs a target", m, p);
-            if (m["bind"] is MappingNode bind && !bind.ContainsKey("create_host_path"))
-                bind["create_host_path"] = new ScalarNode("true", ScalarKind.Bool, bind.Mark);
-            if (m["bind"] is MappingNode b2 && b2["create_host_path"] is ScalarNode { Value: "false" }) b2.Remove("create_host_path");
         },
     }.Field("type", S).Field("source", S).Field("target", S).Field("read_only", B).Field("consistency", S)
         .Field("bind", new ObjectShape().Field("selinux", S).Field("propagation", S).Field("create_host_path", B).Field("recursive", S))
@@ -75,7 +75,7 @@ internal static class ComposeSchema
         .Field("tmpfs", new ObjectShape().Field("size", Bytes).Field("mode", I))
         .Field("image", new ObjectShape().Field("subpath", S));
 
-    private static readonly Shape ServiceNetwork = new ObjectShape()
+    private static readonly Shape ServiceNetwork = new ObjectShape { KeepNull = true }
         .Field("aliases", Strings(unique: true)).Field("driver_opts", KeyValueShape.Options).Field("gw_priority", I)
         .Field("interface_name", S).Field("ipv4_address", S).Field("ipv6_address", S)
         .Field("link_local_ips", Strings(unique: true)).Field("mac_address", S).Field("priority", I);
@@ -90,7 +90,7 @@ internal static class ComposeSchema
             if (cond is not ("service_started" or "service_healthy" or "service_completed_successfully"))
                 c.Error($"unknown condition \"{cond}\": use service_started, service_healthy or service_completed_successfully", m["condition"]!, p.Next("condition"));
         },
-    }.Field("condition", S).Field("restart", B).Field("required", B);
+    }.Field("condition", S).Field("restart", B).Field("required", B).KeepZero("required");
 
     private static readonly Shape Logging = new ObjectShape().Field("driver", S).Field("options", KeyValueShape.Options);
 
@@ -157,17 +157,26 @@ internal static class ComposeSchema
         .Field("volumes_from", Strings(unique: true))
         .Field("working_dir", S)
         .Field("post_start", Any).Field("pre_stop", Any)
-        .Always("command", "entrypoint");
+        .Always("command", "entrypoint")
+        .KeepZero("init", "attach", "scale");
 
     private static Node? External(Node node, TreePath path, ShapeContext ctx)
     {
-        // Old form "external: {name: x}" is accepted by compose with a warning; keep the flag.
+        // The old form "external: {name: x}" still works in compose: it names the resource.
         if (node is MappingNode m)
             return new ScalarNode("true", ScalarKind.Bool, m.Mark);
         return B.Apply(node, path, ctx);
     }
 
-    public static readonly Shape Network = new ObjectShape()
+    /// <summary>Moves a legacy <c>external: {name: x}</c> to <c>name: x</c> before shaping.</summary>
+    private static Node? LegacyExternalName(Node node, TreePath path, ShapeContext ctx)
+    {
+        if (node is MappingNode m && m["external"] is MappingNode ext && ext["name"] is ScalarNode n && !m.ContainsKey("name"))
+            m["name"] = n;
+        return node;
+    }
+
+    public static readonly Shape Network = new ObjectShape { Before = LegacyExternalName }
         .Field("name", S).Field("driver", S).Field("driver_opts", KeyValueShape.Options)
         .Field("ipam", new ObjectShape().Field("driver", S)
             .Field("config", new ListShape(new ObjectShape().Field("subnet", S).Field("ip_range", S).Field("gateway", S)
@@ -175,13 +184,14 @@ internal static class ComposeSchema
             .Field("options", KeyValueShape.Options))
         .Field("external", new CustomShape(External)).Field("internal", B).Field("attachable", B)
         .Field("labels", KeyValueShape.Labels).Field("enable_ipv4", B).Field("enable_ipv6", B)
-        .EmptyWhenAbsent("ipam");
+        .EmptyWhenAbsent("ipam")
+        .KeepZero("enable_ipv4", "enable_ipv6");
 
-    public static readonly Shape Volume = new ObjectShape()
+    public static readonly Shape Volume = new ObjectShape { Before = LegacyExternalName }
         .Field("name", S).Field("driver", S).Field("driver_opts", KeyValueShape.Options)
         .Field("external", new CustomShape(External)).Field("labels", KeyValueShape.Labels);
 
-    public static readonly Shape Project = new ObjectShape()
+    public static readonly Shape Project = new ObjectShape { KeepExtensions = true }
         .Field("name", S).Field("version", S)
         .Field("include", Any)
         .Field("networks", new DictShape(() => Network))

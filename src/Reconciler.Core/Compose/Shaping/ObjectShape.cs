@@ -14,6 +14,22 @@ internal sealed class ObjectShape : Shape
     private readonly Dictionary<string, Func<Shape>> _byKey = new(StringComparer.Ordinal);
     private readonly HashSet<string> _alwaysPrinted = new(StringComparer.Ordinal);
     private readonly HashSet<string> _emptyWhenAbsent = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _keepZero = new(StringComparer.Ordinal);
+
+    /// <summary>A null value stays null (a service's <c>networks: {backend: }</c>), not an empty mapping.</summary>
+    public bool KeepNull { get; init; }
+    /// <summary><c>x-*</c> keys are printed as written (compose prints top-level extensions).</summary>
+    public bool KeepExtensions { get; init; }
+
+    /// <summary>
+    /// Fields printed even when false or 0 (Go pointers: <c>init: false</c>, <c>retries: 0</c>). Every other
+    /// field is omitted when empty, false or zero, as Go's omitempty omits it.
+    /// </summary>
+    public ObjectShape KeepZero(params string[] keys)
+    {
+        foreach (var k in keys) _keepZero.Add(k);
+        return this;
+    }
 
     /// <summary>Turns short syntax (a string, a list) into the mapping form before fields are shaped.</summary>
     public Func<Node, TreePath, ShapeContext, Node?>? Before { get; init; }
@@ -53,7 +69,10 @@ internal sealed class ObjectShape : Shape
             node = converted;
         }
         if (node is ScalarNode { IsNull: true })
+        {
+            if (KeepNull) return null;
             node = new MappingNode(node.Mark);
+        }
         if (node is not MappingNode map)
         {
             ctx.Error($"must be a mapping, not {ShapeContext.Describe(node)}", node, path);
@@ -70,6 +89,7 @@ internal sealed class ObjectShape : Shape
             if (map.TryGet(key, out var value))
             {
                 var shaped = shape().Apply(value, path.Next(key), ctx);
+                if (shaped is ScalarNode sc && !_keepZero.Contains(key) && IsZero(sc)) shaped = null;
                 if (shaped is not null)
                 {
                     result[key] = shaped;
@@ -92,8 +112,19 @@ internal sealed class ObjectShape : Shape
             else if (_emptyWhenAbsent.Contains(key))
                 ordered[key] = new MappingNode(result.Mark);
         }
+        if (KeepExtensions)
+            foreach (var (key, value) in map.Entries)
+                if (key.StartsWith("x-", StringComparison.Ordinal)) ordered[key] = value;
         return ordered;
     }
+
+    private static bool IsZero(ScalarNode s) => s.Kind switch
+    {
+        ScalarKind.String => s.Value.Length == 0,
+        ScalarKind.Bool => s.Value == "false",
+        ScalarKind.Int or ScalarKind.Float => s.Value is "0" or "-0",
+        _ => false,
+    };
 
     private string Suggest(string key)
     {

@@ -4,7 +4,7 @@ using Reconciler.Core.Compose.Yaml;
 
 namespace Reconciler.Core.Compose.Shaping;
 
-internal enum ScalarType { String, Int, Float, Bool, Duration, Bytes, IntOrString }
+internal enum ScalarType { String, Text, Int, Float, Bool, Duration, Bytes, IntOrString }
 
 /// <summary>
 /// Scalars typed as compose types them after interpolation: a string that holds a number is
@@ -13,7 +13,11 @@ internal enum ScalarType { String, Int, Float, Bool, Duration, Bytes, IntOrStrin
 /// </summary>
 internal sealed class ScalarShape(ScalarType type) : Shape
 {
+    /// <summary>compose's schema "string": a YAML number or boolean is refused, as compose refuses it.</summary>
     public static readonly ScalarShape String = new(ScalarType.String);
+    /// <summary>Any scalar, printed as Go prints it (1.0 → "1").</summary>
+    public static readonly ScalarShape Text = new(ScalarType.Text);
+
     public static readonly ScalarShape Int = new(ScalarType.Int);
     public static readonly ScalarShape Float = new(ScalarType.Float);
     public static readonly ScalarShape Bool = new(ScalarType.Bool);
@@ -31,9 +35,15 @@ internal sealed class ScalarShape(ScalarType type) : Shape
         }
         if (s.IsNull) return null;
         var text = YamlCoreSchema.AsGoString(s);
+        if (type is ScalarType.String or ScalarType.Duration && s.Kind is not ScalarKind.String)
+        {
+            ctx.Error($"must be a string, not {ShapeContext.Describe(s)} (quote it: \"{text}\")", s, path);
+            return null;
+        }
         switch (type)
         {
             case ScalarType.String:
+            case ScalarType.Text:
             case ScalarType.IntOrString:
                 return new ScalarNode(text, ScalarKind.String, s.Mark);
             case ScalarType.Int:
@@ -47,8 +57,6 @@ internal sealed class ScalarShape(ScalarType type) : Shape
                 if (TryBool(text, out var b)) return new ScalarNode(b ? "true" : "false", ScalarKind.Bool, s.Mark);
                 break;
             case ScalarType.Duration:
-                if (s.Kind is ScalarKind.Int or ScalarKind.Float && double.TryParse(text, CultureInfo.InvariantCulture, out var secs))
-                    return new ScalarNode(GoDuration.Format((long)(secs * 1e9)), ScalarKind.String, s.Mark);
                 if (GoDuration.TryParse(text, out var ns)) return new ScalarNode(GoDuration.Format(ns), ScalarKind.String, s.Mark);
                 ctx.Error($"invalid duration \"{text}\": use a number with a unit, like 30s, 1m30s or 500ms", s, path);
                 return null;

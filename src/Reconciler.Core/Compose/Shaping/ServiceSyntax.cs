@@ -41,7 +41,12 @@ internal static class ServiceSyntax
     /// <summary>ulimits.NAME: a number (soft = hard) or <c>{soft, hard}</c>.</summary>
     public static Node? Ulimit(Node node, TreePath path, ShapeContext ctx)
     {
-        if (node is ScalarNode) return ScalarShape.Int.Apply(node, path, ctx);
+        if (node is ScalarNode)
+        {
+            var single = ScalarShape.Int.Apply(node, path, ctx);
+            // 0 is Go's empty value: compose prints such a ulimit as {}.
+            return single is ScalarNode { Value: "0" } ? new MappingNode(node.Mark) : single;
+        }
         return new ObjectShape { After = (m, p, c) => { if (!m.ContainsKey("soft") || !m.ContainsKey("hard")) c.Error("a ulimit needs both soft and hard (or a single number)", m, p); } }
             .Field("soft", ScalarShape.Int).Field("hard", ScalarShape.Int)
             .Apply(node, path, ctx);
@@ -79,6 +84,8 @@ internal static class ServiceSyntax
             if (ip.StartsWith('[') && ip.EndsWith(']')) ip = ip[1..^1];
             result.Items.Add(Str($"{host}={ip}", s.Mark));
         }
+        // compose keeps extra hosts as a map, so it prints them sorted.
+        result.Items.Sort((a, b) => string.CompareOrdinal(((ScalarNode)a).Value, ((ScalarNode)b).Value));
         return result;
     }
 
@@ -99,7 +106,7 @@ internal static class ServiceSyntax
                 if (!m.ContainsKey("path")) c.Error("an env_file entry needs a path", m, p);
                 if (!m.ContainsKey("required")) m["required"] = new ScalarNode("true", ScalarKind.Bool, m.Mark);
             },
-        }.Field("path", ScalarShape.String).Field("required", ScalarShape.Bool).Field("format", ScalarShape.String)
+        }.Field("path", ScalarShape.String).Field("required", ScalarShape.Bool).Field("format", ScalarShape.String).KeepZero("required")
             .Apply(node, path, ctx);
     }
 

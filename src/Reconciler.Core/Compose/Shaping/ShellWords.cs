@@ -3,69 +3,111 @@ using System.Text;
 namespace Reconciler.Core.Compose.Shaping;
 
 /// <summary>
-/// Splits a command string into words as compose does for <c>command: echo "a b"</c>
-/// (POSIX shell quoting: single quotes literal, double quotes with backslash escapes, no expansion).
+/// Splits <c>command: echo "a b"</c> into words with the rules of the shell-words parser compose
+/// uses: quotes group, backslash escapes (<c>\t</c> and <c>\n</c> become tab and newline), backtick
+/// and <c>$(…)</c> spans are kept whole and unexpanded, and an unquoted <c>; &amp; | &lt; &gt;</c> ends
+/// the command — what follows is dropped, exactly as docker compose drops it.
 /// </summary>
 public static class ShellWords
 {
-    public static bool TrySplit(string text, out List<string> words, out string? error)
+    public static bool TrySplit(string line, out List<string> words, out string? error)
     {
         words = [];
         error = null;
-        var current = new StringBuilder();
-        var inWord = false;
-        var i = 0;
-        while (i < text.Length)
+        var buf = new StringBuilder();
+        bool escaped = false, dq = false, sq = false, backQuote = false, dollarQuote = false, got = false;
+        foreach (var ch in line)
         {
-            var c = text[i];
-            if (char.IsWhiteSpace(c))
+            var r = ch;
+            if (escaped)
             {
-                if (inWord) { words.Add(current.ToString()); current.Clear(); inWord = false; }
-                i++;
+                buf.Append(r switch { 't' => '\t', 'n' => '\n', _ => r });
+                escaped = false;
+                got = true;
                 continue;
             }
-            inWord = true;
-            switch (c)
+            if (r == '\\')
             {
-                case '\\':
-                    if (i + 1 < text.Length) { current.Append(text[i + 1]); i += 2; }
-                    else i++;
-                    break;
-                case '\'':
+                if (sq) buf.Append(r);
+                else escaped = true;
+                continue;
+            }
+            if (r is ' ' or '\t' or '\r' or '\n')
+            {
+                if (sq || dq || backQuote || dollarQuote) buf.Append(r);
+                else if (got)
                 {
-                    var end = text.IndexOf('\'', i + 1);
-                    if (end < 0) { error = "unterminated single-quoted string"; return false; }
-                    current.Append(text, i + 1, end - i - 1);
-                    i = end + 1;
-                    break;
+                    words.Add(buf.ToString());
+                    buf.Clear();
+                    got = false;
                 }
-                case '"':
-                {
-                    i++;
-                    var closed = false;
-                    while (i < text.Length)
+                continue;
+            }
+            var stop = false;
+            switch (r)
+            {
+                case '`':
+                    if (!sq && !dq && !dollarQuote) backQuote = !backQuote;
+                    break;
+                case ')':
+                    if (!sq && !dq && !backQuote)
                     {
-                        var d = text[i];
-                        if (d == '"') { closed = true; i++; break; }
-                        if (d == '\\' && i + 1 < text.Length && text[i + 1] is '"' or '\\' or '$' or '`' or '\n')
+                        if (!dollarQuote) { error = "invalid command line string: unmatched ')'"; return false; }
+                        buf.Append(r);
+                        dollarQuote = false;
+                        got = true;
+                        continue;
+                    }
+                    break;
+                case '(':
+                    if (!sq && !dq && !backQuote)
+                    {
+                        if (!dollarQuote && buf.Length > 0 && buf[^1] == '$')
                         {
-                            current.Append(text[i + 1]);
-                            i += 2;
+                            dollarQuote = true;
+                            buf.Append('(');
                             continue;
                         }
-                        current.Append(d);
-                        i++;
+                        error = "invalid command line string: unexpected '('";
+                        return false;
                     }
-                    if (!closed) { error = "unterminated double-quoted string"; return false; }
                     break;
-                }
-                default:
-                    current.Append(c);
-                    i++;
+                case '"':
+                    if (!sq && !dollarQuote)
+                    {
+                        if (dq) got = true;
+                        dq = !dq;
+                        continue;
+                    }
+                    break;
+                case '\'':
+                    if (!dq && !dollarQuote)
+                    {
+                        if (sq) got = true;
+                        sq = !sq;
+                        continue;
+                    }
+                    break;
+                case ';' or '&' or '|' or '<' or '>':
+                    if (!(sq || dq || backQuote || dollarQuote))
+                    {
+                        // "2>x": a redirect's file-descriptor digit is not an argument either.
+                        if (r == '>' && buf.Length > 0 && char.IsAsciiDigit(buf[0])) got = false;
+                        stop = true;
+                    }
                     break;
             }
+            if (stop) break;
+            got = true;
+            buf.Append(r);
         }
-        if (inWord) words.Add(current.ToString());
+        if (got) words.Add(buf.ToString());
+        if (escaped || sq || dq || backQuote || dollarQuote)
+        {
+            words.Clear();
+            error = "invalid command line string: unterminated quote or escape";
+            return false;
+        }
         return true;
     }
 }

@@ -20,7 +20,7 @@ internal abstract class Node
 }
 
 /// <summary>What a scalar is once typed: how YAML read it, or what a schema coerced it to.</summary>
-internal enum ScalarKind { String, Int, Float, Bool, Null }
+internal enum ScalarKind { String, Int, Float, Bool, Null, Timestamp }
 
 internal sealed class ScalarNode : Node
 {

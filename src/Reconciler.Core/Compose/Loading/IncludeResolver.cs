@@ -1,0 +1,71 @@
+using Reconciler.Core.Compose.Yaml;
+
+namespace Reconciler.Core.Compose.Loading;
+
+/// <summary>
+/// compose's top-level <c>include:</c>: each entry is a project of its own (its directory, its own
+/// env file) whose services, networks and volumes join the including project, with its relative
+/// paths resolved against its own directory.
+/// </summary>
+internal static class IncludeResolver
+{
+    public static IEnumerable<MappingNode> Load(Node include, string projectDir, LoadOptions options, IFileSource fs, List<Diagnostic> diagnostics, int depth = 0)
+    {
+        if (depth > 20)
+            throw new ComposeException(Diagnostic.Error("include cycle detected", include.Mark, "include"));
+        if (include is not SequenceNode entries)
+            throw new ComposeException(Diagnostic.Error("include must be a list", include.Mark, "include"));
+        foreach (var entry in entries.Items)
+        {
+            List<string> paths;
+            List<string> envFiles = [];
+            string? dir = null;
+            switch (entry)
+            {
+                case ScalarNode { IsNull: false } s: paths = [s.Value]; break;
+                case MappingNode m:
+                    paths = Strings(m["path"]);
+                    envFiles = Strings(m["env_file"]);
+                    if (m["project_directory"] is ScalarNode pd) dir = Path.GetFullPath(pd.Value, projectDir);
+                    foreach (var key in m.Keys.Where(k => k is not ("path" or "env_file" or "project_directory")))
+                        diagnostics.Add(Diagnostic.Error($"unknown key \"{key}\"", m.KeyMark(key), "include." + key));
+                    break;
+                default:
+                    throw new ComposeException(Diagnostic.Error("an include entry is a path or {path, env_file, project_directory}", entry.Mark, "include"));
+            }
+            if (paths.Count == 0)
+                throw new ComposeException(Diagnostic.Error("an include entry needs a path", entry.Mark, "include"));
+            var files = paths.Select(p => Path.GetFullPath(p, projectDir)).ToList();
+            dir ??= Path.GetDirectoryName(files[0])!;
+            var env = Environment.ProjectEnvironment.Build(
+                options with { EnvFiles = [.. envFiles.Select(f => Path.GetFullPath(f, projectDir))] },
+                dir, projectDir, fs, diagnostics);
+            var reader = new ComposeFileReader(fs, k => env.TryGetValue(k, out var v) ? v : null, diagnostics);
+            MappingNode? merged = null;
+            foreach (var file in files)
+                foreach (var doc in reader.Read(file))
+                {
+                    if (doc["include"] is { } nested)
+                    {
+                        doc.Remove("include");
+                        foreach (var inner in Load(nested, dir, options, fs, diagnostics, depth + 1))
+                            merged = merged is null ? inner : TreeMerger.MergeRoot(merged, inner);
+                    }
+                    if (doc["services"] is MappingNode services)
+                        foreach (var (_, s) in services.Entries)
+                            if (s is MappingNode service) RelativePaths.Rebase(service, dir);
+                    merged = merged is null ? doc : TreeMerger.MergeRoot(merged, doc);
+                }
+            if (merged is null) continue;
+            merged.Remove("name");
+            yield return merged;
+        }
+    }
+
+    private static List<string> Strings(Node? node) => node switch
+    {
+        ScalarNode { IsNull: false } s => [s.Value],
+        SequenceNode seq => seq.Items.OfType<ScalarNode>().Select(s => s.Value).ToList(),
+        _ => [],
+    };
+}
