@@ -91,7 +91,10 @@ public sealed class CredentialTests : IDisposable
               echo "credentials not found in native keychain" >&2; exit 1
             fi
             """.ReplaceLineEndings("\n"));
-        File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
 
         var store = Store("""{ "credsStore": "absent", "credHelpers": { "reg.example": "rtest" } }""",
             program => program == "docker-credential-rtest" ? helper : null);

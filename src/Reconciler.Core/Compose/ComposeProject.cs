@@ -36,3 +36,14 @@ public sealed partial record ComposeProject
         };
     }
 }
+
+public sealed partial record ComposeProject
+{
+    /// <summary>The enabled services' names, sorted.</summary>
+    public IEnumerable<string> ServiceNames =>
+        (Canonical["services"] as MappingNode)?.Keys.OrderBy(k => k, StringComparer.Ordinal) ?? Enumerable.Empty<string>();
+
+    /// <summary>One service as canonical JSON (what <c>docker compose config</c> prints for it).</summary>
+    public string ServiceJson(string service) =>
+        Canonical["services"] is MappingNode s && s[service] is { } node ? CanonicalWriter.ToJson(node) : "null";
+}

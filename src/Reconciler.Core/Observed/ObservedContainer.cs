@@ -31,6 +31,8 @@ public sealed record ObservedNetwork
     public required string Name { get; init; }
     public string Driver { get; init; } = "";
     public bool Internal { get; init; }
+    /// <summary>Driver options as the engine reports them; null when the observer did not read them (then not compared).</summary>
+    public ImmutableSortedDictionary<string, string>? Options { get; init; }
     public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 }
 

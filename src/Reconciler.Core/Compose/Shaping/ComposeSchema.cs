@@ -96,6 +96,7 @@ internal static class ComposeSchema
 
     public static readonly Shape Service = new ObjectShape
     {
+        KeepExtensions = true,
         Before = (n, p, c) => n is ScalarNode { IsNull: true } ? new MappingNode(n.Mark) : n,
     }
         .Field("profiles", Strings(unique: true))
