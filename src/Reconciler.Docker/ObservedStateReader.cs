@@ -128,6 +128,8 @@ public sealed class ObservedStateReader : IObservedStateReader
         Name = n.Name,
         Driver = n.Driver ?? "",
         Internal = n.Internal,
+        // The list call carries the driver options: no inspect needed to compare them.
+        Options = ToSorted(n.Options),
         Labels = ToSorted(n.Labels),
     };
 

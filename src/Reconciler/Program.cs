@@ -11,6 +11,8 @@ var root = new RootCommand($"""
       reconciler apply                         converge the host
     """);
 root.Subcommands.Add(ConfigCommand.Create());
+root.Subcommands.Add(PlanCommand.Create());
+root.Subcommands.Add(ApplyCommand.Create());
 return root.Parse(args).Invoke();
 
 static string Version() =>

@@ -15,7 +15,10 @@ public sealed class ObservedStateReaderTests(EngineFixture fx)
         var other = fx.NewProject();
         var network = $"{p}_default";
         var volume = $"{p}_data";
-        await Engine.Networks.CreateAsync(Specs.Network(p, network));
+        await Engine.Networks.CreateAsync(Specs.Network(p, network) with
+        {
+            DriverOpts = System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("com.docker.network.driver.mtu", "1400"),
+        });
         await Engine.Volumes.CreateAsync(Specs.Volume(p, volume));
 
         var web = await Engine.Containers.CreateAsync(Specs.Container(p, $"{p}-web-1", networkMode: network));
@@ -54,6 +57,7 @@ public sealed class ObservedStateReaderTests(EngineFixture fx)
         var n = Assert.Single(state.Networks);
         Assert.Equal((network, "bridge", false), (n.Name, n.Driver, n.Internal));
         Assert.Equal(p, n.Labels[ObservedStateReader.ProjectLabel]);
+        Assert.Equal("1400", n.Options?["com.docker.network.driver.mtu"]);
         var v = Assert.Single(state.Volumes);
         Assert.Equal((volume, "local"), (v.Name, v.Driver));
         Assert.Equal("data", v.Labels["com.docker.compose.volume"]);

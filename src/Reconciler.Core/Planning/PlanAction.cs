@@ -28,15 +28,19 @@ namespace Reconciler.Core.Planning;
 public abstract record PlanAction
 {
     /// <summary>1-based position in <see cref="Plan.Actions"/>; what <see cref="DependsOn"/> refers to.</summary>
+    [JsonPropertyOrder(-6)]
     public int Id { get; init; }
 
     /// <summary>Ids of the actions that must have succeeded first, ascending; all lower than <see cref="Id"/>.</summary>
+    [JsonPropertyOrder(-1)]
     public ImmutableArray<int> DependsOn { get; init; } = [];
 
     /// <summary>The compose service concerned; null for images, networks and volumes.</summary>
+    [JsonPropertyOrder(-5)]
     public string? Service { get; init; }
 
     /// <summary>Why, for humans: <c>config changed</c>, <c>container missing</c>, <c>scaled down to 2</c>.</summary>
+    [JsonPropertyOrder(-2)]
     public required string Reason { get; init; }
 
     public virtual bool Equals(PlanAction? other) =>
@@ -81,9 +85,11 @@ public sealed record CreateVolume : PlanAction
 public abstract record ContainerAction : PlanAction
 {
     /// <summary>The container's name once the action is done (the final name for a rename or recreate).</summary>
+    [JsonPropertyOrder(-4)]
     public required string ContainerName { get; init; }
 
     /// <summary>The replica number (<c>com.docker.compose.container-number</c>); null when the container has none.</summary>
+    [JsonPropertyOrder(-3)]
     public int? Number { get; init; }
 }
 

@@ -22,12 +22,15 @@ internal static class CanonicalWriter
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         }))
         {
-            WriteJson(w, root);
+            WriteJson(w, root, depth: 0);
         }
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void WriteJson(Utf8JsonWriter w, Node node)
+    /// <summary>compose prints top-level extensions but not those of services; we keep both in the tree.</summary>
+    private static bool Hidden(string key, int depth) => depth > 0 && key.StartsWith("x-", StringComparison.Ordinal);
+
+    private static void WriteJson(Utf8JsonWriter w, Node node, int depth)
     {
         switch (node)
         {
@@ -35,14 +38,15 @@ internal static class CanonicalWriter
                 w.WriteStartObject();
                 foreach (var (k, v) in m.Entries)
                 {
+                    if (Hidden(k, depth)) continue;
                     w.WritePropertyName(k);
-                    WriteJson(w, v);
+                    WriteJson(w, v, k.StartsWith("x-", StringComparison.Ordinal) ? int.MinValue : depth + 1);
                 }
                 w.WriteEndObject();
                 break;
             case SequenceNode s:
                 w.WriteStartArray();
-                foreach (var i in s.Items) WriteJson(w, i);
+                foreach (var i in s.Items) WriteJson(w, i, depth + 1);
                 w.WriteEndArray();
                 break;
             case ScalarNode sc:
@@ -67,13 +71,13 @@ internal static class CanonicalWriter
         var emitter = new Emitter(sb);
         emitter.Emit(new StreamStart());
         emitter.Emit(new DocumentStart());
-        WriteYaml(emitter, root);
+        WriteYaml(emitter, root, 0);
         emitter.Emit(new DocumentEnd(true));
         emitter.Emit(new StreamEnd());
         return sb.ToString();
     }
 
-    private static void WriteYaml(IEmitter e, Node node)
+    private static void WriteYaml(IEmitter e, Node node, int depth)
     {
         switch (node)
         {
@@ -81,14 +85,15 @@ internal static class CanonicalWriter
                 e.Emit(new MappingStart());
                 foreach (var (k, v) in m.Entries)
                 {
+                    if (Hidden(k, depth)) continue;
                     e.Emit(new Scalar(k));
-                    WriteYaml(e, v);
+                    WriteYaml(e, v, k.StartsWith("x-", StringComparison.Ordinal) ? int.MinValue : depth + 1);
                 }
                 e.Emit(new MappingEnd());
                 break;
             case SequenceNode s:
                 e.Emit(new SequenceStart(null, null, false, SequenceStyle.Block));
-                foreach (var i in s.Items) WriteYaml(e, i);
+                foreach (var i in s.Items) WriteYaml(e, i, depth + 1);
                 e.Emit(new SequenceEnd());
                 break;
             case ScalarNode sc:

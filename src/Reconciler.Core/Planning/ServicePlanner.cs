@@ -1,0 +1,312 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Reconciler.Core.Desired;
+using Reconciler.Core.Observed;
+
+namespace Reconciler.Core.Planning;
+
+/// <summary>What planning one service produced: chains of actions, each chain on one container and sequential.</summary>
+internal sealed record ServiceOutcome(IReadOnlyList<IReadOnlyList<PlanAction>> Chains, bool Recreated, bool CreatesContainers);
+
+/// <summary>
+/// Plans one service's containers: replicas <c>1..Replicas</c> wanted, each container judged by
+/// config hash, image and state. Emits, per replica number, one chain of
+/// <see cref="StopContainer"/>/<see cref="RemoveContainer"/> (duplicates, leftovers of an
+/// interrupted recreate), <see cref="RenameContainer"/>, then one of <see cref="CreateContainer"/>,
+/// <see cref="RecreateContainer"/>, <see cref="StartContainer"/>, <see cref="RestartContainer"/>;
+/// then, highest numbers first, <see cref="StopContainer"/> + <see cref="RemoveContainer"/> for
+/// surplus replicas.
+/// </summary>
+internal sealed partial class ServicePlanner
+{
+    private static readonly ImmutableArray<RecreateStep> StopFirstSteps =
+        [RecreateStep.CreateNew, RecreateStep.StopOld, RecreateStep.RemoveOld, RecreateStep.RenameNew, RecreateStep.StartNew];
+
+    private readonly string _project;
+    private readonly DesiredService _service;
+    private readonly ObservedState _observed;
+    private readonly ContainerInventory _inventory;
+    private readonly List<PlanProblem> _problems;
+    private readonly List<IReadOnlyList<PlanAction>> _chains = [];
+    private readonly UpdateOrder _order;
+    private bool _recreated;
+    private bool _creates;
+
+    private ServicePlanner(string project, DesiredService service, ObservedState observed, ContainerInventory inventory, List<PlanProblem> problems)
+    {
+        _project = project;
+        _service = service;
+        _observed = observed;
+        _inventory = inventory;
+        _problems = problems;
+        _order = ParseOrder(service.UpdateOrder);
+    }
+
+    /// <param name="recreatedDependencies">Services this one depends on with <c>restart: true</c> that are recreated in this plan.</param>
+    /// <param name="completes">Another service waits for this one with <c>service_completed_successfully</c>: it is a one-shot job.</param>
+    public static ServiceOutcome Plan(
+        string project, DesiredService service, ObservedState observed, ContainerInventory inventory,
+        IReadOnlyList<string> recreatedDependencies, bool completes, List<PlanProblem> problems)
+    {
+        var planner = new ServicePlanner(project, service, observed, inventory, problems);
+        planner.PlanReplicas(recreatedDependencies, completes);
+        return new ServiceOutcome(planner._chains, planner._recreated, planner._creates);
+    }
+
+    /// <summary>compose's container name: <c>container_name</c>, else <c>&lt;project&gt;-&lt;service&gt;-&lt;n&gt;</c>.</summary>
+    public static string ContainerName(string project, DesiredService service, int number) =>
+        service.ContainerName ?? $"{project}-{service.Name}-{number.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>How many replicas are wanted: <c>container_name</c> allows one (compose refuses more).</summary>
+    public static int WantedReplicas(DesiredService service) =>
+        service.ContainerName is not null ? Math.Min(service.Replicas, 1) : Math.Max(service.Replicas, 0);
+
+    private void PlanReplicas(IReadOnlyList<string> recreatedDependencies, bool completes)
+    {
+        var wanted = WantedReplicas(_service);
+        if (_service.ContainerName is not null && _service.Replicas > 1)
+        {
+            Problem(ProblemKind.ContainerNameWithReplicas, _service.ContainerName,
+                $"container_name allows one container, {_service.Replicas} replicas asked; running one");
+        }
+
+        var byNumber = _inventory.OfService(_service.Name)
+            .GroupBy(ContainerInventory.NumberOf)
+            .ToDictionary(g => g.Key, g => g.ToList());
+
+        for (var n = 1; n <= wanted; n++)
+        {
+            PlanReplica(n, byNumber.GetValueOrDefault(n) ?? [], recreatedDependencies, completes);
+        }
+
+        foreach (var (number, containers) in byNumber.Where(g => g.Key < 1 || g.Key > wanted).OrderByDescending(g => g.Key))
+        {
+            var reason = number == 0 ? "no container number label" : $"scaled down to {wanted}";
+            foreach (var c in containers.OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                AddChain(StopAndRemove(c, number == 0 ? null : number, reason, _service.StopGracePeriod));
+            }
+        }
+    }
+
+    private void PlanReplica(int number, List<ObservedContainer> containers, IReadOnlyList<string> recreatedDependencies, bool completes)
+    {
+        var name = ContainerName(_project, _service, number);
+        var chain = new List<PlanAction>();
+
+        // Crash leftovers: several containers with one number. A correctly named one wins over a
+        // temporary one (an interrupted recreate's replacement); among equals the running, then newest.
+        var named = ContainerInventory.BestFirst(containers.Where(c => !ContainerInventory.IsTemporary(c))).ToList();
+        var temporary = ContainerInventory.BestFirst(containers.Where(ContainerInventory.IsTemporary)).ToList();
+        var keeper = named.FirstOrDefault() ?? temporary.FirstOrDefault();
+        foreach (var extra in named.Skip(1))
+        {
+            chain.AddRange(StopAndRemove(extra, number, $"duplicate of {keeper!.Name}", _service.StopGracePeriod));
+        }
+        foreach (var extra in temporary.Where(t => t != keeper))
+        {
+            chain.AddRange(StopAndRemove(extra, number, "leftover of an interrupted recreate", _service.StopGracePeriod));
+        }
+
+        if (_inventory.StrangerNamed(name) is { } stranger)
+        {
+            var why = ContainerInventory.IsOneOff(stranger) && stranger.Label(ComposeLabels.Project) == _project
+                ? "name taken by a one-off container (docker compose run); remove it"
+                : "container not managed by this project; remove or rename it";
+            Problem(ProblemKind.NameConflict, name, why);
+            AddChain(chain);
+            return;
+        }
+
+        if (keeper is null)
+        {
+            chain.Add(new CreateContainer
+            {
+                Service = _service.Name, ContainerName = name, Number = number, Reason = "container missing",
+                Spec = ReplicaSpec(number, name),
+            });
+            _creates = true;
+            AddChain(chain);
+            return;
+        }
+
+        if (ContainerInventory.IsTemporary(keeper))
+        {
+            // The replacement exists, the original is gone: finish the recreate by renaming it, then
+            // judge it like any other container (it may already be stale).
+            chain.Add(new RenameContainer
+            {
+                Service = _service.Name, ContainerName = name, Number = number, ContainerId = keeper.Id, OldName = keeper.Name,
+                Reason = "finishing an interrupted recreate",
+            });
+        }
+
+        if (Judge(keeper, number, name, recreatedDependencies, completes) is { } action)
+        {
+            chain.Add(action);
+        }
+        AddChain(chain);
+    }
+
+    /// <summary>The one action an existing container needs, if any; problems for states left alone.</summary>
+    private PlanAction? Judge(ObservedContainer c, int number, string name, IReadOnlyList<string> recreatedDependencies, bool completes)
+    {
+        var hash = c.Label(ComposeLabels.ConfigHash);
+        if (hash != _service.ConfigHash)
+        {
+            var old = SpecLabel.Decode(c.Label(SpecLabel.Name));
+            if (old is null)
+            {
+                var detail = c.Label(SpecLabel.Name) is null ? "created by another tool; no field detail" : "field detail unreadable";
+                return Recreate(c, number, name, $"config changed ({detail})", []);
+            }
+            var changes = FieldChange.Diff(old, _service.Fields);
+            return Recreate(c, number, name, changes.IsEmpty ? "config changed (no listed field differs)" : "config changed", changes);
+        }
+        if (c.State == "dead")
+        {
+            return Recreate(c, number, name, "container dead", []);
+        }
+        if (ImageReference.LocalId(_observed.LocalImages, _service.Image) is { } imageId
+            && c.ImageId.Length > 0 && !string.Equals(c.ImageId, imageId, StringComparison.Ordinal))
+        {
+            // compose: the tag now points at another image (a pull happened): recreate onto it.
+            FieldChange change = new("image id", ImageReference.ShortId(c.ImageId), ImageReference.ShortId(imageId));
+            return Recreate(c, number, name, "image changed", [change]);
+        }
+
+        switch (c.State)
+        {
+            case "running":
+                var recreated = recreatedDependencies;
+                if (recreated.Count == 0)
+                {
+                    return null;
+                }
+                return new RestartContainer
+                {
+                    Service = _service.Name, ContainerName = name, Number = number, ContainerId = c.Id, StopGracePeriod = _service.StopGracePeriod,
+                    Reason = recreated.Count == 1
+                        ? $"dependency {recreated[0]} was recreated"
+                        : $"dependencies {string.Join(", ", recreated)} were recreated",
+                };
+            case "exited" when completes && ExitCode(c) == 0:
+                // A one-shot job others wait for with service_completed_successfully: done, not down.
+                return null;
+            case "exited" or "created":
+                return new StartContainer
+                {
+                    Service = _service.Name, ContainerName = name, Number = number, ContainerId = c.Id,
+                    Reason = c.State == "created" ? "container never started" : "container stopped",
+                };
+            case "restarting":
+                // Its restart policy is at work; a crash loop shows in health, not in the plan.
+                Problem(ProblemKind.ContainerRestarting, c.Name, "container restarting; left to its restart policy");
+                return null;
+            case "paused":
+                Problem(ProblemKind.ContainerPaused, c.Name, "container paused; left paused (docker unpause to resume)");
+                return null;
+            default:
+                Problem(ProblemKind.ContainerUnsettled, c.Name, $"container {(c.State.Length == 0 ? "in no state" : c.State)}; nothing done this time");
+                return null;
+        }
+    }
+
+    private RecreateContainer Recreate(ObservedContainer c, int number, string name, string reason, ImmutableArray<FieldChange> changes)
+    {
+        _recreated = true;
+        _creates = true;
+        var temporary = $"{c.Id[..Math.Min(12, c.Id.Length)]}_{name}";
+        var spec = ReplicaSpec(number, name) with { Name = temporary };
+        return new RecreateContainer
+        {
+            Service = _service.Name, ContainerName = name, Number = number, Reason = reason,
+            ContainerId = c.Id, OldName = c.Name, TemporaryName = temporary, Spec = spec,
+            Order = _order, Steps = StepsFor(_order, spec), StopGracePeriod = _service.StopGracePeriod, Changes = changes,
+        };
+    }
+
+    private static ImmutableArray<RecreateStep> StepsFor(UpdateOrder order, ContainerSpec spec)
+    {
+        if (order == UpdateOrder.StopFirst)
+        {
+            return StopFirstSteps;
+        }
+        var healthDisabled = spec.Healthcheck is { Test: [ "NONE", .. ] };
+        return healthDisabled
+            ? [RecreateStep.CreateNew, RecreateStep.StartNew, RecreateStep.StopOld, RecreateStep.RemoveOld, RecreateStep.RenameNew]
+            : [RecreateStep.CreateNew, RecreateStep.StartNew, RecreateStep.WaitNewHealthy, RecreateStep.StopOld, RecreateStep.RemoveOld, RecreateStep.RenameNew];
+    }
+
+    /// <summary>Stop (when it may be running) then remove: surplus replicas, duplicates, leftovers, orphans.</summary>
+    public static IReadOnlyList<PlanAction> StopAndRemove(ObservedContainer c, int? number, string reason, TimeSpan? grace)
+    {
+        var service = c.Label(ComposeLabels.Service);
+        if (c.State == "removing")
+        {
+            return [];
+        }
+        var remove = new RemoveContainer { Service = service, ContainerName = c.Name, Number = number, ContainerId = c.Id, Reason = reason };
+        return c.State is "running" or "restarting" or "paused"
+            ? [new StopContainer { Service = service, ContainerName = c.Name, Number = number, ContainerId = c.Id, StopGracePeriod = grace, Reason = reason }, remove]
+            : [remove];
+    }
+
+    /// <summary>
+    /// Replica <paramref name="number"/>'s spec: the template (replica 1's) renamed, with the labels
+    /// the next plan reads: number, config hash, field detail.
+    /// </summary>
+    private ContainerSpec ReplicaSpec(int number, string name)
+    {
+        var template = _service.Template;
+        var labels = template.Labels
+            .SetItem(ComposeLabels.Project, _project)
+            .SetItem(ComposeLabels.Service, _service.Name)
+            .SetItem(ComposeLabels.Number, number.ToString(CultureInfo.InvariantCulture))
+            .SetItem(ComposeLabels.Oneoff, "False")
+            .SetItem(ComposeLabels.ConfigHash, _service.ConfigHash)
+            .SetItem(SpecLabel.Name, SpecLabel.Encode(_service.Fields));
+        var networks = template.Networks;
+        if (name != template.Name)
+        {
+            // compose: a container's first alias on each network is its own name.
+            foreach (var (key, endpoint) in template.Networks)
+            {
+                networks = networks.SetItem(key, endpoint with { Aliases = [.. endpoint.Aliases.Select(a => a == template.Name ? name : a)] });
+            }
+        }
+        return template with { Name = name, Labels = labels, Networks = networks };
+    }
+
+    private static int? ExitCode(ObservedContainer c) =>
+        ExitedStatus().Match(c.Status) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex(@"^Exited \((-?\d+)\)")]
+    private static partial Regex ExitedStatus();
+
+    private UpdateOrder ParseOrder(string text)
+    {
+        switch (text)
+        {
+            case "start-first":
+                return UpdateOrder.StartFirst;
+            case "stop-first" or "":
+                return UpdateOrder.StopFirst;
+            default:
+                Problem(ProblemKind.UnknownUpdateOrder, _service.Name, $"update_order \"{text}\" unknown (stop-first or start-first); using stop-first");
+                return UpdateOrder.StopFirst;
+        }
+    }
+
+    private void AddChain(IReadOnlyList<PlanAction> chain)
+    {
+        if (chain.Count > 0)
+        {
+            _chains.Add(chain);
+        }
+    }
+
+    private void Problem(ProblemKind kind, string subject, string message) =>
+        _problems.Add(new PlanProblem(kind, _service.Name, subject, message));
+}

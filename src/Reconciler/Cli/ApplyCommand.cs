@@ -1,0 +1,115 @@
+using System.CommandLine;
+using Reconciler.Core.Planning;
+using Reconciler.Docker.Execution;
+
+namespace Reconciler.Cli;
+
+/// <summary><c>reconciler apply</c>: converge the host, printing each action as it happens.</summary>
+internal static class ApplyCommand
+{
+    public static Command Create()
+    {
+        var project = new ProjectOptions();
+        var removeOrphans = new Option<bool>("--remove-orphans") { Description = "Remove containers of services no longer in the project" };
+        var pull = new Option<string>("--pull") { Description = "Pull images: missing (default, per pull_policy) or always", DefaultValueFactory = _ => "missing" };
+        pull.AcceptOnlyFromAmong("missing", "always", "never");
+        var timeout = new Option<int>("--wait-timeout") { Description = "Seconds to wait for depends_on health conditions", DefaultValueFactory = _ => 120 };
+        var command = new Command("apply", """
+            Converge the host to the compose project: pull, create networks and volumes, create,
+            recreate, start and (with --remove-orphans) remove containers. Exit 0 when converged.
+
+            Examples:
+              reconciler apply
+              reconciler apply -f compose.yaml -p shop --remove-orphans
+            """);
+        project.AddTo(command);
+        command.Options.Add(removeOrphans);
+        command.Options.Add(pull);
+        command.Options.Add(timeout);
+        command.Options.Add(PlanCommand.DockerHost);
+        command.SetAction(async (result, ct) =>
+        {
+            try
+            {
+                using var session = StackSession.Open(project, result, result.GetValue(PlanCommand.DockerHost));
+                if (session is null) return 1;
+                var options = new PlanOptions
+                {
+                    RemoveOrphans = result.GetValue(removeOrphans),
+                    Now = DateTimeOffset.UtcNow,
+                    PullAlways = result.GetValue(pull) == "always",
+                };
+                var plan = await session.PlanAsync(options, ct);
+                foreach (var problem in plan.Problems) Console.Error.WriteLine($"warning: {problem}");
+                if (plan.IsEmpty)
+                {
+                    Console.Out.WriteLine($"{session.Desired.Name}: in sync, nothing to do");
+                    return 0;
+                }
+                var engine = session.Engine;
+                var executor = new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
+                    new ConsoleObserver(), dependencyTimeout: TimeSpan.FromSeconds(result.GetValue(timeout)));
+                var outcome = await executor.ExecuteAsync(plan.Actions, session.Desired, ct);
+                if (!outcome.Succeeded)
+                {
+                    foreach (var f in outcome.Failures) Console.Error.WriteLine($"error: {Describe(f.Action)}: {f.Error}");
+                    return 1;
+                }
+                // Converged means a fresh look finds nothing left to do.
+                var after = await session.PlanAsync(options with { PullAlways = false }, ct);
+                if (!after.IsEmpty)
+                {
+                    Console.Error.WriteLine("error: the host still differs after apply:");
+                    Console.Error.Write(after.ToString());
+                    return 1;
+                }
+                Console.Out.WriteLine($"{session.Desired.Name}: converged ({outcome.Outcomes.Count} actions)");
+                return 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    internal static string Describe(PlanAction a) => a switch
+    {
+        PullImage p => $"pull {p.Image}",
+        CreateNetwork n => $"create network {n.Network.Name}",
+        CreateVolume v => $"create volume {v.Volume.Name}",
+        ContainerAction c => $"{Verb(c)} {c.ContainerName}",
+        _ => a.GetType().Name,
+    };
+
+    private static string Verb(ContainerAction c) => c switch
+    {
+        CreateContainer => "create",
+        RecreateContainer => "recreate",
+        StartContainer => "start",
+        RestartContainer => "restart",
+        StopContainer => "stop",
+        RemoveContainer => "remove",
+        RenameContainer => "rename",
+        _ => c.GetType().Name,
+    };
+
+    private sealed class ConsoleObserver : IExecutionObserver
+    {
+        private readonly Lock _gate = new();
+        public void Started(PlanAction action) { lock (_gate) Console.Out.WriteLine($" … {Describe(action)} ({action.Reason})"); }
+        public void Progress(PlanAction action, string message) { lock (_gate) Console.Out.WriteLine($"   {Describe(action)}: {message}"); }
+        public void Finished(ActionOutcome o)
+        {
+            lock (_gate)
+                Console.Out.WriteLine(o.Result switch
+                {
+                    ActionResult.Done => $" ✔ {Describe(o.Action)} {o.Duration.TotalSeconds:0.0}s",
+                    ActionResult.Failed => $" ✘ {Describe(o.Action)}: {o.Error}",
+                    _ => $" - {Describe(o.Action)} skipped: {o.Error}",
+                });
+        }
+    }
+}

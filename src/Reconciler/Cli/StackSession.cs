@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Reconciler.Core.Compose;
+using Reconciler.Core.Desired;
+using Reconciler.Core.Planning;
+using Reconciler.Docker;
+using Reconciler.Files;
+
+namespace Reconciler.Cli;
+
+/// <summary>One pass of observe → plan for the CLI: load the project, read the engine, plan.</summary>
+internal sealed class StackSession : IDisposable
+{
+    private StackSession(ComposeProject project, DesiredProject desired, DockerEngine engine)
+    {
+        Project = project;
+        Desired = desired;
+        Engine = engine;
+    }
+
+    public ComposeProject Project { get; }
+    public DesiredProject Desired { get; }
+    public DockerEngine Engine { get; }
+
+    public static StackSession? Open(ProjectOptions options, ParseResult result, string? dockerHost)
+    {
+        var loaded = ConfigCommand.Load(options, result);
+        if (loaded.Project is null) return null;
+        var desired = DesiredStateBuilder.Build(loaded.Project, DiskFileSource.Instance);
+        return new StackSession(loaded.Project, desired, DockerEngine.Connect(dockerHost));
+    }
+
+    public async Task<Plan> PlanAsync(PlanOptions options, CancellationToken ct)
+    {
+        var wanted = Desired.Services.Values.Select(s => s.Template.Name).ToList();
+        var observed = await Engine.State.ReadAsync(Desired.Name, wanted, ct).ConfigureAwait(false);
+        return Planner.Plan(Desired, observed, options);
+    }
+
+    public void Dispose() => Engine.Dispose();
+}
