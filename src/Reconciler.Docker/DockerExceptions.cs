@@ -136,6 +136,10 @@ internal static class EngineErrors
             root = root.InnerException;
         }
         var detail = ReferenceEquals(root, e) ? e.Message : $"{e.Message} ({root.Message})";
+        if (endpoint.IsUnixSocket && !File.Exists(endpoint.Uri.LocalPath))
+        {
+            detail = $"there is no socket at {endpoint.Uri.LocalPath} (is dockerd running?)";
+        }
         return new DockerEngineUnavailableException(
             $"{operation} {subject}: the Docker engine at {endpoint.Uri} ({endpoint.Source}) is unreachable: {detail}", e);
     }
