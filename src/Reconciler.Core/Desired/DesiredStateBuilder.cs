@@ -115,9 +115,40 @@ public static class DesiredStateBuilder
         return d;
     }
 
+    /// <summary>
+    /// compose's links: each container of the linked service under the alias, under
+    /// <c>service-N</c> and under <c>project-service-N</c>; external links as written.
+    /// </summary>
+    private static ImmutableArray<string> Links(string project, MappingNode s, MappingNode services)
+    {
+        var links = new List<string>();
+        foreach (var raw in s.Strings("links"))
+        {
+            var parts = raw.Split(':');
+            var target = parts[0];
+            var alias = parts.Length == 2 ? parts[1] : target;
+            if (services.Map(target) is not { } t) continue;
+            var replicas = t.Str("container_name") is not null ? 1 : (int)(t.OptLong("scale") ?? t.Map("deploy")?.OptLong("replicas") ?? 1);
+            for (var i = 1; i <= replicas; i++)
+            {
+                var container = t.Str("container_name") ?? $"{project}-{target}-{i}";
+                links.Add($"{container}:{alias}");
+                links.Add($"{container}:{target}-1");
+                links.Add($"{container}:{project}-{target}-1");
+            }
+        }
+        foreach (var raw in s.Strings("external_links"))
+        {
+            var parts = raw.Split(':');
+            links.Add($"{parts[0]}:{(parts.Length == 2 ? parts[1] : parts[0])}");
+        }
+        return [.. links];
+    }
+
     private static DesiredService ServiceFor(ComposeProject project, string name, MappingNode s, MappingNode networks,
         MappingNode volumes, IFileSource files, IReadOnlyDictionary<string, string>? extraLabels)
     {
+        var services = project.Canonical.Map("services")!;
         var image = s.Str("image") ?? $"{project.Name}-{name}";
         var containerName = s.Str("container_name");
         var replicas = (int)(s.OptLong("scale") ?? s.Map("deploy")?.OptLong("replicas") ?? 1);
@@ -159,7 +190,8 @@ public static class DesiredStateBuilder
             if (i < 0) tmpfs[t] = ""; else tmpfs[t[..i]] = t[(i + 1)..];
         }
 
-        var (networkMode, endpoints) = Networking(project.Name, name, containerName, s, networks);
+        var links = Links(project.Name, s, services);
+        var (networkMode, endpoints) = Networking(project.Name, name, containerName, s, networks, links);
         var health = s.Map("healthcheck") is { } hc ? Health(hc) : null;
         var grace = s.Nanos("stop_grace_period");
 
@@ -218,25 +250,28 @@ public static class DesiredStateBuilder
                 UTSMode = s.Str("uts"),
                 UsernsMode = s.Str("userns_mode"),
                 CgroupParent = s.Str("cgroup_parent"),
-                Links = [.. s.Strings("links").Select(l => l.Contains(':') ? l : $"{l}:{l}")],
+                Links = links,
                 VolumesFrom = [.. s.Strings("volumes_from")],
                 Resources = Resources(s),
             },
         };
 
-        var fields = Flatten(project.ServiceJson(name));
+        var contents = BindContents(template, project.WorkingDir, files);
+        var fields = Flatten(project.ServiceJson(name)).ToBuilder();
+        // A config file's content is part of the spec: its digest shows which file changed.
+        foreach (var (source, digest) in contents) fields[$"content:{source}"] = digest[..12];
         return new DesiredService
         {
             Name = name,
             Image = image,
             PullPolicy = s.Str("pull_policy") ?? "missing",
             Replicas = containerName is not null ? Math.Min(replicas, 1) : replicas,
-            ConfigHash = Hash(template, project.WorkingDir, files),
+            ConfigHash = Hash(template, contents),
             Template = template,
             DependsOn = deps.ToImmutable(),
             ContainerName = containerName,
             StopGracePeriod = grace is { } ns ? TimeSpan.FromTicks(ns / 100) : null,
-            Fields = fields,
+            Fields = fields.ToImmutable(),
             UpdateOrder = UpdateOrder(s),
         };
     }
@@ -367,7 +402,7 @@ public static class DesiredStateBuilder
     /// name and the configured aliases. <c>service:x</c> stays symbolic until the executor resolves it.
     /// </summary>
     private static (string Mode, ImmutableSortedDictionary<string, EndpointSpec> Endpoints) Networking(
-        string project, string service, string? containerName, MappingNode s, MappingNode networks)
+        string project, string service, string? containerName, MappingNode s, MappingNode networks, ImmutableArray<string> links)
     {
         if (s.Str("network_mode") is { } mode) return (mode, ImmutableSortedDictionary<string, EndpointSpec>.Empty);
         if (networks.Count == 0) return ("none", ImmutableSortedDictionary<string, EndpointSpec>.Empty);
@@ -391,7 +426,9 @@ public static class DesiredStateBuilder
                 IPv6Address = cfg?.Str("ipv6_address"),
                 LinkLocalIPs = [.. cfg?.Strings("link_local_ips") ?? []],
                 MacAddress = cfg?.Str("mac_address"),
-                Priority = number++ == 0 ? 1 : 0,
+                // Rank, so the adapter connects the other networks in compose's order (priority, then key).
+                Priority = ordered.Count - number++,
+                Links = links,
             };
         }
         var primary = networks.Map(ordered[0])?.Str("name") ?? $"{project}_{ordered[0]}";
@@ -403,7 +440,7 @@ public static class DesiredStateBuilder
     /// without what varies per replica or per run, plus the contents of project files the service
     /// bind-mounts, so editing a config file next to compose.yaml recreates the service.
     /// </summary>
-    private static string Hash(ContainerSpec spec, string workingDir, IFileSource files)
+    private static string Hash(ContainerSpec spec, SortedDictionary<string, string> contents)
     {
         var stable = spec with
         {
@@ -414,11 +451,20 @@ public static class DesiredStateBuilder
         };
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(JsonSerializer.SerializeToUtf8Bytes(stable, SpecJson.Options));
+        foreach (var (source, digest) in contents) sha.AppendData(Encoding.UTF8.GetBytes($"{source}\0{digest}\0"));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>A digest per bind-mounted source inside the project directory (a file, or a folder's files).</summary>
+    private static SortedDictionary<string, string> BindContents(ContainerSpec spec, string workingDir, IFileSource files)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var sources = spec.Host.Binds.Select(b => b.Split(':')[0])
             .Concat(spec.Host.Mounts.Where(m => m.Type == "bind" && m.Source is not null).Select(m => m.Source!));
-        foreach (var source in sources.Distinct().Order(StringComparer.Ordinal))
+        foreach (var source in sources.Distinct(StringComparer.Ordinal))
         {
             if (!IsInside(source, workingDir)) continue;
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             IEnumerable<string> paths = files.FileExists(source) ? [source] : files.ListFiles(source).Order(StringComparer.Ordinal);
             foreach (var path in paths)
             {
@@ -427,8 +473,9 @@ public static class DesiredStateBuilder
                 if (bytes is not null && bytes.LongLength <= MaxHashedBytes) sha.AppendData(SHA256.HashData(bytes));
                 else sha.AppendData(Encoding.UTF8.GetBytes((bytes?.LongLength ?? -1).ToString(CultureInfo.InvariantCulture)));
             }
+            result[source] = Convert.ToHexStringLower(sha.GetHashAndReset());
         }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        return result;
     }
 
     private static bool IsInside(string path, string dir)

@@ -136,7 +136,7 @@ public class ReplicaPlanningTests
               ~ web  rename  0123456789ab_shop-web-1 → shop-web-1  finishing an interrupted recreate
               + web  start   shop-web-1                            container never started
             """, plan);
-        Assert.Equal([1], plan.Actions[1].DependsOn);
+        Assert.Equal([1], plan.Actions[1].DependsOn.AsEnumerable());
     }
 
     [Fact]
