@@ -1,0 +1,7 @@
+namespace Reconciler.Configuration;
+
+/// <summary>A problem in the config file: where (file:line, key path) and what to do.</summary>
+public sealed record ConfigError(string File, int Line, int Column, string KeyPath, string Message)
+{
+    public override string ToString() => Line > 0 ? $"{File}:{Line}:{Column}: {KeyPath}: {Message}" : $"{File}: {KeyPath}: {Message}";
+}

@@ -1,0 +1,229 @@
+using System.Collections.Immutable;
+using Reconciler.Core.Compose.Shaping;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Reconciler.Configuration;
+
+/// <summary>
+/// Reads the daemon's YAML config strictly: unknown keys, wrong types, duplicate names, a stack
+/// naming a repo that isn't declared, and secrets written inline are all errors naming the key.
+/// </summary>
+public static class DaemonConfigReader
+{
+    public static (DaemonConfig? Config, IReadOnlyList<ConfigError> Errors) Read(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(path)) return (null, [new ConfigError(path, 0, 0, "", "config file not found")]);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static (DaemonConfig? Config, IReadOnlyList<ConfigError> Errors) Parse(string text, string path)
+    {
+        var errors = new List<ConfigError>();
+        var ctx = new Ctx(path, errors);
+        YamlMappingNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
+        }
+        catch (YamlException e)
+        {
+            return (null, [new ConfigError(path, (int)e.Start.Line, (int)e.Start.Column, "", "YAML syntax error: " + e.Message)]);
+        }
+        if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
+
+        var dir = System.IO.Path.GetDirectoryName(path)!;
+        ctx.Keys(root, "", "docker", "state_dir", "metrics", "telemetry", "prune_stacks", "repos", "stacks");
+        var docker = ctx.Map(root, "docker", "docker");
+        if (docker is not null) ctx.Keys(docker, "docker", "host");
+        var metrics = ctx.Map(root, "metrics", "metrics");
+        if (metrics is not null) ctx.Keys(metrics, "metrics", "listen");
+        var telemetry = ctx.Map(root, "telemetry", "telemetry");
+        if (telemetry is not null) ctx.Keys(telemetry, "telemetry", "otlp_endpoint");
+
+        var repos = new List<RepoConfig>();
+        var repoSeq = ctx.Seq(root, "repos", "repos");
+        for (var i = 0; i < (repoSeq?.Children.Count ?? 0); i++)
+        {
+            var p = $"repos[{i}]";
+            if (repoSeq!.Children[i] is not YamlMappingNode r) { ctx.Error(repoSeq.Children[i], p, "must be a mapping"); continue; }
+            ctx.Keys(r, p, "name", "url", "branch", "interval", "auth", "webhook_secret_file");
+            var name = ctx.Required(r, "name", p);
+            var url = ctx.Required(r, "url", p);
+            if (name is null || url is null) continue;
+            RepoAuth? auth = null;
+            if (ctx.Map(r, "auth", p + ".auth") is { } a)
+            {
+                ctx.Keys(a, p + ".auth", "username", "password_file", "password_env", "ssh_key_file", "known_hosts_file");
+                auth = new RepoAuth
+                {
+                    Username = ctx.Str(a, "username", p + ".auth"),
+                    PasswordFile = Abs(ctx.Str(a, "password_file", p + ".auth"), dir),
+                    PasswordEnv = ctx.Str(a, "password_env", p + ".auth"),
+                    SshKeyFile = Abs(ctx.Str(a, "ssh_key_file", p + ".auth"), dir),
+                    KnownHostsFile = Abs(ctx.Str(a, "known_hosts_file", p + ".auth"), dir),
+                };
+            }
+            if (repos.Any(x => x.Name == name)) ctx.Error(r, p + ".name", $"duplicate repo name \"{name}\"");
+            repos.Add(new RepoConfig
+            {
+                Name = name,
+                Url = IsRemote(url) ? url : System.IO.Path.GetFullPath(url.StartsWith("file://", StringComparison.Ordinal) ? url[7..] : url, dir),
+                Branch = ctx.Str(r, "branch", p) ?? "main",
+                Interval = ctx.Duration(r, "interval", p) ?? TimeSpan.FromSeconds(30),
+                Auth = auth,
+                WebhookSecretFile = Abs(ctx.Str(r, "webhook_secret_file", p), dir),
+            });
+        }
+
+        var stacks = new List<StackConfig>();
+        var stackSeq = ctx.Seq(root, "stacks", "stacks");
+        for (var i = 0; i < (stackSeq?.Children.Count ?? 0); i++)
+        {
+            var p = $"stacks[{i}]";
+            if (stackSeq!.Children[i] is not YamlMappingNode s) { ctx.Error(stackSeq.Children[i], p, "must be a mapping"); continue; }
+            ctx.Keys(s, p, "name", "repo", "path", "files", "profiles", "env_files", "project", "prune", "self_heal",
+                "drift_interval", "suspend", "health_timeout", "rollback");
+            var name = ctx.Required(s, "name", p);
+            var repo = ctx.Required(s, "repo", p);
+            if (name is null || repo is null) continue;
+            if (!repos.Any(r => r.Name == repo)) ctx.Error(s, p + ".repo", $"no repo named \"{repo}\" under repos:");
+            if (stacks.Any(x => x.Name == name)) ctx.Error(s, p + ".name", $"duplicate stack name \"{name}\"");
+            var project = ctx.Str(s, "project", p);
+            var projectName = project ?? name;
+            if (!Core.Compose.Loading.ProjectName.IsValid(projectName))
+                ctx.Error(s, p + (project is null ? ".name" : ".project"), $"\"{projectName}\" is not a valid compose project name (lowercase letters, digits, - and _); set project:");
+            var rollback = ctx.Str(s, "rollback", p) ?? "auto";
+            if (rollback is not ("auto" or "off")) ctx.Error(s, p + ".rollback", "must be auto or off");
+            var path2 = (ctx.Str(s, "path", p) ?? ".").Trim('/');
+            if (path2.Split('/').Contains("..")) ctx.Error(s, p + ".path", "must stay inside the repo (no ..)");
+            stacks.Add(new StackConfig
+            {
+                Name = name,
+                Repo = repo,
+                Path = path2.Length == 0 ? "." : path2,
+                Files = [.. ctx.Strings(s, "files", p)],
+                Profiles = [.. ctx.Strings(s, "profiles", p)],
+                EnvFiles = [.. ctx.Strings(s, "env_files", p)],
+                Project = project,
+                Prune = ctx.Bool(s, "prune", p) ?? true,
+                SelfHeal = ctx.Bool(s, "self_heal", p) ?? true,
+                DriftInterval = ctx.Duration(s, "drift_interval", p) ?? TimeSpan.FromSeconds(60),
+                Suspend = ctx.Bool(s, "suspend", p) ?? false,
+                HealthTimeout = ctx.Duration(s, "health_timeout", p) ?? TimeSpan.FromMinutes(2),
+                Rollback = rollback,
+            });
+        }
+        if (repos.Count == 0 && errors.Count == 0) ctx.Error(root, "repos", "declare at least one repo");
+
+        var stateDir = ctx.Str(root, "state_dir", "") is { } sd ? System.IO.Path.GetFullPath(sd, dir) : "/var/lib/reconciler";
+        var config = new DaemonConfig
+        {
+            Path = path,
+            DockerHost = docker is null ? null : ctx.Str(docker, "host", "docker"),
+            StateDir = stateDir,
+            MetricsListen = metrics is null ? "127.0.0.1:9464" : ctx.Str(metrics, "listen", "metrics") ?? "127.0.0.1:9464",
+            OtlpEndpoint = telemetry is null ? null : ctx.Str(telemetry, "otlp_endpoint", "telemetry"),
+            PruneStacks = ctx.Bool(root, "prune_stacks", "") ?? false,
+            Repos = [.. repos],
+            Stacks = [.. stacks],
+        };
+        return errors.Count > 0 ? (null, errors) : (config, errors);
+    }
+
+    private static bool IsRemote(string url) =>
+        url.Contains("://", StringComparison.Ordinal) && !url.StartsWith("file://", StringComparison.Ordinal)
+        || (url.Contains('@') && url.Contains(':'));
+
+    private static string? Abs(string? p, string dir) => p is null ? null : System.IO.Path.GetFullPath(p, dir);
+
+    private sealed class Ctx(string file, List<ConfigError> errors)
+    {
+        public void Error(YamlNode at, string path, string message) =>
+            errors.Add(new ConfigError(file, (int)at.Start.Line, (int)at.Start.Column, path, message));
+
+        private static YamlNode? Get(YamlMappingNode m, string key) =>
+            m.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
+
+        public void Keys(YamlMappingNode m, string path, params string[] known)
+        {
+            foreach (var (k, _) in m.Children)
+            {
+                var key = (k as YamlScalarNode)?.Value ?? "";
+                if (!known.Contains(key))
+                {
+                    var hint = key is "password" or "token" or "secret" or "ssh_key"
+                        ? " (secrets are never written inline: use password_file, password_env or ssh_key_file)"
+                        : $" (known keys: {string.Join(", ", known)})";
+                    Error(k, path.Length == 0 ? key : $"{path}.{key}", "unknown key" + hint);
+                }
+            }
+        }
+
+        public YamlMappingNode? Map(YamlMappingNode m, string key, string path)
+        {
+            var v = Get(m, key);
+            if (v is null or YamlScalarNode { Value: null or "" or "~" or "null" }) return null;
+            if (v is YamlMappingNode map) return map;
+            Error(v, path, "must be a mapping");
+            return null;
+        }
+
+        public YamlSequenceNode? Seq(YamlMappingNode m, string key, string path)
+        {
+            var v = Get(m, key);
+            if (v is null or YamlScalarNode { Value: null or "" or "~" or "null" }) return null;
+            if (v is YamlSequenceNode seq) return seq;
+            Error(v, path, "must be a list");
+            return null;
+        }
+
+        public string? Str(YamlMappingNode m, string key, string path)
+        {
+            var v = Get(m, key);
+            if (v is null) return null;
+            if (v is YamlScalarNode s) return s.Value is null or "" or "~" or "null" && s.Style == ScalarStyle.Plain ? null : s.Value;
+            Error(v, path.Length == 0 ? key : $"{path}.{key}", "must be a string");
+            return null;
+        }
+
+        public string? Required(YamlMappingNode m, string key, string path)
+        {
+            var s = Str(m, key, path);
+            if (string.IsNullOrWhiteSpace(s)) Error(m, $"{path}.{key}", "is required");
+            return string.IsNullOrWhiteSpace(s) ? null : s;
+        }
+
+        public bool? Bool(YamlMappingNode m, string key, string path)
+        {
+            var s = Str(m, key, path);
+            if (s is null) return null;
+            if (s is "true" or "True" or "TRUE") return true;
+            if (s is "false" or "False" or "FALSE") return false;
+            Error(Get(m, key)!, path.Length == 0 ? key : $"{path}.{key}", $"must be true or false, not \"{s}\"");
+            return null;
+        }
+
+        public TimeSpan? Duration(YamlMappingNode m, string key, string path)
+        {
+            var s = Str(m, key, path);
+            if (s is null) return null;
+            if (GoDuration.TryParse(s, out var ns) && ns > 0) return TimeSpan.FromTicks(ns / 100);
+            Error(Get(m, key)!, $"{path}.{key}", $"invalid duration \"{s}\": use a number with a unit, like 30s or 1m");
+            return null;
+        }
+
+        public List<string> Strings(YamlMappingNode m, string key, string path)
+        {
+            var v = Get(m, key);
+            if (v is null) return [];
+            if (v is YamlScalarNode s && s.Value is { Length: > 0 } one) return [one];
+            if (v is YamlSequenceNode seq) return seq.Children.OfType<YamlScalarNode>().Select(x => x.Value ?? "").ToList();
+            Error(v, $"{path}.{key}", "must be a list of strings");
+            return [];
+        }
+    }
+}
