@@ -64,7 +64,7 @@ internal sealed class ContainerInventory
     /// old one is gone; a container still named so is what an interrupted recreate left.
     /// </summary>
     public static bool IsTemporary(ObservedContainer c) =>
-        c.Name.Length > 13 && c.Name[12] == '_' && c.Name.AsSpan(0, 12).ContainsAnyExcept("0123456789abcdef") is false;
+        c.Name.Length > 13 && c.Name[12] == '_' && !c.Name.AsSpan(0, 12).ContainsAnyExcept("0123456789abcdef");
 
     /// <summary>The one to keep among containers of one number: running first, then the newest.</summary>
     public static IEnumerable<ObservedContainer> BestFirst(IEnumerable<ObservedContainer> containers) =>

@@ -72,12 +72,19 @@ public sealed class Plan
         JsonSerializer.Deserialize<Plan>(json, JsonOptions) ?? throw new JsonException("a plan was expected, not null");
 
     /// <summary>The options <see cref="ToJson"/> uses, for callers embedding a plan in a larger document.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
+
+    private static JsonSerializerOptions CreateJsonOptions()
     {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     private static ImmutableArray<ImmutableArray<PlanAction>> CutIntoStages(ImmutableArray<PlanAction> actions)
     {

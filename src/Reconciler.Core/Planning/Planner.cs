@@ -21,6 +21,10 @@ namespace Reconciler.Core.Planning;
 /// <item>pulls, network and volume creates, and orphan removals depend on nothing: an orphan's removal
 /// is not held hostage by a new service failing to start.</item>
 /// </list>
+/// Image ids are judged as observed before any pull of this plan: when a pull moves a tag, the
+/// containers still on the old image show as <c>image changed</c> on the next plan (the daemon plans
+/// again after a plan whose pulls downloaded something). Creates and recreates use the tag as it
+/// is when they run, so they already get the new image.
 /// </remarks>
 public static class Planner
 {

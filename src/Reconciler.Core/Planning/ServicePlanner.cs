@@ -16,7 +16,10 @@ internal sealed record ServiceOutcome(IReadOnlyList<IReadOnlyList<PlanAction>> C
 /// interrupted recreate), <see cref="RenameContainer"/>, then one of <see cref="CreateContainer"/>,
 /// <see cref="RecreateContainer"/>, <see cref="StartContainer"/>, <see cref="RestartContainer"/>;
 /// then, highest numbers first, <see cref="StopContainer"/> + <see cref="RemoveContainer"/> for
-/// surplus replicas.
+/// surplus replicas. Reports <see cref="ProblemKind.NameConflict"/>,
+/// <see cref="ProblemKind.ContainerNameWithReplicas"/>, <see cref="ProblemKind.UnknownUpdateOrder"/>,
+/// <see cref="ProblemKind.ContainerRestarting"/>, <see cref="ProblemKind.ContainerPaused"/>,
+/// <see cref="ProblemKind.ContainerUnsettled"/>.
 /// </summary>
 internal sealed partial class ServicePlanner
 {
@@ -131,6 +134,7 @@ internal sealed partial class ServicePlanner
             return;
         }
 
+        var currentName = keeper.Name;
         if (ContainerInventory.IsTemporary(keeper))
         {
             // The replacement exists, the original is gone: finish the recreate by renaming it, then
@@ -140,9 +144,10 @@ internal sealed partial class ServicePlanner
                 Service = _service.Name, ContainerName = name, Number = number, ContainerId = keeper.Id, OldName = keeper.Name,
                 Reason = "finishing an interrupted recreate",
             });
+            currentName = name;
         }
 
-        if (Judge(keeper, number, name, recreatedDependencies, completes) is { } action)
+        if (Judge(keeper, currentName, number, name, recreatedDependencies, completes) is { } action)
         {
             chain.Add(action);
         }
@@ -150,7 +155,8 @@ internal sealed partial class ServicePlanner
     }
 
     /// <summary>The one action an existing container needs, if any; problems for states left alone.</summary>
-    private PlanAction? Judge(ObservedContainer c, int number, string name, IReadOnlyList<string> recreatedDependencies, bool completes)
+    /// <param name="currentName">The container's name once any rename before this action is done.</param>
+    private PlanAction? Judge(ObservedContainer c, string currentName, int number, string name, IReadOnlyList<string> recreatedDependencies, bool completes)
     {
         var hash = c.Label(ComposeLabels.ConfigHash);
         if (hash != _service.ConfigHash)
@@ -163,6 +169,12 @@ internal sealed partial class ServicePlanner
             }
             var changes = FieldChange.Diff(old, _service.Fields);
             return Recreate(c, number, name, changes.IsEmpty ? "config changed (no listed field differs)" : "config changed", changes);
+        }
+        if (currentName != name)
+        {
+            // The config hash leaves names out (they differ per replica), so a changed container_name
+            // (or a compose v1 era name) shows here. compose would recreate too: its hash has the name.
+            return Recreate(c, number, name, "container name changed", [new FieldChange("container name", currentName, name)]);
         }
         if (c.State == "dead")
         {
@@ -178,18 +190,15 @@ internal sealed partial class ServicePlanner
 
         switch (c.State)
         {
+            case "running" when recreatedDependencies.Count == 0:
+                return null;
             case "running":
-                var recreated = recreatedDependencies;
-                if (recreated.Count == 0)
-                {
-                    return null;
-                }
                 return new RestartContainer
                 {
                     Service = _service.Name, ContainerName = name, Number = number, ContainerId = c.Id, StopGracePeriod = _service.StopGracePeriod,
-                    Reason = recreated.Count == 1
-                        ? $"dependency {recreated[0]} was recreated"
-                        : $"dependencies {string.Join(", ", recreated)} were recreated",
+                    Reason = recreatedDependencies.Count == 1
+                        ? $"dependency {recreatedDependencies[0]} was recreated"
+                        : $"dependencies {string.Join(", ", recreatedDependencies)} were recreated",
                 };
             case "exited" when completes && ExitCode(c) == 0:
                 // A one-shot job others wait for with service_completed_successfully: done, not down.
@@ -294,7 +303,7 @@ internal sealed partial class ServicePlanner
             case "stop-first" or "":
                 return UpdateOrder.StopFirst;
             default:
-                Problem(ProblemKind.UnknownUpdateOrder, _service.Name, $"update_order \"{text}\" unknown (stop-first or start-first); using stop-first");
+                Problem(ProblemKind.UnknownUpdateOrder, "x-reconciler.update_order", $"update_order \"{text}\" unknown (stop-first or start-first); using stop-first");
                 return UpdateOrder.StopFirst;
         }
     }

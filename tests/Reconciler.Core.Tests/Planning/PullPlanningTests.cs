@@ -25,7 +25,7 @@ public class PullPlanningTests
         PlanAssert.Text("shop: in sync", Plan(project, Deployed(project)));
         PlanAssert.Text("""
             shop: 1 to change
-              ↓  pull  app:1.0  image missing
+              ↓ pull  app:1.0  image missing
             """, Plan(project, Deployed(project).WithoutImage("app:1.0")));
     }
 
@@ -37,14 +37,14 @@ public class PullPlanningTests
         PlanAssert.Text("shop: in sync", Plan(project, Deployed(project)));
         PlanAssert.Text("""
             shop: 1 to change
-              ↓  pull  app:1.0  pull_policy always
+              ↓ pull  app:1.0  pull_policy always
             """, Plan(project, Deployed(project), Options(pullAlways: true)));
 
         var plan = Plan(project, Deployed(project).Without("shop-web-1"));
         PlanAssert.Text("""
             shop: 2 to change
-              ↓       pull    app:1.0     pull_policy always
-              + web   create  shop-web-1  container missing
+              ↓      pull    app:1.0     pull_policy always
+              + web  create  shop-web-1  container missing
             """, plan);
         Assert.Equal([1], plan.Actions[1].DependsOn.AsEnumerable());
     }
@@ -110,7 +110,7 @@ public class PullPlanningTests
 
         PlanAssert.Text("""
             shop: 1 to change
-              ↓  pull  app:1.0  last pull unknown (pull_policy daily)
+              ↓ pull  app:1.0  last pull unknown (pull_policy daily)
             """, Plan(project, Deployed(project)));
     }
 
@@ -131,8 +131,8 @@ public class PullPlanningTests
 
         PlanAssert.Text("""
             shop: 1 to change, 1 error
-              ↓       pull   app:1.0        image missing
-              ! web   error  image app:1.0  pull_policy "every_soon" unreadable; pulling only when missing
+              ↓      pull   app:1.0        image missing
+              ! web  error  image app:1.0  pull_policy "every_soon" unreadable; pulling only when missing
             """, Plan(project, Deployed(project).WithoutImage("app:1.0")));
     }
 
@@ -146,10 +146,10 @@ public class PullPlanningTests
 
         PlanAssert.Text("""
             shop: 3 to change
-              ↓       pull      app:1.1     image missing
-              ~ api   recreate  shop-api-1  config changed
+              ↓      pull      app:1.1     image missing
+              ~ api  recreate  shop-api-1  config changed
                   image: app:1.0 → app:1.1
-              ~ web   recreate  shop-web-1  config changed
+              ~ web  recreate  shop-web-1  config changed
                   image: app:1.0 → docker.io/library/app:1.1
             """, plan);
         Assert.Equal(["api", "web"], Assert.IsType<PullImage>(plan.Actions[0]).Services.AsEnumerable());

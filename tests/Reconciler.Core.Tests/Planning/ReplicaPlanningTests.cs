@@ -64,17 +64,14 @@ public class ReplicaPlanningTests
     [Fact]
     public void Duplicates_of_one_number_keep_the_running_one()
     {
-        // A compose v1 era name and a newer stopped copy both claim number 1.
+        // Crash leftovers: a newer, stopped copy claims number 1 too.
         var project = Project("shop", Service("web"));
-        var v1Named = ContainerOf(project, "web", 1) with { Name = "shop_web_1", Id = Id("shop_web_1"), Created = Now.AddDays(-30) };
-        var observed = Deployed(project)
-            .Changing("shop-web-1", c => c with { State = "exited", Created = Now.AddHours(-1) })
-            .With(v1Named);
+        var copy = ContainerOf(project, "web", 1) with { Name = "shop-web-1-copy", Id = Id("copy"), State = "exited", Created = Now.AddHours(-1) };
 
         PlanAssert.Text("""
             shop: 1 to change
-              - web  remove  shop-web-1  duplicate of shop_web_1
-            """, Plan(project, observed));
+              - web  remove  shop-web-1-copy  duplicate of shop-web-1
+            """, Plan(project, Deployed(project).With(copy)));
     }
 
     [Fact]
@@ -88,6 +85,20 @@ public class ReplicaPlanningTests
               - web  stop    shop_web_1  duplicate of shop-web-1
               - web  remove  shop_web_1  duplicate of shop-web-1
             """, Plan(project, Deployed(project).With(older)));
+    }
+
+    [Fact]
+    public void A_container_under_another_name_is_recreated_under_the_wanted_one()
+    {
+        // The config hash leaves names out, so a changed container_name is caught by name.
+        var before = Project("shop", Service("proxy", containerName: "edge-old"));
+        var after = Project("shop", Service("proxy", containerName: "edge"));
+
+        PlanAssert.Text("""
+            shop: 1 to change
+              ~ proxy  recreate  edge-old → edge  container name changed
+                  container name: edge-old → edge
+            """, Plan(after, Deployed(before)));
     }
 
     [Fact]
