@@ -19,7 +19,8 @@ public interface IObservedStateReader
     /// Engine calls: container list by label, container list by name (skipped when no names are wanted),
     /// network list, volume list, image list — issued concurrently. No per-object inspect.
     /// </summary>
-    Task<ObservedState> ReadAsync(string project, IReadOnlyCollection<string> wantedContainerNames, CancellationToken ct = default);
+    Task<ObservedState> ReadAsync(string project, IReadOnlyCollection<string> wantedContainerNames, CancellationToken ct = default,
+        IReadOnlyCollection<string>? wantedResourceNames = null);
 }
 
 public interface IDockerContainerOperations

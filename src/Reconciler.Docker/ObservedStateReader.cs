@@ -23,7 +23,8 @@ public sealed class ObservedStateReader : IObservedStateReader
         _endpoint = endpoint;
     }
 
-    public async Task<ObservedState> ReadAsync(string project, IReadOnlyCollection<string> wantedContainerNames, CancellationToken ct = default)
+    public async Task<ObservedState> ReadAsync(string project, IReadOnlyCollection<string> wantedContainerNames, CancellationToken ct = default,
+        IReadOnlyCollection<string>? wantedResourceNames = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(project);
         var subject = $"of project '{project}'";
@@ -38,14 +39,19 @@ public sealed class ObservedStateReader : IObservedStateReader
             : Run("list containers", "by wanted name", ct, () => _client.Containers.ListContainersAsync(
                 new ContainersListParameters { All = true, Filters = NameFilter(names) }, ct));
 
+        // External networks and volumes, and ones named explicitly, don't carry the project label:
+        // list them all (hosts have few) and keep the project's plus the wanted names.
+        var resourceNames = (wantedResourceNames ?? []).ToHashSet(StringComparer.Ordinal);
         var networks = Run("list networks", subject, ct, () => _client.Networks.ListNetworksAsync(
-            new NetworksListParameters { Filters = labelFilter }, ct));
+            new NetworksListParameters { Filters = resourceNames.Count == 0 ? labelFilter : null }, ct));
         var volumes = Run("list volumes", subject, ct, () => _client.Volumes.ListAsync(
-            new VolumesListParameters { Filters = labelFilter }, ct));
+            new VolumesListParameters { Filters = resourceNames.Count == 0 ? labelFilter : null }, ct));
         var images = Run("list images", "(local)", ct, () => _client.Images.ListImagesAsync(
             new ImagesListParameters { All = false }, ct));
 
         await Task.WhenAll(byLabel, byName, networks, volumes, images).ConfigureAwait(false);
+        bool Keep(string name, IReadOnlyDictionary<string, string> labels) =>
+            resourceNames.Contains(name) || (labels.TryGetValue(ProjectLabel, out var p) && p == project);
 
         var wanted = names.ToHashSet(StringComparer.Ordinal);
         var containers = new Dictionary<string, ObservedContainer>(StringComparer.Ordinal);
@@ -66,8 +72,8 @@ public sealed class ObservedStateReader : IObservedStateReader
         return new ObservedState
         {
             Containers = [.. containers.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal)],
-            Networks = [.. networks.Result.Select(ToNetwork).OrderBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal)],
-            Volumes = [.. (volumes.Result.Volumes ?? []).Select(ToVolume).OrderBy(v => v.Name, StringComparer.Ordinal)],
+            Networks = [.. networks.Result.Select(ToNetwork).Where(n => Keep(n.Name, n.Labels)).OrderBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal)],
+            Volumes = [.. (volumes.Result.Volumes ?? []).Select(ToVolume).Where(v => Keep(v.Name, v.Labels)).OrderBy(v => v.Name, StringComparer.Ordinal)],
             LocalImages = ToLocalImages(images.Result),
         };
     }

@@ -40,7 +40,12 @@ internal static class ApplyCommand
                     PullAlways = result.GetValue(pull) == "always",
                 };
                 var plan = await session.PlanAsync(options, ct);
-                foreach (var problem in plan.Problems) Console.Error.WriteLine($"warning: {problem}");
+                foreach (var problem in plan.Problems) Console.Error.WriteLine($"{(plan.IsBlocked ? "error" : "warning")}: {problem}");
+                if (plan.IsBlocked)
+                {
+                    Console.Error.WriteLine($"{session.Desired.Name}: not applied: fix the problems above first (nothing was changed)");
+                    return 1;
+                }
                 if (plan.IsEmpty)
                 {
                     Console.Out.WriteLine($"{session.Desired.Name}: in sync, nothing to do");

@@ -31,10 +31,14 @@ internal sealed class StackSession : IDisposable
 
     public async Task<Plan> PlanAsync(PlanOptions options, CancellationToken ct)
     {
-        var wanted = Desired.Services.Values.Select(s => s.Template.Name).ToList();
-        var observed = await Engine.State.ReadAsync(Desired.Name, wanted, ct).ConfigureAwait(false);
+        var observed = await Engine.State.ReadAsync(Desired.Name, Planner.WantedContainerNames(Desired), ct,
+            WantedResourceNames(Desired)).ConfigureAwait(false);
         return Planner.Plan(Desired, observed, options);
     }
+
+    /// <summary>Engine names of the networks and volumes the project uses, external ones included.</summary>
+    public static IReadOnlyCollection<string> WantedResourceNames(DesiredProject d) =>
+        [.. d.Networks.Values.Select(n => n.Name), .. d.ExternalNetworks, .. d.Volumes.Values.Select(v => v.Name), .. d.ExternalVolumes];
 
     public void Dispose() => Engine.Dispose();
 }

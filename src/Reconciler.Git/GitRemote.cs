@@ -1,0 +1,24 @@
+namespace Reconciler.Git;
+
+/// <summary>
+/// One configured repository: where it lives, which branch to follow and how to authenticate.
+/// <see cref="Url"/> may be <c>https://</c>, <c>http://</c>, <c>ssh://</c>, scp-like <c>git@host:path</c>,
+/// <c>file://</c> or a plain absolute path (relative paths are resolved by the caller).
+/// </summary>
+public sealed record GitRemote
+{
+    /// <summary>Names the mirror directory (<c>repos/&lt;name&gt;.git</c>): letters, digits, '.', '_' and '-'.</summary>
+    public required string Name { get; init; }
+
+    public required string Url { get; init; }
+
+    public string Branch { get; init; } = "main";
+
+    public GitAuth Auth { get; init; } = GitAuth.None;
+
+    /// <summary>The url as it may be shown: credentials embedded in it are replaced by <c>***</c>.</summary>
+    public string RedactedUrl => GitUrl.Redact(Url);
+
+    // Records print every property; the url can carry a token, so only the redacted form is shown.
+    public override string ToString() => $"{Name} ({RedactedUrl} branch {Branch}, {Auth})";
+}

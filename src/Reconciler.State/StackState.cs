@@ -1,0 +1,203 @@
+using System.Collections.Immutable;
+
+namespace Reconciler.State;
+
+/// <summary>
+/// What the daemon remembers about one stack between passes and across restarts. Immutable: a
+/// pass derives the next state with the transitions below (or <c>with</c>) inside
+/// <see cref="IStateStore.UpdateStackAsync"/>, which reads, changes and stores it in one
+/// transaction, so a <c>reconciler suspend</c> from another process is never overwritten by a
+/// loop holding an older copy.
+/// </summary>
+public sealed record StackState
+{
+    private static readonly ImmutableSortedDictionary<string, string> NoImages =
+        ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    private static readonly ImmutableSortedSet<string> NoCommits =
+        ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    public required string Stack { get; init; }
+
+    /// <summary>The commit the latest pass set out to deploy, whatever came of it.</summary>
+    public string? LastAttemptedCommit { get; init; }
+
+    /// <summary>The commit whose deploy last completed: the containers were made to match it.</summary>
+    public string? LastAppliedCommit { get; init; }
+
+    /// <summary>The latest commit whose deploy succeeded and became healthy: where a rollback returns to.</summary>
+    public string? LastGoodCommit { get; init; }
+
+    /// <summary>Service name → image id (<c>sha256:…</c>) each service ran at <see cref="LastGoodCommit"/>.</summary>
+    public ImmutableSortedDictionary<string, string> LastGoodImages { get; init; } = NoImages;
+
+    /// <summary>What the latest pass found. See <see cref="EffectiveStatus"/> for what to show.</summary>
+    public SyncStatus SyncStatus { get; init; } = SyncStatus.Unknown;
+
+    /// <summary>Set by <c>reconciler suspend</c>, cleared by <c>reconciler resume</c>.</summary>
+    public bool Suspended { get; init; }
+
+    /// <summary>
+    /// What <c>reconciler status</c> shows: <see cref="SyncStatus.Suspended"/> while suspended,
+    /// otherwise <see cref="SyncStatus"/>. Kept apart so that suspending and a pass finishing
+    /// at the same moment cannot undo each other.
+    /// </summary>
+    public SyncStatus EffectiveStatus => Suspended ? SyncStatus.Suspended : SyncStatus;
+
+    public DeploymentResult? LastResult { get; init; }
+
+    /// <summary>Why the latest pass failed; cleared by the next success.</summary>
+    public StackError? LastError { get; init; }
+
+    /// <summary>When a pass last ended with the stack at its commit (applied or nothing to do).</summary>
+    public DateTimeOffset? LastSuccessAt { get; init; }
+
+    /// <summary>A short text of what differs between the live containers and the applied commit.</summary>
+    public string? DriftSummary { get; init; }
+
+    /// <summary>
+    /// Commits whose deploy failed for reasons of their own (a broken compose file, a service that
+    /// never became healthy): retrying cannot help, so they are not retried. A newer commit that
+    /// becomes healthy clears them.
+    /// </summary>
+    public ImmutableSortedSet<string> FailedCommits { get; init; } = NoCommits;
+
+    /// <summary>When the store last wrote this state; set by the store.</summary>
+    public DateTimeOffset? UpdatedAt { get; init; }
+
+    /// <summary>A stack no pass has touched yet.</summary>
+    public static StackState Initial(string stack)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stack);
+        return new StackState { Stack = stack };
+    }
+
+    /// <summary>Whether <paramref name="commit"/> failed before and must wait for a newer commit.</summary>
+    public bool IsFailedCommit(string commit) => FailedCommits.Contains(commit);
+
+    /// <summary>A pass is about to deploy <paramref name="commit"/>.</summary>
+    public StackState Attempting(string commit)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(commit);
+        return this with { LastAttemptedCommit = commit };
+    }
+
+    /// <summary>
+    /// The pass brought the stack to <paramref name="commit"/>: by changing it
+    /// (<see cref="DeploymentResult.Applied"/>) or by finding nothing to change
+    /// (<see cref="DeploymentResult.Noop"/>). Health comes later: see <see cref="BecameHealthy"/>.
+    /// </summary>
+    public StackState Applied(string commit, DeploymentResult result, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(commit);
+        if (result is not (DeploymentResult.Applied or DeploymentResult.Noop))
+        {
+            throw new ArgumentOutOfRangeException(nameof(result), result, "a successful pass ends Applied or Noop");
+        }
+        return this with
+        {
+            LastAppliedCommit = commit,
+            LastResult = result,
+            SyncStatus = SyncStatus.Synced,
+            LastError = null,
+            DriftSummary = null,
+            LastSuccessAt = at,
+        };
+    }
+
+    /// <summary>
+    /// The services at <paramref name="commit"/> became healthy: it is the new rollback target,
+    /// with the image each service runs. Earlier failed commits are forgotten, since a newer
+    /// commit has arrived and worked.
+    /// </summary>
+    public StackState BecameHealthy(string commit, IReadOnlyDictionary<string, string> imagesByService)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(commit);
+        ArgumentNullException.ThrowIfNull(imagesByService);
+        return this with
+        {
+            LastGoodCommit = commit,
+            LastGoodImages = NoImages.AddRange(imagesByService),
+            FailedCommits = NoCommits,
+        };
+    }
+
+    /// <summary>
+    /// The pass failed (<see cref="DeploymentResult.Failed"/>), or failed and was rolled back
+    /// (<see cref="DeploymentResult.RolledBack"/>).
+    /// </summary>
+    /// <param name="blockCommit">
+    /// True when the failure is the commit's own (stalled: it needs a new commit), so
+    /// <see cref="StackError.Commit"/> joins <see cref="FailedCommits"/>. False for transient
+    /// causes, such as an unreachable engine or registry, that a retry may cure.
+    /// </param>
+    public StackState Failed(StackError error, DeploymentResult result, bool blockCommit)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (result is not (DeploymentResult.Failed or DeploymentResult.RolledBack))
+        {
+            throw new ArgumentOutOfRangeException(nameof(result), result, "a failed pass ends Failed or RolledBack");
+        }
+        if (blockCommit && error.Commit is null)
+        {
+            throw new ArgumentException("blocking a commit needs the error's commit", nameof(error));
+        }
+        return this with
+        {
+            SyncStatus = SyncStatus.Failed,
+            LastResult = result,
+            LastError = error,
+            FailedCommits = blockCommit ? FailedCommits.Add(error.Commit!) : FailedCommits,
+        };
+    }
+
+    /// <summary>The live containers differ from the applied commit, or a newer commit waits.</summary>
+    public StackState OutOfSync(string summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return this with { SyncStatus = SyncStatus.OutOfSync, DriftSummary = summary };
+    }
+
+    public StackState Suspend() => this with { Suspended = true };
+
+    /// <summary>What the stack looks like now is unknown until the next pass checks.</summary>
+    public StackState Resume() => this with { Suspended = false, SyncStatus = SyncStatus.Unknown };
+
+    // Records compare collections by reference; state read back from the store must equal the
+    // state written, so the collections are compared by content.
+    public bool Equals(StackState? other) =>
+        other is not null
+        && Stack == other.Stack
+        && LastAttemptedCommit == other.LastAttemptedCommit
+        && LastAppliedCommit == other.LastAppliedCommit
+        && LastGoodCommit == other.LastGoodCommit
+        && LastGoodImages.Count == other.LastGoodImages.Count
+        && LastGoodImages.All(pair => other.LastGoodImages.TryGetValue(pair.Key, out var image) && image == pair.Value)
+        && SyncStatus == other.SyncStatus
+        && Suspended == other.Suspended
+        && LastResult == other.LastResult
+        && LastError == other.LastError
+        && LastSuccessAt == other.LastSuccessAt
+        && DriftSummary == other.DriftSummary
+        && FailedCommits.SetEquals(other.FailedCommits)
+        && UpdatedAt == other.UpdatedAt;
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Stack);
+        hash.Add(LastAttemptedCommit);
+        hash.Add(LastAppliedCommit);
+        hash.Add(LastGoodCommit);
+        hash.Add(LastGoodImages.Count);
+        hash.Add(SyncStatus);
+        hash.Add(Suspended);
+        hash.Add(LastResult);
+        hash.Add(LastError);
+        hash.Add(LastSuccessAt);
+        hash.Add(DriftSummary);
+        hash.Add(FailedCommits.Count);
+        hash.Add(UpdatedAt);
+        return hash.ToHashCode();
+    }
+}
