@@ -111,6 +111,23 @@ internal static class GitUrl
         }
     }
 
+    /// <summary>
+    /// An http(s) url without its user info, and the user name and password that were in it
+    /// (percent-decoded), so they can travel through a credentials callback instead of the url.
+    /// </summary>
+    public static (string Url, string? Username, string? Password) SplitCredentials(string url)
+    {
+        var (userInfo, start) = UserInfoOf(url);
+        if (userInfo is null)
+        {
+            return (url, null, null);
+        }
+        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+        var user = Uri.UnescapeDataString(colon < 0 ? userInfo : userInfo[..colon]);
+        var password = colon < 0 ? "" : Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+        return (url[..start] + url[(start + userInfo.Length + 1)..], user, password);
+    }
+
     /// <summary>The user info of a scheme url (<c>scheme://userinfo@host/…</c>) and where it starts.</summary>
     private static (string? UserInfo, int Start) UserInfoOf(string url)
     {

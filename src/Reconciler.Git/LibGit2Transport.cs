@@ -5,11 +5,31 @@ namespace Reconciler.Git;
 
 /// <summary>
 /// http(s)://, file:// and plain paths through libgit2 (in process, no git binary needed).
-/// Credentials go through LibGit2Sharp's credentials callback, never into a url or a config file.
+/// Credentials, configured or embedded in the url, go through LibGit2Sharp's credentials callback:
+/// the url libgit2 sees, and the one stored in the mirror's config, carries none.
 /// </summary>
-internal sealed class LibGit2Transport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts) : IGitTransport
+internal sealed class LibGit2Transport : IGitTransport
 {
-    private string BranchRef => "refs/heads/" + remote.Branch;
+    /// <summary>The mirror's one remote. LibGit2Sharp 0.32 cannot fetch from a bare url with libgit2 1.8 (it rejects the url as a remote name).</summary>
+    internal const string RemoteName = "origin";
+
+    private readonly GitRemote _remote;
+    private readonly SecretScrubber _scrubber;
+    private readonly GitNetworkTimeouts _timeouts;
+    private readonly string _url;
+    private readonly GitHttpAuth? _credentials;
+
+    public LibGit2Transport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts)
+    {
+        _remote = remote;
+        _scrubber = scrubber;
+        _timeouts = timeouts;
+        var (url, user, password) = GitUrl.KindOf(remote.Url) == GitUrlKind.Http ? GitUrl.SplitCredentials(remote.Url) : (remote.Url, null, null);
+        _url = url;
+        _credentials = remote.Auth as GitHttpAuth ?? (user is null ? null : new GitHttpAuth(user, password ?? ""));
+    }
+
+    private string BranchRef => "refs/heads/" + _remote.Branch;
 
     public Task<string?> LsRemoteAsync(CancellationToken ct)
     {
@@ -18,11 +38,12 @@ internal sealed class LibGit2Transport(GitRemote remote, SecretScrubber scrubber
         // cancelled caller stops waiting while the native call runs out (it touches no files).
         var listing = Task.Run(() =>
         {
-            LibGit2Options.ApplyTimeouts(timeouts);
-            var credentials = new CredentialsAttempt(remote.Auth);
+            LibGit2Options.ApplyTimeouts(_timeouts);
+            ThrowIfNoLocalRepository();
+            var credentials = new CredentialsAttempt(_credentials);
             try
             {
-                var refs = Repository.ListRemoteReferences(remote.Url, credentials.Handler);
+                var refs = Repository.ListRemoteReferences(_url, credentials.Handler);
                 var head = refs.FirstOrDefault(r => r.CanonicalName == BranchRef);
                 return head?.ResolveToDirectReference()?.TargetIdentifier ?? head?.TargetIdentifier;
             }
@@ -40,8 +61,9 @@ internal sealed class LibGit2Transport(GitRemote remote, SecretScrubber scrubber
         Task.Run(() =>
         {
             ct.ThrowIfCancellationRequested();
-            LibGit2Options.ApplyTimeouts(timeouts);
-            var credentials = new CredentialsAttempt(remote.Auth);
+            LibGit2Options.ApplyTimeouts(_timeouts);
+            var credentials = new CredentialsAttempt(_credentials);
+            var refspec = $"+{BranchRef}:{BranchRef}";
             var options = new FetchOptions
             {
                 CredentialsProvider = credentials.Handler,
@@ -54,7 +76,16 @@ internal sealed class LibGit2Transport(GitRemote remote, SecretScrubber scrubber
             try
             {
                 using var repo = new Repository(mirrorPath);
-                repo.Network.Fetch(remote.Url, [$"+{BranchRef}:{BranchRef}"], options, logMessage: null);
+                var origin = repo.Network.Remotes[RemoteName];
+                if (origin is null)
+                {
+                    repo.Network.Remotes.Add(RemoteName, _url, refspec);
+                }
+                else if (origin.Url != _url)
+                {
+                    repo.Network.Remotes.Update(RemoteName, r => r.Url = _url);
+                }
+                Commands.Fetch(repo, RemoteName, [refspec], options, logMessage: null);
             }
             catch (UserCancelledException) when (ct.IsCancellationRequested)
             {
@@ -66,28 +97,43 @@ internal sealed class LibGit2Transport(GitRemote remote, SecretScrubber scrubber
             }
         }, CancellationToken.None);
 
+    /// <summary>libgit2 reports a missing local path as "unsupported URL protocol"; say what it is.</summary>
+    private void ThrowIfNoLocalRepository()
+    {
+        if (GitUrl.KindOf(_url) != GitUrlKind.Local)
+        {
+            return;
+        }
+        var path = _url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? Uri.UnescapeDataString(_url["file://".Length..]) : _url;
+        if (!Directory.Exists(path))
+        {
+            throw new GitUnreachableException(_remote.Name, _remote.RedactedUrl, $"there is no repository at {path}");
+        }
+    }
+
     private GitException Translate(LibGit2SharpException e, CredentialsAttempt credentials, bool listing)
     {
-        var reason = scrubber.Scrub(e.Message.Trim());
-        var inner = scrubber.Leaks(e) ? null : e;
+        var reason = _scrubber.Scrub(e.Message.Trim());
+        var inner = _scrubber.Leaks(e) ? null : e;
         if (credentials.Rejected)
         {
-            return new GitAuthenticationException(remote.Name, remote.RedactedUrl, $"the remote rejected the credentials for user '{credentials.Username}'", inner);
+            var who = _remote.Auth is GitHttpAuth http ? $" for user '{http.Username}'" : " embedded in the url";
+            return new GitAuthenticationException(_remote.Name, _remote.RedactedUrl, _scrubber.Scrub($"the remote rejected the credentials{who}"), inner);
         }
         if (IsAuthFailure(e.Message))
         {
-            var why = remote.Auth is NoGitAuth
+            var why = _credentials is null
                 ? $"the remote requires authentication and none is configured ({reason})"
                 : $"authentication failed ({reason})";
-            return new GitAuthenticationException(remote.Name, remote.RedactedUrl, why, inner);
+            return new GitAuthenticationException(_remote.Name, _remote.RedactedUrl, why, inner);
         }
         // Listing refs is nothing but connecting and reading the advertisement: whatever else
         // fails there means the remote did not serve the repository.
         if (listing || IsNetworkFailure(e.Message))
         {
-            return new GitUnreachableException(remote.Name, remote.RedactedUrl, reason, inner);
+            return new GitUnreachableException(_remote.Name, _remote.RedactedUrl, reason, inner);
         }
-        return new GitException(remote.Name, remote.RedactedUrl, $"fetch failed: {reason}", inner);
+        return new GitException(_remote.Name, _remote.RedactedUrl, $"fetch failed: {reason}", inner);
     }
 
     private static bool IsAuthFailure(string message) =>
@@ -105,27 +151,26 @@ internal sealed class LibGit2Transport(GitRemote remote, SecretScrubber scrubber
         }.Any(p => message.Contains(p, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// Hands the configured credentials to libgit2 once. libgit2 asks again after a 401, up to 15
-    /// times with the same answer; the second question means they were refused, so the answer is
-    /// then credentials libgit2 cannot use for basic auth, which ends the exchange at once.
+    /// Hands the credentials to libgit2 once. libgit2 asks again after a 401, up to 15 times with
+    /// the same answer; the second question means they were refused, so the answer is then
+    /// credentials libgit2 cannot use for basic auth, which ends the exchange at once.
     /// </summary>
-    private sealed class CredentialsAttempt(GitAuth auth)
+    private sealed class CredentialsAttempt(GitHttpAuth? auth)
     {
         private int _asked;
 
         public bool Rejected { get; private set; }
-        public string? Username => (auth as GitHttpAuth)?.Username;
 
-        public CredentialsHandler? Handler => auth is GitHttpAuth ? Provide : null;
+        public CredentialsHandler? Handler => auth is null ? null : Provide;
 
         private Credentials Provide(string url, string usernameFromUrl, SupportedCredentialTypes types)
         {
-            if (auth is not GitHttpAuth http || ++_asked > 1 || !types.HasFlag(SupportedCredentialTypes.UsernamePassword))
+            if (auth is null || ++_asked > 1 || !types.HasFlag(SupportedCredentialTypes.UsernamePassword))
             {
                 Rejected = _asked > 1;
                 return new DefaultCredentials();
             }
-            return new UsernamePasswordCredentials { Username = http.Username, Password = http.Password };
+            return new UsernamePasswordCredentials { Username = auth.Username, Password = auth.Password };
         }
     }
 }

@@ -12,9 +12,9 @@ namespace Reconciler.Git;
 /// <c>D</c> as it was; one during it puts <c>D.old</c> back. The only window in which <c>D</c>
 /// is missing is between the two renames.
 /// <para>
-/// Files get mode 0644 (0755 when executable in git). Symlinks are written as symlinks when their
-/// target stays inside the exported directory, and left out otherwise (an absolute link, or one
-/// climbing out, would make a bind mount expose host files). Submodules are left out.
+/// Files get mode 0644 (0755 when executable in git). Symlinks are written as symlinks when they
+/// resolve to something inside the exported directory, and left out otherwise (an absolute link,
+/// one climbing out, or a dangling one: a bind mount through it could expose host files). Submodules are left out.
 /// </para>
 /// </remarks>
 internal static class TreeExporter
@@ -43,7 +43,7 @@ internal static class TreeExporter
         try
         {
             Directory.CreateDirectory(staging);
-            Write(tree, staging, "", ct);
+            Write(new CommitTree(tree), tree, staging, "", ct);
         }
         catch
         {
@@ -76,7 +76,7 @@ internal static class TreeExporter
         DeleteIfExists(old);
     }
 
-    private static void Write(Tree tree, string root, string relative, CancellationToken ct)
+    private static void Write(CommitTree export, Tree tree, string root, string relative, CancellationToken ct)
     {
         foreach (var entry in tree)
         {
@@ -87,55 +87,34 @@ internal static class TreeExporter
             {
                 case Mode.Directory:
                     Directory.CreateDirectory(path);
-                    Write((Tree)entry.Target, root, rel, ct);
+                    Write(export, (Tree)entry.Target, root, rel, ct);
                     break;
                 case Mode.NonExecutableFile or Mode.NonExecutableGroupWritableFile or Mode.ExecutableFile:
-                    using (var content = ((Blob)entry.Target).GetContentStream())
-                    using (var file = new FileStream(path, new FileStreamOptions
+                    var mode = entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode;
+                    var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                    if (!OperatingSystem.IsWindows())
                     {
-                        Mode = FileMode.CreateNew,
-                        Access = FileAccess.Write,
-                        UnixCreateMode = entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode,
-                    }))
+                        options.UnixCreateMode = mode;
+                    }
+                    using (var content = ((Blob)entry.Target).GetContentStream())
+                    using (var file = new FileStream(path, options))
                     {
                         content.CopyTo(file);
                     }
-                    // The umask may have narrowed the mode given at creation.
-                    File.SetUnixFileMode(path, entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode);
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        File.SetUnixFileMode(path, mode); // the umask may have narrowed the mode given at creation
+                    }
                     break;
                 case Mode.SymbolicLink:
-                    var target = ((Blob)entry.Target).GetContentText();
-                    if (StaysInside(rel, target))
+                    // Resolved as the kernel would, links through links included, within the export.
+                    if (export.Resolve(rel) is not null)
                     {
-                        File.CreateSymbolicLink(path, target);
+                        File.CreateSymbolicLink(path, ((Blob)entry.Target).GetContentText());
                     }
                     break;
             }
         }
-    }
-
-    /// <summary>Whether a relative link at <paramref name="linkPath"/> names something inside the export (lexically).</summary>
-    internal static bool StaysInside(string linkPath, string target)
-    {
-        if (target.Length == 0 || target.StartsWith('/'))
-        {
-            return false;
-        }
-        var depth = linkPath.Count(c => c == '/'); // directories above the link, within the export
-        foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            depth += part switch
-            {
-                ".." => -1,
-                "." => 0,
-                _ => 1,
-            };
-            if (depth < 0)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void WriteAtomically(string path, string text)

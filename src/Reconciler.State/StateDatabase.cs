@@ -111,11 +111,11 @@ internal sealed class StateDatabase : IDisposable
         finally
         {
             _gate.Release();
-        }
-
-        if (recovery is not null)
-        {
-            _onRecovered?.Invoke(recovery);
+            // Also when the fresh database then failed: the file has been moved all the same.
+            if (recovery is not null)
+            {
+                _onRecovered?.Invoke(recovery);
+            }
         }
         return opened;
     }
@@ -339,31 +339,70 @@ internal sealed class StateDatabase : IDisposable
 
     private StateStoreUnavailableException Unavailable(string operation, Exception ex)
     {
-        var (failure, reason) = ex switch
+        var (failure, what) = ex switch
         {
             SqliteException sqlite => Classify(sqlite),
-            DamagedDatabaseException => (StateStoreFailure.Corrupt, $"the new database is damaged too ({ex.Message})"),
-            UnauthorizedAccessException => (StateStoreFailure.ReadOnly, $"permission denied ({ex.Message})"),
-            IOException { HResult: ErrnoReadOnlyFileSystem } => (StateStoreFailure.ReadOnly, $"read-only file system ({ex.Message})"),
-            IOException { HResult: ErrnoNoSpace } => (StateStoreFailure.DiskFull, $"no space left on the device ({ex.Message})"),
-            _ => (StateStoreFailure.IoError, ex.Message),
+            DamagedDatabaseException => (StateStoreFailure.Corrupt, "the new database is damaged too"),
+            UnauthorizedAccessException => (StateStoreFailure.ReadOnly, "permission denied"),
+            IOException { HResult: ErrnoReadOnlyFileSystem } => (StateStoreFailure.ReadOnly, "read-only file system"),
+            IOException { HResult: ErrnoNoSpace } => (StateStoreFailure.DiskFull, "no space left on the device"),
+            _ => (StateStoreFailure.IoError, "I/O error"),
         };
-        return new StateStoreUnavailableException(Path, operation, failure, reason, ex);
+        // SQLite says only "unable to open database file"; creating a file says why.
+        if (failure is StateStoreFailure.CannotOpen or StateStoreFailure.ReadOnly or StateStoreFailure.IoError
+            && ProbeDirectory() is var (probedFailure, probedWhat))
+        {
+            (failure, what) = (probedFailure, probedWhat);
+        }
+        var detail = ex is SqliteException { SqliteExtendedErrorCode: var extended } detailed && extended != detailed.SqliteErrorCode
+            ? FormattableString.Invariant($"{ex.Message.TrimEnd('.')}, extended code {extended}")
+            : ex.Message.TrimEnd('.');
+        return new StateStoreUnavailableException(Path, operation, failure, $"{what} ({detail})", ex);
     }
 
-    private (StateStoreFailure, string) Classify(SqliteException ex)
+    private (StateStoreFailure, string) Classify(SqliteException ex) => ex.SqliteErrorCode switch
     {
-        var (failure, what) = ex.SqliteErrorCode switch
+        SqliteReadOnly or SqlitePerm => (StateStoreFailure.ReadOnly, "the state directory or database is read-only"),
+        SqliteFull => (StateStoreFailure.DiskFull, "no space left on the device"),
+        SqliteCantOpen => (StateStoreFailure.CannotOpen, "cannot open or create the database file"),
+        SqliteBusy or SqliteLocked => (StateStoreFailure.Busy,
+            FormattableString.Invariant($"another writer held the database locked for more than {_busyTimeout.TotalSeconds:0.#}s")),
+        SqliteIoErr => (StateStoreFailure.IoError, "I/O error"),
+        SqliteCorrupt or SqliteNotADatabase => (StateStoreFailure.Corrupt, "the database is damaged"),
+        _ => (StateStoreFailure.Other, "SQLite refused"),
+    };
+
+    /// <summary>Why a file cannot be created in the state directory, or null if it can.</summary>
+    private (StateStoreFailure, string)? ProbeDirectory()
+    {
+        var probe = System.IO.Path.Combine(_directory, $".write-probe-{Guid.NewGuid():N}");
+        try
         {
-            SqliteReadOnly or SqlitePerm => (StateStoreFailure.ReadOnly, "the state directory or database is read-only"),
-            SqliteFull => (StateStoreFailure.DiskFull, "no space left on the device"),
-            SqliteCantOpen => (StateStoreFailure.CannotOpen, "cannot open or create the database file (missing or read-only directory, or no permission)"),
-            SqliteBusy or SqliteLocked => (StateStoreFailure.Busy, FormattableString.Invariant($"another writer held the database locked for more than {_busyTimeout.TotalSeconds:0.#}s")),
-            SqliteIoErr => (StateStoreFailure.IoError, "I/O error"),
-            SqliteCorrupt or SqliteNotADatabase => (StateStoreFailure.Corrupt, "the database is damaged"),
-            _ => (StateStoreFailure.Other, "SQLite refused"),
-        };
-        return (failure, $"{what} ({ex.Message.TrimEnd('.')}, extended code {ex.SqliteExtendedErrorCode})");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return (StateStoreFailure.CannotOpen, $"the state directory {_directory} does not exist and cannot be created");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return (StateStoreFailure.ReadOnly, $"the state directory {_directory} is not writable (permission denied or immutable)");
+        }
+        catch (IOException ex) when (ex.HResult == ErrnoReadOnlyFileSystem)
+        {
+            return (StateStoreFailure.ReadOnly, $"the state directory {_directory} is on a read-only file system");
+        }
+        catch (IOException ex) when (ex.HResult == ErrnoNoSpace)
+        {
+            return (StateStoreFailure.DiskFull, $"no space left on the device holding {_directory}");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The integrity check found damage that SQLite's own calls did not report.</summary>

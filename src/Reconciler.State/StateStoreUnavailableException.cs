@@ -3,8 +3,8 @@ namespace Reconciler.State;
 /// <summary>
 /// The state store could not do what was asked. The message names the database, the operation
 /// and the reason, e.g. <c>state store /var/lib/reconciler/state.db: update stack 'web' failed:
-/// the state directory or database is read-only (SQLite Error 8: 'attempt to write a readonly
-/// database.')</c>. Nothing was written; the daemon can log it, count it by <see cref="Failure"/>
+/// the state directory /var/lib/reconciler is on a read-only file system (SQLite Error 14:
+/// 'unable to open database file')</c>. Nothing was written; the daemon can log it, count it by <see cref="Failure"/>
 /// and carry on, and the next call tries again.
 /// </summary>
 public sealed class StateStoreUnavailableException(string databasePath, string operation, StateStoreFailure failure, string reason, Exception? inner = null)

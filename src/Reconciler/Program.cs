@@ -13,6 +13,12 @@ var root = new RootCommand($"""
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(ApplyCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ValidateCommand.Create());
+root.Subcommands.Add(StateCommands.Status());
+root.Subcommands.Add(StateCommands.History());
+root.Subcommands.Add(StateCommands.Suspend(suspend: true));
+root.Subcommands.Add(StateCommands.Suspend(suspend: false));
 return root.Parse(args).Invoke();
 
 static string Version() =>

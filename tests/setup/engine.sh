@@ -35,7 +35,8 @@ cleanup() { [ ${#CLEANUP[@]} -eq 0 ] || rm -rf "${CLEANUP[@]}"; }
 trap cleanup EXIT
 
 # --------------------------------------------------------------- packages --
-PACKAGES=(docker.io docker-registry busybox-static git apache2-utils cgroupfs-mount curl)
+# openssh-server/client: the git tests serve repos over ssh on loopback; git/ssh are also what the daemon runs for ssh:// remotes.
+PACKAGES=(docker.io docker-registry busybox-static git apache2-utils cgroupfs-mount curl openssh-server openssh-client)
 
 pkg_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -445,7 +445,8 @@ public static class DesiredStateBuilder
         var stable = spec with
         {
             Name = "",
-            Labels = spec.Labels.Remove(ComposeLabels.ConfigHash).Remove(ComposeLabels.Number).Remove(ComposeLabels.Version),
+            // The deploying commit is provenance, not spec: a commit that changes nothing else recreates nothing.
+            Labels = spec.Labels.Remove(ComposeLabels.ConfigHash).Remove(ComposeLabels.Number).Remove(ComposeLabels.Version).Remove(ComposeLabels.Commit),
             Networks = spec.Networks.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value with { Aliases = kv.Value.Aliases.RemoveAt(0) }, StringComparer.Ordinal),
             Host = spec.Host with { RestartPolicy = spec.Host.RestartPolicy.Name == "no" ? new RestartPolicySpec() : spec.Host.RestartPolicy },
         };

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Reconciler.Configuration;
+using Reconciler.Daemon;
+using Reconciler.Docker;
+using Reconciler.State;
+
+namespace Reconciler.Cli;
+
+/// <summary><c>reconciler run</c>: the daemon. Pulls the config repos and keeps every stack converged.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = DaemonOptions.Config();
+        var command = new Command("run", """
+            Run the GitOps daemon: poll the configured git repos and keep every stack converged.
+            Under systemd (Type=notify) it reports readiness and feeds the watchdog.
+
+            Examples:
+              reconciler run --config config.sample.yaml
+              reconciler run -c /etc/reconciler/config.yaml
+            """);
+        command.Options.Add(config);
+        command.SetAction(async (result, ct) =>
+        {
+            var cfg = DaemonOptions.Load(result.GetValue(config)!);
+            if (cfg is null) return 1;
+            return await RunAsync(cfg, ct);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(DaemonConfig config, CancellationToken ct)
+    {
+        try
+        {
+            Directory.CreateDirectory(config.StateDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: state_dir {config.StateDir}: {e.Message}");
+            return 1;
+        }
+        StateDirectoryLock stateLock;
+        try
+        {
+            stateLock = StateDirectoryLock.Acquire(config.StateDir);
+        }
+        catch (StateDirectoryLockedException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        using var _ = stateLock;
+        if (!IPEndPoint.TryParse(config.MetricsListen, out var endpoint))
+        {
+            Console.Error.WriteLine($"error: metrics.listen \"{config.MetricsListen}\" is not an address:port");
+            return 1;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Host.UseSystemd();
+        builder.WebHost.UseKestrel(o => o.Listen(endpoint));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = Console.IsOutputRedirected ? null : "HH:mm:ss ";
+            // journald and pipes get plain text; a terminal gets colours.
+            o.ColorBehavior = Console.IsOutputRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        var services = builder.Services;
+        services.AddSingleton(config);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DaemonStatus>();
+        services.AddSingleton<Heartbeats>();
+        services.AddSingleton(_ => DockerEngine.Connect(config.DockerHost));
+        services.AddSingleton<IStateStore>(sp => new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = config.StateDir }, TimeProvider.System));
+        // Outside systemd there is no notify socket; the notifier then does nothing.
+        services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
+        services.AddSingleton<DaemonService>();
+        services.AddHostedService(sp => sp.GetRequiredService<DaemonService>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var app = builder.Build();
+        var store = app.Services.GetRequiredService<IStateStore>();
+        try
+        {
+            await store.OpenAsync(ct);
+            await store.FailUnfinishedDeploymentsAsync("interrupted: the daemon stopped during this deploy", ct);
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            // The daemon still converges without its record; status will say so.
+            Console.Error.WriteLine($"warning: state store unavailable, running without history: {e.Message}");
+        }
+        HttpEndpoints.Map(app, config, app.Services.GetRequiredService<DaemonStatus>(), () => app.Services.GetRequiredService<DaemonService>());
+        await app.RunAsync(ct);
+        return 0;
+    }
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Reconciler.Core.Compose.Loading;
+using Reconciler.Daemon;
+using Reconciler.Git;
+
+namespace Reconciler.Cli;
+
+/// <summary><c>reconciler validate</c>: the config and every stack's compose files, without touching Docker.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var config = DaemonOptions.Config();
+        var command = new Command("validate", """
+            Check the daemon's config file and load every stack's compose files from the head of its
+            branch, exactly as the daemon would, without touching Docker.
+
+            Examples:
+              reconciler validate --config /etc/reconciler/config.yaml
+            """);
+        command.Options.Add(config);
+        command.SetAction(async (result, ct) =>
+        {
+            var cfg = DaemonOptions.Load(result.GetValue(config)!);
+            if (cfg is null) return 1;
+            var failed = false;
+            // Validation fetches into a scratch directory: the daemon's mirrors are left alone.
+            var scratch = Path.Combine(Path.GetTempPath(), $"reconciler-validate-{Environment.ProcessId}");
+            try
+            {
+                foreach (var repo in cfg.Repos)
+                {
+                    var mirror = new GitRepositoryMirror(new GitRemote { Name = repo.Name, Url = repo.Url, Branch = repo.Branch, Auth = SecretSources.AuthFor(repo) }, scratch);
+                    FetchResult fetched;
+                    try
+                    {
+                        fetched = await mirror.FetchAsync(ct);
+                    }
+                    catch (GitException e)
+                    {
+                        Console.Error.WriteLine($"error: repo {repo.Name}: {e.Message}");
+                        failed = true;
+                        continue;
+                    }
+                    foreach (var stack in cfg.Stacks.Where(s => s.Repo == repo.Name))
+                    {
+                        var tree = await mirror.MaterializeAsync(fetched.Sha, "", Path.Combine(scratch, "stacks", stack.Name), ct);
+                        var dir = tree is null ? null : stack.Path == "." ? tree : Path.Combine(tree, stack.Path);
+                        if (dir is null || !Directory.Exists(dir))
+                        {
+                            Console.Error.WriteLine($"error: stack {stack.Name}: folder {stack.Path} not found at {repo.Name}@{fetched.Sha[..12]}");
+                            failed = true;
+                            continue;
+                        }
+                        var loaded = ComposeLoader.Load(new Core.Compose.LoadOptions
+                        {
+                            WorkingDirectory = dir,
+                            ProjectDirectory = dir,
+                            ProjectName = stack.ProjectName,
+                            Files = [.. stack.Files],
+                            EnvFiles = [.. stack.EnvFiles],
+                            Profiles = [.. stack.Profiles],
+                            HomeDirectory = Environment.GetEnvironmentVariable("HOME"),
+                        }, Files.DiskFileSource.Instance);
+                        foreach (var d in loaded.Diagnostics)
+                            Console.Error.WriteLine($"{(d.Severity == Core.Compose.Severity.Error ? "error" : "warning")}: stack {stack.Name}: {d.ToString().Replace(tree + "/", "", StringComparison.Ordinal)}");
+                        if (loaded.Project is null) failed = true;
+                        else Console.WriteLine($"{stack.Name}: ok ({loaded.Project.ServiceNames.Count()} services at {repo.Name}@{fetched.Sha[..12]})");
+                    }
+                }
+            }
+            finally
+            {
+                try { Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            if (!failed) Console.WriteLine($"{cfg.Path}: ok");
+            return failed ? 1 : 0;
+        });
+        return command;
+    }
+}

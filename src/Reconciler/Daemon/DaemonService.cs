@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using Reconciler.Configuration;
+using Reconciler.Docker;
+using Reconciler.Git;
+using Reconciler.State;
+
+namespace Reconciler.Daemon;
+
+/// <summary>
+/// Wires and runs the loops: one watcher per repo, one worker per stack, a Docker ping, and the
+/// systemd watchdog, which is fed only while every loop makes progress. Stops cleanly on SIGTERM:
+/// a pass in flight is cancelled between engine calls, which leaves a state the next start repairs.
+/// </summary>
+public sealed partial class DaemonService(
+    DaemonConfig config,
+    IStateStore store,
+    DockerEngine engine,
+    DaemonStatus status,
+    Heartbeats heartbeats,
+    ISystemdNotifier notifier,
+    TimeProvider time,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private readonly ILogger _logger = loggers.CreateLogger("Reconciler.Daemon");
+    private readonly Dictionary<string, RepoWatcher> _watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StackWorker> _workers = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, RepoWatcher> Watchers => _watchers;
+    public IReadOnlyDictionary<string, StackWorker> Workers => _workers;
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        foreach (var repo in config.Repos)
+        {
+            var mirror = new GitRepositoryMirror(new GitRemote { Name = repo.Name, Url = repo.Url, Branch = repo.Branch, Auth = SecretSources.AuthFor(repo) },
+                config.StateDir);
+            status.ExpectRepo(repo.Name);
+            _watchers[repo.Name] = new RepoWatcher(repo, mirror, store, status, heartbeats, time, loggers.CreateLogger("Reconciler.Git"));
+        }
+        foreach (var stack in config.Stacks)
+        {
+            var watcher = _watchers[stack.Repo];
+            var reconciler = new StackReconciler(stack, watcher.Mirror, engine, store, config.StateDir, time, loggers.CreateLogger("Reconciler.Stack"));
+            var worker = new StackWorker(reconciler, status, heartbeats, loggers.CreateLogger("Reconciler.Stack"));
+            _workers[stack.Name] = worker;
+            watcher.OnNewCommit(worker.Fire);
+        }
+        status.ConfigLoaded = true;
+        Log.Started(_logger, config.Repos.Length, config.Stacks.Length, config.Path);
+
+        var loops = new List<Task>();
+        loops.AddRange(_watchers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
+        loops.AddRange(_workers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
+        loops.Add(Task.Run(() => PingDockerAsync(ct), ct));
+        loops.Add(Task.Run(() => FeedWatchdogAsync(ct), ct));
+        try
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        Log.Stopped(_logger);
+    }
+
+    /// <summary>Trigger a stack now (CLI resume, tests).</summary>
+    public bool Fire(string stack, Trigger trigger)
+    {
+        if (!_workers.TryGetValue(stack, out var w)) return false;
+        w.Fire(trigger);
+        return true;
+    }
+
+    private async Task PingDockerAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await engine.PingAsync(ct).ConfigureAwait(false);
+                if (status.DockerReachable != true) Log.DockerUp(_logger, engine.Endpoint.ToString());
+                status.DockerReachable = true;
+                status.DockerError = null;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                if (status.DockerReachable != false) Log.DockerDown(_logger, e.Message);
+                status.DockerReachable = false;
+                status.DockerError = e.Message;
+            }
+            heartbeats.Beat("docker-ping", TimeSpan.FromMinutes(2));
+            try { await Task.Delay(TimeSpan.FromSeconds(status.DockerReachable == true ? 15 : 3), ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private async Task FeedWatchdogAsync(CancellationToken ct)
+    {
+        // systemd sets WATCHDOG_USEC when the unit has WatchdogSec=; feed at half the period.
+        if (!long.TryParse(System.Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out var usec) || usec <= 0) return;
+        var period = TimeSpan.FromMicroseconds(usec / 2.0);
+        while (!ct.IsCancellationRequested)
+        {
+            var stalled = heartbeats.Stalled();
+            if (stalled.Count == 0) notifier.Notify(new ServiceState("WATCHDOG=1"));
+            else Log.Stalled(_logger, string.Join(", ", stalled));
+            try { await Task.Delay(period, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Information, "reconciler started: {Repos} repos, {Stacks} stacks from {Config}")]
+        public static partial void Started(ILogger logger, int repos, int stacks, string config);
+
+        [LoggerMessage(31, LogLevel.Information, "reconciler stopped")]
+        public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(32, LogLevel.Information, "docker engine reachable at {Endpoint}")]
+        public static partial void DockerUp(ILogger logger, string endpoint);
+
+        [LoggerMessage(33, LogLevel.Error, "docker engine unreachable: {Error}")]
+        public static partial void DockerDown(ILogger logger, string error);
+
+        [LoggerMessage(34, LogLevel.Error, "loops not progressing, watchdog not fed: {Loops}")]
+        public static partial void Stalled(ILogger logger, string loops);
+    }
+}

@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using Reconciler.Configuration;
+using Reconciler.Git;
+using Reconciler.State;
+
+namespace Reconciler.Daemon;
+
+/// <summary>
+/// Keeps one repo's mirror current: on each interval (or when a webhook pokes it) asks the remote
+/// for the branch head — cheap, no fetch — and fetches only when it moved; then wakes the stacks
+/// of that repo. Errors back off exponentially and never end the loop.
+/// </summary>
+public sealed partial class RepoWatcher(
+    RepoConfig repo,
+    GitRepositoryMirror mirror,
+    IStateStore store,
+    DaemonStatus status,
+    Heartbeats heartbeats,
+    TimeProvider time,
+    ILogger logger)
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+    private readonly TriggerGate _poke = new();
+    private readonly List<Action<Trigger>> _listeners = [];
+
+    public RepoConfig Repo => repo;
+    public GitRepositoryMirror Mirror => mirror;
+
+    public void OnNewCommit(Action<Trigger> listener) => _listeners.Add(listener);
+
+    /// <summary>A webhook arrived: check now instead of at the next interval.</summary>
+    public void Poke() => _poke.Fire(Trigger.Webhook);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var failures = 0;
+        var loopName = $"repo:{repo.Name}";
+        var first = true;
+        while (!ct.IsCancellationRequested)
+        {
+            var trigger = first ? Trigger.Startup : Trigger.Poll;
+            var delay = repo.Interval;
+            try
+            {
+                var moved = await CheckAsync(ct).ConfigureAwait(false);
+                failures = 0;
+                status.RepoFetched(repo.Name, time.GetUtcNow(), mirror.GetLocalHead());
+                if (moved || first) Notify(trigger);
+                first = false;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                delay = Backoff(failures);
+                status.RepoFailed(repo.Name, e.Message);
+                Log.FetchFailed(logger, repo.Name, failures, delay.TotalSeconds, e.Message);
+                // A mirror from an earlier run can still serve the stacks while the remote is away.
+                if (first && mirror.GetLocalHead() is not null) { Notify(Trigger.Startup); first = false; }
+            }
+            heartbeats.Beat(loopName, delay + repo.Interval + TimeSpan.FromMinutes(2));
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(delay);
+            try
+            {
+                var t = await _poke.WaitAsync(wait.Token).ConfigureAwait(false);
+                if (t == Trigger.Webhook) Log.Poked(logger, repo.Name);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // the interval elapsed
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> CheckAsync(CancellationToken ct)
+    {
+        var local = mirror.GetLocalHead();
+        if (local is not null)
+        {
+            var remote = await mirror.GetRemoteHeadAsync(ct).ConfigureAwait(false);
+            if (remote.Sha == local)
+            {
+                status.CountFetch(repo.Name, "unchanged");
+                return false;
+            }
+        }
+        var fetched = await mirror.FetchAsync(ct).ConfigureAwait(false);
+        status.CountFetch(repo.Name, "fetched");
+        try
+        {
+            await store.RecordFetchAsync(repo.Name, fetched.Sha, ct).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            Log.StateUnavailable(logger, repo.Name, e.Message);
+        }
+        if (fetched.Moved) Log.NewCommit(logger, repo.Name, StackReconciler.Short(fetched.Sha), fetched.Commit.AuthorName, fetched.Commit.Subject);
+        return fetched.Moved;
+    }
+
+    private void Notify(Trigger trigger)
+    {
+        foreach (var l in _listeners) l(trigger);
+    }
+
+    internal static TimeSpan Backoff(int failures) =>
+        TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));
+
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Warning, "repo={Repo} fetch failed ({Failures} in a row), retrying in {Seconds:0}s: {Error}")]
+        public static partial void FetchFailed(ILogger logger, string repo, int failures, double seconds, string error);
+
+        [LoggerMessage(21, LogLevel.Information, "repo={Repo} new commit {Commit} by {Author}: {Subject}")]
+        public static partial void NewCommit(ILogger logger, string repo, string commit, string author, string subject);
+
+        [LoggerMessage(22, LogLevel.Information, "repo={Repo} webhook received, checking now")]
+        public static partial void Poked(ILogger logger, string repo);
+
+        [LoggerMessage(23, LogLevel.Warning, "repo={Repo} state store unavailable: {Error}")]
+        public static partial void StateUnavailable(ILogger logger, string repo, string error);
+    }
+}

@@ -1,0 +1,22 @@
+namespace Reconciler.Daemon;
+
+/// <summary>What one reconcile pass of a stack did, for logs, status and metrics.</summary>
+public sealed record StackPassResult
+{
+    public required string Stack { get; init; }
+    public string? Commit { get; init; }
+    public required PassOutcome Outcome { get; init; }
+    public int Actions { get; init; }
+    /// <summary>Drifted containers by reason (missing, stopped, config, image, orphan, unmanaged_conflict).</summary>
+    public IReadOnlyList<DriftItem> Drift { get; init; } = [];
+    public string? Error { get; init; }
+    /// <summary>Where the error went wrong: load, plan, apply, fetch.</summary>
+    public string? FailedPhase { get; init; }
+    public TimeSpan Duration { get; init; }
+    /// <summary>Per action kind, per service: what was done (for actions_total).</summary>
+    public IReadOnlyList<(string Service, string Action)> Done { get; init; } = [];
+}
+
+public enum PassOutcome { Noop, Applied, Failed, Suspended, DriftReported, Waiting }
+
+public sealed record DriftItem(string Service, string Reason, IReadOnlyList<string> Fields);

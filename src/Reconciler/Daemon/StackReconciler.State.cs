@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Logging;
+using Reconciler.Core.Desired;
+using Reconciler.Docker.Execution;
+using Reconciler.Core.Planning;
+using Reconciler.Git;
+using Reconciler.State;
+
+namespace Reconciler.Daemon;
+
+/// <summary>The recording half of a pass: state and history writes that never fail the pass.</summary>
+public sealed partial class StackReconciler
+{
+    private async Task<StackState> SafeGetStateAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await store.GetStackAsync(stack.Name, ct).ConfigureAwait(false) ?? StackState.Initial(stack.Name);
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            Log.StateUnavailable(logger, stack.Name, e.Message);
+            return StackState.Initial(stack.Name);
+        }
+    }
+
+    private async Task UpdateStateAsync(Func<StackState, StackState> change, CancellationToken ct)
+    {
+        try
+        {
+            await store.UpdateStackAsync(stack.Name, (s, _) => change(s), ct).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            // A read-only or full disk must not stop deploys: the engine is the truth, state is a record.
+            Log.StateUnavailable(logger, stack.Name, e.Message);
+        }
+    }
+
+    private async Task<long?> StartDeploymentAsync(string commit, GitCommitInfo? info, Trigger trigger, CancellationToken ct)
+    {
+        try
+        {
+            var d = await store.StartDeploymentAsync(new DeploymentStart(stack.Name, commit, ToStateTrigger(trigger))
+            {
+                Author = info?.AuthorName,
+                Subject = info?.Subject,
+            }, ct).ConfigureAwait(false);
+            return d.Id;
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            Log.StateUnavailable(logger, stack.Name, e.Message);
+            return null;
+        }
+    }
+
+    private async Task FinishDeploymentAsync(long? id, DeploymentFinish finish, CancellationToken ct)
+    {
+        if (id is null) return;
+        try
+        {
+            await store.FinishDeploymentAsync(id.Value, finish, ct).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            Log.StateUnavailable(logger, stack.Name, e.Message);
+        }
+    }
+
+    private async Task<StackPassResult> FailAsync(StackPassResult result, StackState state, GitCommitInfo? info, Trigger trigger,
+        bool blockCommit, CancellationToken ct, (string File, int Line)? where = null, long? deploymentId = null)
+    {
+        Log.PassFailed(logger, stack.Name, Short(result.Commit ?? "-"), result.FailedPhase ?? "-", result.Error ?? "");
+        // Record the failed attempt once per commit, not on every drift tick that meets it again.
+        var alreadyRecorded = state.LastError?.Commit == result.Commit && state.LastError?.Message == result.Error;
+        if (!alreadyRecorded && deploymentId is null && result.Commit is not null)
+            deploymentId = await StartDeploymentAsync(result.Commit, info, trigger, ct).ConfigureAwait(false);
+        await FinishDeploymentAsync(deploymentId, new DeploymentFinish(DeploymentResult.Failed, result.Actions, result.Error), ct).ConfigureAwait(false);
+        var error = new StackError(result.Error ?? "failed") { Commit = result.Commit, File = where?.File, Line = where?.Line };
+        await UpdateStateAsync(s => s.Failed(error, DeploymentResult.Failed, blockCommit && result.Commit is not null), ct).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task RecordSuccessAsync(string commit, DeploymentResult result, DesiredProject desired, StackState before,
+        GitCommitInfo? info, Trigger trigger, int actions, CancellationToken ct, long? deploymentId = null, bool record = true)
+    {
+        if (record && deploymentId is null && commit != before.LastAppliedCommit)
+            deploymentId = await StartDeploymentAsync(commit, info, trigger, ct).ConfigureAwait(false);
+        await FinishDeploymentAsync(deploymentId, new DeploymentFinish(result, actions), ct).ConfigureAwait(false);
+        var images = await ImagesByServiceAsync(desired, ct).ConfigureAwait(false);
+        await UpdateStateAsync(s => s.Applied(commit, result, time.GetUtcNow()).BecameHealthy(commit, images), ct).ConfigureAwait(false);
+        if (result == DeploymentResult.Applied) Log.Deployed(logger, stack.Name, Short(commit), actions, info?.Subject ?? "");
+    }
+
+    /// <summary>The image id each service runs now, so a rollback can restore exactly that.</summary>
+    private async Task<Dictionary<string, string>> ImagesByServiceAsync(DesiredProject desired, CancellationToken ct)
+    {
+        var images = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var observed = await engine.State.ReadAsync(desired.Name, [], ct).ConfigureAwait(false);
+            foreach (var c in observed.Containers)
+                if (c.Label(ComposeLabels.Service) is { } service && c.ImageId.Length > 0) images.TryAdd(service, c.ImageId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.PassFailed(logger, stack.Name, "-", "observe", e.Message);
+        }
+        return images;
+    }
+
+    private static DeploymentTrigger ToStateTrigger(Trigger t) => t switch
+    {
+        Trigger.Poll => DeploymentTrigger.Poll,
+        Trigger.Webhook => DeploymentTrigger.Webhook,
+        Trigger.Drift => DeploymentTrigger.Drift,
+        Trigger.Startup => DeploymentTrigger.Startup,
+        _ => DeploymentTrigger.Manual,
+    };
+
+    /// <summary>One log line per action, with stack, service and commit.</summary>
+    private sealed class LoggingObserver(ILogger logger, string stack, string commit) : IExecutionObserver
+    {
+        public void Finished(ActionOutcome o)
+        {
+            if (o.Result == ActionResult.Done) Log.ActionDone(logger, stack, o.Action.Service ?? "-", commit, Describe(o.Action), o.Action.Reason, o.Duration.TotalMilliseconds);
+            else Log.ActionFailed(logger, stack, o.Action.Service ?? "-", commit, Describe(o.Action), o.Error ?? "");
+        }
+
+        private static string Describe(PlanAction a) => Cli.ApplyCommand.Describe(a);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "stack={Stack} service={Service} commit={Commit} action=\"{Action}\" reason=\"{Reason}\" took_ms={Millis:0}")]
+        public static partial void ActionDone(ILogger logger, string stack, string service, string commit, string action, string reason, double millis);
+
+        [LoggerMessage(2, LogLevel.Error, "stack={Stack} service={Service} commit={Commit} action=\"{Action}\" failed: {Error}")]
+        public static partial void ActionFailed(ILogger logger, string stack, string service, string commit, string action, string error);
+
+        [LoggerMessage(3, LogLevel.Error, "stack={Stack} commit={Commit} phase={Phase} failed: {Error}")]
+        public static partial void PassFailed(ILogger logger, string stack, string commit, string phase, string error);
+
+        [LoggerMessage(4, LogLevel.Information, "stack={Stack} commit={Commit} deployed ({Actions} actions): {Subject}")]
+        public static partial void Deployed(ILogger logger, string stack, string commit, int actions, string subject);
+
+        [LoggerMessage(5, LogLevel.Warning, "stack={Stack} commit={Commit} {Warning}")]
+        public static partial void LoadWarning(ILogger logger, string stack, string commit, string warning);
+
+        [LoggerMessage(6, LogLevel.Warning, "stack={Stack} state store unavailable, continuing without recording: {Error}")]
+        public static partial void StateUnavailable(ILogger logger, string stack, string error);
+    }
+}

@@ -1,0 +1,218 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Reconciler.Configuration;
+using Reconciler.Core.Compose;
+using Reconciler.Core.Compose.Loading;
+using Reconciler.Core.Desired;
+using Reconciler.Core.Planning;
+using Reconciler.Docker;
+using Reconciler.Docker.Execution;
+using Reconciler.Files;
+using Reconciler.Git;
+using Reconciler.State;
+
+namespace Reconciler.Daemon;
+
+/// <summary>
+/// One reconcile pass of one stack: pick the commit to run, render its files, load, plan against
+/// the engine, apply (unless suspended, or only drift is due and self-heal is off), and record the
+/// outcome. A bad commit never touches what runs: loading or planning fails before any action, the
+/// commit is marked failed and not retried until a newer one arrives. Never throws but for cancellation.
+/// </summary>
+public sealed partial class StackReconciler(
+    StackConfig stack,
+    GitRepositoryMirror mirror,
+    DockerEngine engine,
+    IStateStore store,
+    string stateDir,
+    TimeProvider time,
+    ILogger logger)
+{
+    public StackConfig Stack => stack;
+
+    /// <summary>Where the stack's repo tree is rendered; stable across commits so bind mounts keep their paths.</summary>
+    public string TreeDirectory => Path.Combine(stateDir, "stacks", stack.Name, "tree");
+
+    public async Task<StackPassResult> ReconcileAsync(Trigger trigger, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        StackPassResult Result(PassOutcome outcome, string? commit, string? error = null, string? phase = null, int actions = 0,
+            IReadOnlyList<DriftItem>? drift = null, IReadOnlyList<(string, string)>? done = null) => new()
+        {
+            Stack = stack.Name, Commit = commit, Outcome = outcome, Error = error, FailedPhase = phase, Actions = actions,
+            Drift = drift ?? [], Duration = watch.Elapsed, Done = done ?? [],
+        };
+
+        var head = mirror.GetLocalHead();
+        if (head is null) return Result(PassOutcome.Waiting, null, "waiting for the first fetch of the repo");
+        var state = await SafeGetStateAsync(ct).ConfigureAwait(false);
+        var suspended = stack.Suspend || state.Suspended;
+
+        // A commit that failed is not retried until a newer one arrives; meanwhile the last
+        // applied commit stays the target, so self-heal keeps the running version whole.
+        var target = head;
+        if (state.IsFailedCommit(head) && state.LastAppliedCommit is { } applied) target = applied;
+        else if (state.IsFailedCommit(head)) return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load");
+
+        var isNewCommit = target != state.LastAppliedCommit;
+        var applyAllowed = !suspended && (isNewCommit || trigger != Trigger.Drift || stack.SelfHeal);
+
+        GitCommitInfo? info = null;
+        try { info = target == head ? mirror.GetCommit(target) : null; } catch (GitException) { }
+
+        // Render the commit's files: containers need real files for bind mounts.
+        string stackDir;
+        try
+        {
+            var tree = await mirror.MaterializeAsync(target, "", TreeDirectory, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("the commit has no files");
+            stackDir = stack.Path == "." ? tree : Path.Combine(tree, stack.Path);
+            if (!Directory.Exists(stackDir))
+                return await FailAsync(Result(PassOutcome.Failed, target, $"folder {stack.Path} does not exist in commit {Short(target)}", "load"),
+                    state, info, trigger, blockCommit: isNewCommit, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return await FailAsync(Result(PassOutcome.Failed, target, $"rendering commit {Short(target)}: {e.Message}", "load"),
+                state, info, trigger, blockCommit: false, ct).ConfigureAwait(false);
+        }
+
+        var loaded = ComposeLoader.Load(LoadOptionsFor(stackDir), DiskFileSource.Instance);
+        foreach (var w in loaded.Warnings) Log.LoadWarning(logger, stack.Name, Short(target), w.ToString());
+        if (loaded.Project is null)
+        {
+            var first = loaded.Errors.FirstOrDefault();
+            var message = string.Join("; ", loaded.Errors.Select(e => e.ToString().Replace(TreeDirectory + "/", "", StringComparison.Ordinal)));
+            return await FailAsync(Result(PassOutcome.Failed, target, message, "load"), state, info, trigger, blockCommit: isNewCommit, ct,
+                first?.Where is { } where ? (Relative(where.File), where.Line) : null).ConfigureAwait(false);
+        }
+
+        var desired = DesiredStateBuilder.Build(loaded.Project, DiskFileSource.Instance,
+            new Dictionary<string, string> { [ComposeLabels.Commit] = target });
+        Plan plan;
+        try
+        {
+            plan = await PlanAsync(desired, isNewCommit, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return await FailAsync(Result(PassOutcome.Failed, target, e.Message, "plan"), state, info, trigger, blockCommit: false, ct).ConfigureAwait(false);
+        }
+        var drift = DriftOf(plan);
+        if (plan.IsBlocked)
+        {
+            var message = string.Join("; ", plan.Problems.Where(p => p.Severity == ProblemSeverity.Error).Select(p => p.ToString()));
+            return await FailAsync(Result(PassOutcome.Failed, target, message, "plan", drift: drift), state, info, trigger, blockCommit: isNewCommit, ct).ConfigureAwait(false);
+        }
+        if (target != head)
+        {
+            // Holding the last good commit while the head is broken: heal it, but keep the head's failure visible.
+            if (!plan.IsEmpty && applyAllowed)
+            {
+                var kept = await new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
+                    new LoggingObserver(logger, stack.Name, Short(target)), dependencyTimeout: stack.HealthTimeout)
+                    .ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
+                return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load",
+                    plan.Actions.Length, drift);
+            }
+            return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load", drift: drift);
+        }
+        if (plan.IsEmpty)
+        {
+            await RecordSuccessAsync(target, DeploymentResult.Noop, desired, state, info, trigger, 0, ct, record: isNewCommit).ConfigureAwait(false);
+            return Result(suspended ? PassOutcome.Suspended : PassOutcome.Noop, target);
+        }
+        if (!applyAllowed)
+        {
+            await UpdateStateAsync(s => s.OutOfSync(Summary(drift)), ct).ConfigureAwait(false);
+            return Result(suspended ? PassOutcome.Suspended : PassOutcome.DriftReported, target, drift: drift);
+        }
+
+        long? deployment = await StartDeploymentAsync(target, info, trigger, ct).ConfigureAwait(false);
+        await UpdateStateAsync(s => s.Attempting(target), ct).ConfigureAwait(false);
+        var executor = new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
+            new LoggingObserver(logger, stack.Name, Short(target)), dependencyTimeout: stack.HealthTimeout);
+        var outcome = await executor.ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
+        var done = outcome.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => (o.Action.Service ?? "", ActionName(o.Action))).ToList();
+        if (!outcome.Succeeded)
+        {
+            var message = string.Join("; ", outcome.Failures.Select(f => $"{f.Action.Service ?? "-"}: {f.Error}"));
+            // A failed action is often the engine or registry (transient): the commit stays eligible.
+            var failed = Result(PassOutcome.Failed, target, message, "apply", plan.Actions.Length, drift, done);
+            return await FailAsync(failed, state, info, trigger, blockCommit: false, ct, deploymentId: deployment).ConfigureAwait(false);
+        }
+        await RecordSuccessAsync(target, DeploymentResult.Applied, desired, state, info, trigger, plan.Actions.Length, ct, deployment).ConfigureAwait(false);
+        return Result(PassOutcome.Applied, target, actions: plan.Actions.Length, drift: drift, done: done);
+    }
+
+    private LoadOptions LoadOptionsFor(string stackDir)
+    {
+        var env = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables()) env[(string)e.Key] = (string?)e.Value ?? "";
+        // The stack's project name is the config's, whatever COMPOSE_PROJECT_NAME the daemon inherits.
+        env.Remove("COMPOSE_PROJECT_NAME");
+        env.Remove("COMPOSE_FILE");
+        return new LoadOptions
+        {
+            WorkingDirectory = stackDir,
+            ProjectDirectory = stackDir,
+            ProjectName = stack.ProjectName,
+            Files = [.. stack.Files],
+            EnvFiles = [.. stack.EnvFiles],
+            Profiles = [.. stack.Profiles],
+            Environment = env.ToImmutable(),
+            HomeDirectory = System.Environment.GetEnvironmentVariable("HOME"),
+        };
+    }
+
+    private async Task<Plan> PlanAsync(DesiredProject desired, bool newCommit, CancellationToken ct)
+    {
+        var observed = await engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired), ct,
+            [.. desired.Networks.Values.Select(n => n.Name), .. desired.ExternalNetworks, .. desired.Volumes.Values.Select(v => v.Name), .. desired.ExternalVolumes])
+            .ConfigureAwait(false);
+        return Planner.Plan(desired, observed, new PlanOptions
+        {
+            Now = time.GetUtcNow(),
+            RemoveOrphans = stack.Prune,
+            PullAlways = newCommit,
+        });
+    }
+
+    /// <summary>Drift as the dashboard shows it: per container, a reason and the fields that differ.</summary>
+    internal static IReadOnlyList<DriftItem> DriftOf(Plan plan) =>
+    [
+        .. plan.Actions.OfType<ContainerAction>().Select(a => new DriftItem(a.Service ?? "", a switch
+        {
+            CreateContainer => "missing",
+            StartContainer => "stopped",
+            RecreateContainer r when r.Reason.StartsWith("image", StringComparison.Ordinal) => "image",
+            RecreateContainer => "config",
+            RemoveContainer r when r.Reason.Contains("removed from", StringComparison.Ordinal) => "orphan",
+            _ => "config",
+        }, a is RecreateContainer rc ? [.. rc.Changes.Select(c => c.Path.Split('.', '[')[0]).Distinct()] : [])),
+        .. plan.Problems.Where(p => p.Kind == ProblemKind.NameConflict).Select(p => new DriftItem(p.Service ?? "", "unmanaged_conflict", [])),
+    ];
+
+    private static string Summary(IReadOnlyList<DriftItem> drift) =>
+        drift.Count == 0 ? "in sync" : string.Join(", ", drift.Select(d => $"{d.Service}: {d.Reason}{(d.Fields.Count > 0 ? " (" + string.Join(", ", d.Fields) + ")" : "")}"));
+
+    private static string ActionName(PlanAction a) => a switch
+    {
+        PullImage => "pull",
+        CreateContainer => "create",
+        RecreateContainer => "recreate",
+        StartContainer or RestartContainer => "start",
+        StopContainer => "stop",
+        RemoveContainer => "remove",
+        RenameContainer => "rename",
+        CreateNetwork => "create_network",
+        CreateVolume => "create_volume",
+        _ => "other",
+    };
+
+    private string Relative(string file) => file.StartsWith(TreeDirectory + "/", StringComparison.Ordinal) ? file[(TreeDirectory.Length + 1)..] : file;
+
+    internal static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
+}

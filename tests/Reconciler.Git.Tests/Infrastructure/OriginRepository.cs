@@ -1,0 +1,98 @@
+namespace Reconciler.Git.Tests.Infrastructure;
+
+/// <summary>
+/// A bare repository playing the remote, plus a working clone to commit and push from, both with
+/// the real git CLI (isolated from the user's and the system's git config).
+/// </summary>
+internal sealed class OriginRepository
+{
+    private static readonly Dictionary<string, string> GitEnv = new()
+    {
+        ["GIT_CONFIG_NOSYSTEM"] = "1",
+        ["GIT_CONFIG_GLOBAL"] = "/dev/null",
+        ["GIT_AUTHOR_NAME"] = "Ada Tester",
+        ["GIT_AUTHOR_EMAIL"] = "ada@example.test",
+        ["GIT_COMMITTER_NAME"] = "Ada Tester",
+        ["GIT_COMMITTER_EMAIL"] = "ada@example.test",
+        ["GIT_TERMINAL_PROMPT"] = "0",
+    };
+
+    public OriginRepository(string bareRepoPath, string workPath, string branch = "main")
+    {
+        BarePath = bareRepoPath;
+        WorkPath = workPath;
+        Branch = branch;
+        Git(null, "init", "--quiet", "--bare", "--initial-branch", branch, BarePath);
+        // http-backend serves pushes too, but these tests push through the file system.
+        Git(null, "init", "--quiet", "--initial-branch", branch, WorkPath);
+        Git(WorkPath, "remote", "add", "origin", BarePath);
+    }
+
+    public string BarePath { get; }
+    public string WorkPath { get; }
+    public string Branch { get; }
+    public string FileUrl => "file://" + BarePath;
+
+    /// <summary>Writes (or with null content deletes) files in the working clone, commits and pushes. Returns the sha.</summary>
+    public string Commit(string subject, IReadOnlyDictionary<string, string?> files, bool push = true)
+    {
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(WorkPath, path);
+            if (content is null)
+            {
+                File.Delete(full);
+                continue;
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content);
+        }
+        Git(WorkPath, "add", "--all");
+        Git(WorkPath, "commit", "--quiet", "--allow-empty", "-m", subject);
+        if (push)
+        {
+            Push();
+        }
+        return Head();
+    }
+
+    public string Head() => Git(WorkPath, "rev-parse", "HEAD").Trim();
+
+    public void Push(bool force = false) =>
+        Git(WorkPath, force
+            ? new[] { "push", "--quiet", "--force", "origin", $"HEAD:refs/heads/{Branch}" }
+            : new[] { "push", "--quiet", "origin", $"HEAD:refs/heads/{Branch}" });
+
+    /// <summary>Rewrites history: resets the clone to <paramref name="sha"/> (the next commit then force-pushes over the old tip).</summary>
+    public void ResetTo(string sha) => Git(WorkPath, "reset", "--quiet", "--hard", sha);
+
+    public void Symlink(string path, string target)
+    {
+        var full = Path.Combine(WorkPath, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.CreateSymbolicLink(full, target);
+    }
+
+    public void MakeExecutable(string path) =>
+        File.SetUnixFileMode(Path.Combine(WorkPath, path), (UnixFileMode)Convert.ToInt32("755", 8));
+
+    /// <summary>Stages a file straight into the index (for names the file system cannot hold).</summary>
+    public void AddToIndex(string path, string content)
+    {
+        var blob = Git(WorkPath, ["hash-object", "-w", "--stdin"], content).Trim();
+        Git(WorkPath, "update-index", "--add", "--cacheinfo", $"100644,{blob},{path}");
+    }
+
+    /// <summary>Commits what is staged (without `add --all`) and pushes.</summary>
+    public string CommitIndex(string subject)
+    {
+        Git(WorkPath, "commit", "--quiet", "-m", subject);
+        Push();
+        return Head();
+    }
+
+    public static string Git(string? workDir, params string[] args) => Git(workDir, args, stdin: null);
+
+    public static string Git(string? workDir, string[] args, string? stdin) =>
+        ProcessRunner.Check("git", args, workDir, GitEnv, stdin);
+}

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Reconciler.Docker;
+using Reconciler.Docker.Registry;
+
+namespace Reconciler.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// The real engine and the test registry for one test class. An unreachable engine fails every
+/// test with a clear message, on CI and off it alike (as tests/Reconciler.Docker.Tests does):
+/// red beats a silent skip. Everything a test makes belongs to a project from
+/// <see cref="NewProject"/> ("itest-&lt;guid8&gt;") and is removed at the end by the project label
+/// and by name prefix; nothing else on the engine is touched.
+/// </summary>
+public sealed class IntegrationFixture : IAsyncLifetime
+{
+    public const string Registry = "127.0.0.1:5000";
+    public const string Image10 = Registry + "/reconciler-test/busybox:1.0";
+    public const string Image11 = Registry + "/reconciler-test/busybox:1.1";
+    public const string Image20 = Registry + "/reconciler-test/busybox:2.0";
+    public const string ProjectLabel = "com.docker.compose.project";
+
+    private readonly ConcurrentBag<string> _projects = [];
+    private readonly ConcurrentBag<string> _tempDirs = [];
+    private readonly ConcurrentDictionary<string, bool> _anonymousVolumes = new(StringComparer.Ordinal);
+
+    public IntegrationFixture()
+    {
+        // Start from an empty Docker client config: nothing from the developer's ~/.docker leaks in.
+        EmptyDockerConfig = NewTempDir();
+        Engine = new DockerEngine(DockerEndpoint.Resolve(), new DockerConfigCredentials(EmptyDockerConfig));
+        Client = Engine.Endpoint.CreateClient();
+    }
+
+    /// <summary>A Docker client config directory with nothing in it (DOCKER_CONFIG for the CLI runs).</summary>
+    public string EmptyDockerConfig { get; }
+
+    /// <summary>Reconciler's own adapter: what the tests drive.</summary>
+    public DockerEngine Engine { get; }
+
+    /// <summary>A separate plain Docker.DotNet client: what the tests look with.</summary>
+    public DockerClient Client { get; }
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await Engine.PingAsync(timeout.Token);
+        }
+        catch (Exception e)
+        {
+            var ci = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+            throw new InvalidOperationException(
+                $"The Docker engine is unreachable at {Engine.Endpoint}: {e.Message}. " +
+                (ci
+                    ? "CI is set: the CI script must start dockerd and the test registries first (bash tests/setup/engine.sh)."
+                    : "Start it with `bash tests/setup/engine.sh`. These tests fail rather than skip without an engine."),
+                e);
+        }
+
+        foreach (var image in new[] { Image10, Image11, Image20 })
+        {
+            if (await Engine.Images.InspectAsync(image) is null)
+            {
+                throw new InvalidOperationException(
+                    $"Test image {image} is missing: run `bash tests/setup/engine.sh` to build the images and start the registry at {Registry}.");
+            }
+        }
+    }
+
+    /// <summary>A fresh project name; everything labelled or named with it is removed at the end.</summary>
+    public string NewProject()
+    {
+        var project = "itest-" + Guid.NewGuid().ToString("N")[..8];
+        _projects.Add(project);
+        return project;
+    }
+
+    /// <summary>Registers a project name chosen elsewhere (e.g. a fidelity case) for cleanup.</summary>
+    public string Track(string project)
+    {
+        _projects.Add(project);
+        return project;
+    }
+
+    /// <summary>
+    /// Remembers the anonymous volumes of a test project's containers: Reconciler keeps them when it
+    /// removes a container (it never deletes data), so the test removes them at the end.
+    /// </summary>
+    public async Task TrackAnonymousVolumesAsync(string project)
+    {
+        var list = await Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = Filter("label", $"{ProjectLabel}={project}"),
+        });
+        foreach (var c in list)
+        {
+            foreach (var m in c.Mounts ?? [])
+            {
+                if (m.Type == "volume" && m.Name is { Length: 64 } name && name.All(char.IsAsciiHexDigitLower))
+                {
+                    _anonymousVolumes.TryAdd(name, true);
+                }
+            }
+        }
+    }
+
+    public string NewTempDir()
+    {
+        var dir = Directory.CreateTempSubdirectory("itest-").FullName;
+        _tempDirs.Add(dir);
+        return dir;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var project in _projects)
+        {
+            await TrackAnonymousVolumesAsync(project);
+            await CleanUpProjectAsync(project);
+        }
+        foreach (var volume in _anonymousVolumes.Keys)
+        {
+            await Ignore(() => Client.Volumes.RemoveAsync(volume, force: true));
+        }
+        Client.Dispose();
+        Engine.Dispose();
+        foreach (var dir in _tempDirs)
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes what a test project made: containers (with their anonymous volumes), networks and the
+    /// project's named volumes, found by the project label or by the "&lt;project&gt;" name prefix.
+    /// The volumes are the test's own; Reconciler itself never removes one.
+    /// </summary>
+    public async Task CleanUpProjectAsync(string project)
+    {
+        var byLabel = Filter("label", $"{ProjectLabel}={project}");
+        var byName = Filter("name", $"^/?{project}");
+        bool Ours(string name, IDictionary<string, string>? labels) =>
+            name.TrimStart('/').StartsWith(project, StringComparison.Ordinal) ||
+            (labels?.TryGetValue(ProjectLabel, out var p) == true && p == project);
+
+        var containers = (await Client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = byLabel }))
+            .Concat(await Client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = byName }))
+            .Where(c => c.Names.Any(n => Ours(n, null)) || Ours("", c.Labels))
+            .Select(c => c.ID)
+            .Distinct();
+        foreach (var id in containers)
+        {
+            await Ignore(() => Client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }));
+        }
+
+        var networks = (await Client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = byLabel }))
+            .Concat(await Client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = byName }))
+            .Where(n => Ours(n.Name, n.Labels))
+            .Select(n => n.ID)
+            .Distinct();
+        foreach (var id in networks)
+        {
+            await Ignore(() => Client.Networks.DeleteNetworkAsync(id));
+        }
+
+        var volumes = ((await Client.Volumes.ListAsync(new VolumesListParameters { Filters = byLabel })).Volumes ?? [])
+            .Concat((await Client.Volumes.ListAsync(new VolumesListParameters { Filters = byName })).Volumes ?? [])
+            .Where(v => Ours(v.Name, v.Labels))
+            .Select(v => v.Name)
+            .Distinct();
+        foreach (var volume in volumes)
+        {
+            await Ignore(() => Client.Volumes.RemoveAsync(volume, force: true));
+        }
+    }
+
+    private static Dictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>
+        new() { [key] = new Dictionary<string, bool> { [value] = true } };
+
+    private static async Task Ignore(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (DockerApiException)
+        {
+        }
+    }
+}
