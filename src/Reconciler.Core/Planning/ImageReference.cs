@@ -31,7 +31,10 @@ internal static class ImageReference
 
     /// <summary>The local image id the reference points at, or null when the image is not present.</summary>
     public static string? LocalId(IReadOnlyDictionary<string, string> localImages, string reference) =>
-        localImages.TryGetValue(reference, out var id) || localImages.TryGetValue(Normalize(reference), out id) ? id : null;
+        localImages.TryGetValue(reference, out var id) || localImages.TryGetValue(Normalize(reference), out id) ? id
+        // A rollback pins services to the image id that ran then: an id is present when some reference has it.
+        : reference.StartsWith("sha256:", StringComparison.Ordinal) && localImages.Values.Contains(reference, StringComparer.Ordinal) ? reference
+        : null;
 
     /// <summary>Docker's short form of an id: 12 hex digits without the algorithm.</summary>
     public static string ShortId(string id)

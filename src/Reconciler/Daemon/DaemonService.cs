@@ -42,7 +42,7 @@ public sealed partial class DaemonService(
         foreach (var stack in config.Stacks)
         {
             var watcher = _watchers[stack.Repo];
-            var reconciler = new StackReconciler(stack, watcher.Mirror, engine, store, config.StateDir, time, loggers.CreateLogger("Reconciler.Stack"));
+            var reconciler = new StackReconciler(stack, config.PruneStacks, watcher.Mirror, engine, store, config.StateDir, time, loggers.CreateLogger("Reconciler.Stack"));
             var worker = new StackWorker(reconciler, status, heartbeats, loggers.CreateLogger("Reconciler.Stack"));
             _workers[stack.Name] = worker;
             watcher.OnNewCommit(worker.Fire);

@@ -15,6 +15,8 @@ public sealed record StackPassResult
     public TimeSpan Duration { get; init; }
     /// <summary>Per action kind, per service: what was done (for actions_total).</summary>
     public IReadOnlyList<(string Service, string Action)> Done { get; init; } = [];
+    /// <summary>The rollout failed its health gate and the last good commit was restored.</summary>
+    public bool RolledBack { get; init; }
 }
 
 public enum PassOutcome { Noop, Applied, Failed, Suspended, DriftReported, Waiting }

@@ -68,16 +68,22 @@ public sealed partial class StackReconciler
     }
 
     private async Task<StackPassResult> FailAsync(StackPassResult result, StackState state, GitCommitInfo? info, Trigger trigger,
-        bool blockCommit, CancellationToken ct, (string File, int Line)? where = null, long? deploymentId = null)
+        bool blockCommit, CancellationToken ct, (string File, int Line)? where = null, long? deploymentId = null,
+        DeploymentResult result2 = DeploymentResult.Failed, string? appliedCommit = null)
     {
         Log.PassFailed(logger, stack.Name, Short(result.Commit ?? "-"), result.FailedPhase ?? "-", result.Error ?? "");
         // Record the failed attempt once per commit, not on every drift tick that meets it again.
         var alreadyRecorded = state.LastError?.Commit == result.Commit && state.LastError?.Message == result.Error;
         if (!alreadyRecorded && deploymentId is null && result.Commit is not null)
             deploymentId = await StartDeploymentAsync(result.Commit, info, trigger, ct).ConfigureAwait(false);
-        await FinishDeploymentAsync(deploymentId, new DeploymentFinish(DeploymentResult.Failed, result.Actions, result.Error), ct).ConfigureAwait(false);
+        await FinishDeploymentAsync(deploymentId, new DeploymentFinish(result2, result.Actions, result.Error), ct).ConfigureAwait(false);
         var error = new StackError(result.Error ?? "failed") { Commit = result.Commit, File = where?.File, Line = where?.Line };
-        await UpdateStateAsync(s => s.Failed(error, DeploymentResult.Failed, blockCommit && result.Commit is not null), ct).ConfigureAwait(false);
+        await UpdateStateAsync(s =>
+        {
+            var failed = s.Failed(error, result2, blockCommit && result.Commit is not null);
+            // After a rollback the host runs the last good commit again: the next passes hold it.
+            return appliedCommit is null ? failed : failed with { LastAppliedCommit = appliedCommit };
+        }, ct).ConfigureAwait(false);
         return result;
     }
 
@@ -146,6 +152,12 @@ public sealed partial class StackReconciler
 
         [LoggerMessage(5, LogLevel.Warning, "stack={Stack} commit={Commit} {Warning}")]
         public static partial void LoadWarning(ILogger logger, string stack, string commit, string warning);
+
+        [LoggerMessage(8, LogLevel.Warning, "stack={Stack} commit={Commit} folder {Path} is gone from git and prune_stacks is on: removing the stack's containers")]
+        public static partial void Pruning(ILogger logger, string stack, string commit, string path);
+
+        [LoggerMessage(7, LogLevel.Warning, "stack={Stack} rolling back to the last good commit {Commit}")]
+        public static partial void RollingBack(ILogger logger, string stack, string commit);
 
         [LoggerMessage(6, LogLevel.Warning, "stack={Stack} state store unavailable, continuing without recording: {Error}")]
         public static partial void StateUnavailable(ILogger logger, string stack, string error);

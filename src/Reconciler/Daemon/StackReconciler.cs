@@ -23,6 +23,7 @@ namespace Reconciler.Daemon;
 /// </summary>
 public sealed partial class StackReconciler(
     StackConfig stack,
+    bool pruneStacks,
     GitRepositoryMirror mirror,
     DockerEngine engine,
     IStateStore store,
@@ -69,6 +70,8 @@ public sealed partial class StackReconciler(
             var tree = await mirror.MaterializeAsync(target, "", TreeDirectory, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("the commit has no files");
             stackDir = stack.Path == "." ? tree : Path.Combine(tree, stack.Path);
+            if (!Directory.Exists(stackDir) && pruneStacks && !suspended)
+                return await PruneStackAsync(target, state, info, trigger, ct).ConfigureAwait(false);
             if (!Directory.Exists(stackDir))
                 return await FailAsync(Result(PassOutcome.Failed, target, $"folder {stack.Path} does not exist in commit {Short(target)}", "load"),
                     state, info, trigger, blockCommit: isNewCommit, ct).ConfigureAwait(false);
@@ -91,6 +94,8 @@ public sealed partial class StackReconciler(
 
         var desired = DesiredStateBuilder.Build(loaded.Project, DiskFileSource.Instance,
             new Dictionary<string, string> { [ComposeLabels.Commit] = target });
+        // Holding the last good commit (the head failed): keep the exact images that ran then.
+        if (target != head && target == state.LastGoodCommit) desired = PinImages(desired, state.LastGoodImages);
         Plan plan;
         try
         {
@@ -143,9 +148,89 @@ public sealed partial class StackReconciler(
             var failed = Result(PassOutcome.Failed, target, message, "apply", plan.Actions.Length, drift, done);
             return await FailAsync(failed, state, info, trigger, blockCommit: false, ct, deploymentId: deployment).ConfigureAwait(false);
         }
+        var failure = await new RolloutGate(engine.Containers, time).WaitAsync(RolloutGate.Touched(plan.Actions), stack.HealthTimeout, ct).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            var why = $"rollout failed: {failure.Service} ({failure.Container}) {failure.Reason}";
+            var rolledBack = stack.Rollback == "auto" && state.LastGoodCommit is { } good && good != target
+                && await RollBackAsync(good, state.LastGoodImages, ct).ConfigureAwait(false);
+            var failed = Result(PassOutcome.Failed, target, why + (rolledBack ? $"; rolled back to {Short(state.LastGoodCommit!)}" : ""), "health",
+                plan.Actions.Length, drift, done) with { RolledBack = rolledBack };
+            // The commit itself is bad (its containers don't come up): not retried until a newer one arrives.
+            return await FailAsync(failed, state, info, trigger, blockCommit: true, ct, deploymentId: deployment,
+                result2: rolledBack ? DeploymentResult.RolledBack : DeploymentResult.Failed,
+                appliedCommit: rolledBack ? state.LastGoodCommit : null).ConfigureAwait(false);
+        }
         await RecordSuccessAsync(target, DeploymentResult.Applied, desired, state, info, trigger, plan.Actions.Length, ct, deployment).ConfigureAwait(false);
         return Result(PassOutcome.Applied, target, actions: plan.Actions.Length, drift: drift, done: done);
     }
+
+    /// <summary>
+    /// The stack's folder is gone from git and prune_stacks is on: remove its containers — only
+    /// containers; its networks and named volumes stay, as everything Reconciler does keeps data.
+    /// </summary>
+    private async Task<StackPassResult> PruneStackAsync(string commit, StackState state, GitCommitInfo? info, Trigger trigger, CancellationToken ct)
+    {
+        var empty = new DesiredProject { Name = stack.ProjectName, WorkingDir = TreeDirectory };
+        var plan = await PlanAsync(empty, newCommit: false, ct, removeOrphans: true).ConfigureAwait(false);
+        var removals = plan.Actions.Where(a => a is RemoveContainer or StopContainer).ToList();
+        if (removals.Count == 0)
+        {
+            await RecordSuccessAsync(commit, DeploymentResult.Noop, empty, state, info, trigger, 0, ct).ConfigureAwait(false);
+            return new StackPassResult { Stack = stack.Name, Commit = commit, Outcome = PassOutcome.Noop };
+        }
+        Log.Pruning(logger, stack.Name, Short(commit), stack.Path);
+        var outcome = await new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
+            new LoggingObserver(logger, stack.Name, Short(commit))).ExecuteAsync(removals, empty, ct).ConfigureAwait(false);
+        await RecordSuccessAsync(commit, DeploymentResult.Applied, empty, state, info, trigger, removals.Count, ct).ConfigureAwait(false);
+        return new StackPassResult
+        {
+            Stack = stack.Name, Commit = commit, Outcome = outcome.Succeeded ? PassOutcome.Applied : PassOutcome.Failed,
+            Actions = removals.Count, Error = outcome.Succeeded ? null : string.Join("; ", outcome.Failures.Select(f => f.Error)),
+            FailedPhase = outcome.Succeeded ? null : "apply",
+        };
+    }
+
+    /// <summary>
+    /// Re-applies the stack as it was at the last good commit, with the image ids that ran then
+    /// (not whatever the tags point at now). Returns whether the host converged back.
+    /// </summary>
+    private async Task<bool> RollBackAsync(string good, IReadOnlyDictionary<string, string> images, CancellationToken ct)
+    {
+        try
+        {
+            Log.RollingBack(logger, stack.Name, Short(good));
+            var tree = await mirror.MaterializeAsync(good, "", TreeDirectory, ct).ConfigureAwait(false);
+            if (tree is null) return false;
+            var loaded = ComposeLoader.Load(LoadOptionsFor(stack.Path == "." ? tree : Path.Combine(tree, stack.Path)), DiskFileSource.Instance);
+            if (loaded.Project is null) return false;
+            var desired = PinImages(DesiredStateBuilder.Build(loaded.Project, DiskFileSource.Instance,
+                new Dictionary<string, string> { [ComposeLabels.Commit] = good }), images);
+            var plan = await PlanAsync(desired, newCommit: false, ct).ConfigureAwait(false);
+            if (plan.IsBlocked) return false;
+            var outcome = await new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
+                new LoggingObserver(logger, stack.Name, Short(good)), dependencyTimeout: stack.HealthTimeout)
+                .ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded) return false;
+            var failure = await new RolloutGate(engine.Containers, time).WaitAsync(RolloutGate.Touched(plan.Actions), stack.HealthTimeout, ct).ConfigureAwait(false);
+            return failure is null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.PassFailed(logger, stack.Name, Short(good), "rollback", e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Services pinned to the image ids they ran at the last good commit.</summary>
+    internal static DesiredProject PinImages(DesiredProject desired, IReadOnlyDictionary<string, string> images) =>
+        desired with
+        {
+            Services = desired.Services.ToImmutableSortedDictionary(kv => kv.Key, kv =>
+                images.TryGetValue(kv.Key, out var id) && id.Length > 0
+                    ? kv.Value with { Image = id, PullPolicy = "never", Template = kv.Value.Template with { Image = id } }
+                    : kv.Value, StringComparer.Ordinal),
+        };
 
     private LoadOptions LoadOptionsFor(string stackDir)
     {
@@ -167,7 +252,7 @@ public sealed partial class StackReconciler(
         };
     }
 
-    private async Task<Plan> PlanAsync(DesiredProject desired, bool newCommit, CancellationToken ct)
+    private async Task<Plan> PlanAsync(DesiredProject desired, bool newCommit, CancellationToken ct, bool? removeOrphans = null)
     {
         var observed = await engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired), ct,
             [.. desired.Networks.Values.Select(n => n.Name), .. desired.ExternalNetworks, .. desired.Volumes.Values.Select(v => v.Name), .. desired.ExternalVolumes])
@@ -175,7 +260,7 @@ public sealed partial class StackReconciler(
         return Planner.Plan(desired, observed, new PlanOptions
         {
             Now = time.GetUtcNow(),
-            RemoveOrphans = stack.Prune,
+            RemoveOrphans = removeOrphans ?? stack.Prune,
             PullAlways = newCommit,
         });
     }
