@@ -111,6 +111,7 @@ public sealed class ObservedStateReader : IObservedStateReader
         State = c.State ?? "",
         Status = c.Status ?? "",
         Labels = ToSorted(c.Labels),
+        Mounts = [.. (c.Mounts ?? []).Select(m => new ObservedMount(m.Type ?? "", string.IsNullOrEmpty(m.Name) ? null : m.Name, m.Destination ?? ""))],
         Created = new DateTimeOffset(DateTime.SpecifyKind(c.Created, c.Created.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : c.Created.Kind)),
     };
 

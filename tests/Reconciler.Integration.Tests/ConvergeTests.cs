@@ -94,6 +94,33 @@ public sealed class ConvergeTests(IntegrationFixture fx) : IClassFixture<Integra
     }
 
     [Fact]
+    public async Task Pull_policy_always_pulls_from_the_registry_when_creating_and_not_when_in_sync()
+    {
+        var stack = new TestStack(fx, $$"""
+            services:
+              app:
+                image: {{Image20}}
+                pull_policy: always
+            """);
+
+        var plan = await stack.ApplyAsync();
+        var pull = Assert.Single(plan.Actions.OfType<PullImage>());
+        Assert.Equal(Image20, pull.Image);
+        Assert.Contains(pull.Id, Assert.Single(plan.Actions.OfType<CreateContainer>()).DependsOn);
+        var app = stack.NameOf("app");
+        Assert.Equal("2.0", (await stack.ExecAsync(app, "cat", "/VERSION")).Trim());
+
+        // Nothing to create: compose would pull again on `up`, Reconciler only with PullAlways (the daemon's new-commit flag).
+        Assert.True((await stack.PlanAsync()).IsEmpty);
+        var forced = await stack.PlanAsync(options: new PlanOptions { Now = DateTimeOffset.UtcNow, PullAlways = true });
+        Assert.IsType<PullImage>(Assert.Single(forced.Actions));
+        var ids = await stack.IdsAsync();
+        Assert.True((await stack.ExecuteAsync(forced, stack.Desired())).Succeeded);
+        Assert.Equal(ids, await stack.IdsAsync()); // same image after the pull: nothing recreated
+        Assert.True((await stack.PlanAsync()).IsEmpty);
+    }
+
+    [Fact]
     public async Task A_stopped_container_shows_in_plan_and_apply_starts_it()
     {
         var stack = new TestStack(fx, Shop());

@@ -91,6 +91,7 @@ public sealed record HostSpec
     public long ShmSize { get; init; }
     public ImmutableArray<DeviceSpec> Devices { get; init; } = [];
     public ImmutableArray<string> GroupAdd { get; init; } = [];
+    public ImmutableArray<string> DeviceCgroupRules { get; init; } = [];
     public string? PidMode { get; init; }
     public string? IpcMode { get; init; }
     public string? UTSMode { get; init; }

@@ -18,6 +18,9 @@ namespace Reconciler.Core.Desired;
 /// </summary>
 public static class DesiredStateBuilder
 {
+    /// <summary>Stands for the linking replica's number in link aliases; the planner fills it in per replica.</summary>
+    public const string ReplicaToken = "{n}";
+
     /// <summary>Project files larger than this are hashed by size and name only, to bound the cost.</summary>
     private const long MaxHashedBytes = 16 * 1024 * 1024;
 
@@ -133,8 +136,8 @@ public static class DesiredStateBuilder
             {
                 var container = t.Str("container_name") ?? $"{project}-{target}-{i}";
                 links.Add($"{container}:{alias}");
-                links.Add($"{container}:{target}-1");
-                links.Add($"{container}:{project}-{target}-1");
+                links.Add($"{container}:{target}-{ReplicaToken}");
+                links.Add($"{container}:{project}-{target}-{ReplicaToken}");
             }
         }
         foreach (var raw in s.Strings("external_links"))
@@ -172,7 +175,8 @@ public static class DesiredStateBuilder
 
         var env = s.Pairs("environment").Select(kv => kv.Value is null ? kv.Key : $"{kv.Key}={kv.Value}").ToImmutableArray();
         var exposed = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var e in s.Strings("expose")) exposed.Add(e.Contains('/') ? e : e + "/tcp");
+        // compose passes expose entries verbatim ("9000"); the engine reads a bare port as tcp.
+        foreach (var e in s.Strings("expose")) exposed.Add(e);
         var bindings = new SortedDictionary<string, List<PortBindingSpec>>(StringComparer.Ordinal);
         foreach (var p in s.Seq("ports")?.Items.OfType<MappingNode>() ?? [])
         {
@@ -183,6 +187,8 @@ public static class DesiredStateBuilder
         }
 
         var (binds, mounts) = Mounts(s, volumes);
+        mounts = mounts.AddRange(FileMounts(s, project.Canonical, mounts.Select(m => m.Target).Concat(binds.Select(b => b.Split(':')[1])).ToHashSet(StringComparer.Ordinal)))
+            .Sort((a, b) => string.CompareOrdinal(a.Target, b.Target));
         var tmpfs = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var t in s.Strings("tmpfs"))
         {
@@ -245,13 +251,14 @@ public static class DesiredStateBuilder
                 Devices = [.. (s.Seq("devices")?.Items.OfType<MappingNode>() ?? []).Select(d =>
                     new DeviceSpec(d.Str("source") ?? "", d.Str("target") ?? d.Str("source") ?? "", d.Str("permissions") ?? "rwm"))],
                 GroupAdd = [.. s.Strings("group_add")],
+                DeviceCgroupRules = [.. s.Strings("device_cgroup_rules")],
                 PidMode = s.Str("pid"),
                 IpcMode = s.Str("ipc"),
                 UTSMode = s.Str("uts"),
                 UsernsMode = s.Str("userns_mode"),
                 CgroupParent = s.Str("cgroup_parent"),
                 Links = links,
-                VolumesFrom = [.. s.Strings("volumes_from")],
+                VolumesFrom = [.. s.Strings("volumes_from").Select(v => VolumesFrom(project.Name, v, services))],
                 Resources = Resources(s),
             },
         };
@@ -352,6 +359,37 @@ public static class DesiredStateBuilder
         StartInterval = hc.Nanos("start_interval") ?? 0,
         Retries = (int)hc.Long("retries"),
     };
+
+    /// <summary>
+    /// compose's volumes_from: a service name means its (first) container, <c>container:x</c> means x,
+    /// and compose drops the <c>:ro</c>/<c>:rw</c> suffix (the engine then uses the source's modes).
+    /// </summary>
+    private static string VolumesFrom(string project, string entry, MappingNode services)
+    {
+        var parts = entry.Split(':');
+        if (parts[0] == "container" && parts.Length > 1) return parts[1];
+        return services.Map(parts[0]) is { } target ? target.Str("container_name") ?? $"{project}-{parts[0]}-1" : parts[0];
+    }
+
+    /// <summary>
+    /// File-based secrets and configs, bind-mounted read-only as compose mounts them: secrets under
+    /// /run/secrets/, configs at / unless the target is absolute. A volume on the same target wins.
+    /// (Secrets and configs from the environment or inline content are not supported yet.)
+    /// </summary>
+    private static IEnumerable<MountSpec> FileMounts(MappingNode s, MappingNode root, HashSet<string> taken)
+    {
+        foreach (var (kind, dir) in new[] { ("secrets", "/run/secrets/"), ("configs", "/") })
+        {
+            foreach (var r in s.Seq(kind)?.Items.OfType<MappingNode>() ?? [])
+            {
+                var source = r.Str("source");
+                if (source is null || root.Map(kind)?.Map(source)?.Str("file") is not { } file) continue;
+                var target = r.Str("target") is { } t ? (t.StartsWith('/') ? t : dir + t) : dir + source;
+                if (!taken.Add(target)) continue;
+                yield return new MountSpec { Type = "bind", Source = file, Target = target, ReadOnly = true };
+            }
+        }
+    }
 
     /// <summary>
     /// compose's split: a bind mount written in short syntax (create_host_path) goes to Binds as

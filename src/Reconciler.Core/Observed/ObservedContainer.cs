@@ -20,10 +20,15 @@ public sealed record ObservedContainer
     public string Status { get; init; } = "";
     public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     public DateTimeOffset Created { get; init; }
+    /// <summary>Volume mounts as the list call reports them, so a recreate can hand anonymous volumes on.</summary>
+    public ImmutableArray<ObservedMount> Mounts { get; init; } = [];
 
     public string? Label(string key) => Labels.TryGetValue(key, out var v) ? v : null;
     public bool IsRunning => State is "running" or "restarting";
 }
+
+/// <summary>One mount of a live container: type (volume, bind, tmpfs), the volume's name, the path inside.</summary>
+public sealed record ObservedMount(string Type, string? Name, string Destination);
 
 public sealed record ObservedNetwork
 {

@@ -228,6 +228,18 @@ internal sealed partial class ServicePlanner
         _creates = true;
         var temporary = $"{c.Id[..Math.Min(12, c.Id.Length)]}_{name}";
         var spec = ReplicaSpec(number, name) with { Name = temporary };
+        // compose: the new container names the one it replaces, and inherits its anonymous volumes
+        // (a bare "volumes: [/data]" keeps its data across a recreate).
+        spec = spec with
+        {
+            Labels = spec.Labels.SetItem(ComposeLabels.Replace, c.Id),
+            Host = spec.Host with
+            {
+                Mounts = [.. spec.Host.Mounts.Select(m => m.Type == "volume" && string.IsNullOrEmpty(m.Source)
+                    && c.Mounts.FirstOrDefault(o => o.Type == "volume" && o.Destination == m.Target) is { Name: { } old }
+                        ? m with { Source = old } : m)],
+            },
+        };
         return new RecreateContainer
         {
             Service = _service.Name, ContainerName = name, Number = number, Reason = reason,
@@ -277,15 +289,20 @@ internal sealed partial class ServicePlanner
             .SetItem(ComposeLabels.ConfigHash, _service.ConfigHash)
             .SetItem(SpecLabel.Name, SpecLabel.Encode(_service.Fields));
         var networks = template.Networks;
-        if (name != template.Name)
+        // compose: link aliases carry the linking container's own number ("db-2" from replica 2).
+        var replica = number.ToString(CultureInfo.InvariantCulture);
+        ImmutableArray<string> Links(ImmutableArray<string> links) =>
+            links.IsDefaultOrEmpty ? links : [.. links.Select(l => l.Replace(DesiredStateBuilder.ReplicaToken, replica, StringComparison.Ordinal))];
+        foreach (var (key, endpoint) in template.Networks)
         {
             // compose: a container's first alias on each network is its own name.
-            foreach (var (key, endpoint) in template.Networks)
+            networks = networks.SetItem(key, endpoint with
             {
-                networks = networks.SetItem(key, endpoint with { Aliases = [.. endpoint.Aliases.Select(a => a == template.Name ? name : a)] });
-            }
+                Aliases = name == template.Name ? endpoint.Aliases : [.. endpoint.Aliases.Select(a => a == template.Name ? name : a)],
+                Links = Links(endpoint.Links),
+            });
         }
-        return template with { Name = name, Labels = labels, Networks = networks };
+        return template with { Name = name, Labels = labels, Networks = networks, Host = template.Host with { Links = Links(template.Host.Links) } };
     }
 
     private static int? ExitCode(ObservedContainer c) =>

@@ -125,6 +125,7 @@ internal static class ContainerCreateMapper
                 ? null
                 : h.Devices.Select(d => new DeviceMappingBody { PathOnHost = d.PathOnHost, PathInContainer = d.PathInContainer, CgroupPermissions = d.CgroupPermissions }).ToList(),
             GroupAdd = ListOrNull(h.GroupAdd),
+            DeviceCgroupRules = ListOrNull(h.DeviceCgroupRules),
             PidMode = h.PidMode,
             IpcMode = h.IpcMode,
             UTSMode = h.UTSMode,

@@ -59,6 +59,7 @@ internal sealed class HostConfigBody
     public List<string>? DnsSearch { get; set; }
     public List<string>? ExtraHosts { get; set; }
     public List<string>? GroupAdd { get; set; }
+    public List<string>? DeviceCgroupRules { get; set; }
     public string? IpcMode { get; set; }
     public List<string>? Links { get; set; }
     public int? OomScoreAdj { get; set; }

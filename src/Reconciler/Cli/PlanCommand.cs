@@ -33,7 +33,7 @@ internal static class PlanCommand
                 if (session is null) return 1;
                 var plan = await session.PlanAsync(new PlanOptions { RemoveOrphans = result.GetValue(removeOrphans), Now = DateTimeOffset.UtcNow }, ct);
                 Console.Out.Write(result.GetValue(json) ? plan.ToJson() + "\n" : plan.ToString());
-                return plan.IsEmpty ? 0 : 2;
+                return plan.IsBlocked ? 1 : plan.IsEmpty ? 0 : 2;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -88,6 +88,8 @@ internal static class RunCommand
         services.AddSingleton<IStateStore>(sp => new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = config.StateDir }, TimeProvider.System));
         // Outside systemd there is no notify socket; the notifier then does nothing.
         services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
+        // Observability: metrics recorder, container event watchers, OTLP tracing when configured (before DaemonService, to hear the first pass).
+        Observability.ObservabilityServices.AddReconcilerObservability(services, config);
         services.AddSingleton<DaemonService>();
         services.AddHostedService(sp => sp.GetRequiredService<DaemonService>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -105,6 +107,7 @@ internal static class RunCommand
             Console.Error.WriteLine($"warning: state store unavailable, running without history: {e.Message}");
         }
         HttpEndpoints.Map(app, config, app.Services.GetRequiredService<DaemonStatus>(), () => app.Services.GetRequiredService<DaemonService>());
+        Observability.ObservabilityServices.MapReconcilerMetrics(app); // Observability: GET /metrics
         await app.RunAsync(ct);
         return 0;
     }

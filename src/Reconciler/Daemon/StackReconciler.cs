@@ -64,6 +64,7 @@ public sealed partial class StackReconciler(
         try { info = target == head ? mirror.GetCommit(target) : null; } catch (GitException) { }
 
         // Render the commit's files: containers need real files for bind mounts.
+        var fetchStarted = Observability.ReconcilerTelemetry.PhaseStart(); // Observability: span "fetch" (the commit's files from the mirror)
         string stackDir;
         try
         {
@@ -82,7 +83,10 @@ public sealed partial class StackReconciler(
                 state, info, trigger, blockCommit: false, ct).ConfigureAwait(false);
         }
 
+        Observability.ReconcilerTelemetry.Phase("fetch", stack.Name, target, fetchStarted); // Observability
+        var loadStarted = Observability.ReconcilerTelemetry.PhaseStart(); // Observability
         var loaded = ComposeLoader.Load(LoadOptionsFor(stackDir), DiskFileSource.Instance);
+        Observability.ReconcilerTelemetry.Phase("load", stack.Name, target, loadStarted, loaded.Project is null ? "invalid compose project" : null); // Observability
         foreach (var w in loaded.Warnings) Log.LoadWarning(logger, stack.Name, Short(target), w.ToString());
         if (loaded.Project is null)
         {
@@ -96,6 +100,7 @@ public sealed partial class StackReconciler(
             new Dictionary<string, string> { [ComposeLabels.Commit] = target });
         // Holding the last good commit (the head failed): keep the exact images that ran then.
         if (target != head && target == state.LastGoodCommit) desired = PinImages(desired, state.LastGoodImages);
+        var planStarted = Observability.ReconcilerTelemetry.PhaseStart(); // Observability
         Plan plan;
         try
         {
@@ -106,6 +111,7 @@ public sealed partial class StackReconciler(
             return await FailAsync(Result(PassOutcome.Failed, target, e.Message, "plan"), state, info, trigger, blockCommit: false, ct).ConfigureAwait(false);
         }
         var drift = DriftOf(plan);
+        Observability.ReconcilerTelemetry.Phase("plan", stack.Name, target, planStarted, plan.IsBlocked ? "plan blocked" : null); // Observability
         if (plan.IsBlocked)
         {
             var message = string.Join("; ", plan.Problems.Where(p => p.Severity == ProblemSeverity.Error).Select(p => p.ToString()));
@@ -138,7 +144,8 @@ public sealed partial class StackReconciler(
         long? deployment = await StartDeploymentAsync(target, info, trigger, ct).ConfigureAwait(false);
         await UpdateStateAsync(s => s.Attempting(target), ct).ConfigureAwait(false);
         var executor = new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
-            new LoggingObserver(logger, stack.Name, Short(target)), dependencyTimeout: stack.HealthTimeout);
+            Observability.ReconcilerTelemetry.TraceActions(new LoggingObserver(logger, stack.Name, Short(target)), stack.Name, target), // Observability: a span per action
+            dependencyTimeout: stack.HealthTimeout);
         var outcome = await executor.ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
         var done = outcome.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => (o.Action.Service ?? "", ActionName(o.Action))).ToList();
         if (!outcome.Succeeded)

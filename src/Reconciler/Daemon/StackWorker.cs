@@ -35,6 +35,7 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
             Trigger trigger;
             try { trigger = await _gate.WaitAsync(ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
+            using var passSpan = Observability.ReconcilerTelemetry.StartPass(Name, trigger); // Observability: one trace per pass
             StackPassResult result;
             try
             {
@@ -50,6 +51,7 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
                 Log.PassCrashed(logger, Name, e);
                 result = new StackPassResult { Stack = Name, Outcome = PassOutcome.Failed, Error = e.Message, FailedPhase = "internal" };
             }
+            Observability.ReconcilerTelemetry.EndPass(passSpan, result); // Observability
             status.StackPassed(result, trigger);
             heartbeats.Beat(loop, allowed);
             if (result.Outcome == PassOutcome.Failed && result.FailedPhase is "apply" or "plan" or "internal")

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using Docker.DotNet.Models;
 using Reconciler.Core.Compose;
 using Reconciler.Core.Compose.Loading;
@@ -64,7 +63,14 @@ public sealed class TestStack
     public async Task<Plan> PlanAsync(DesiredProject? desired = null, PlanOptions? options = null)
     {
         desired ??= Desired();
-        var observed = await _fx.Engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired));
+        // As StackSession reads it: squatters on wanted container names, and the project's networks and
+        // volumes by name too (explicit name:, external).
+        IReadOnlyCollection<string> resources =
+        [
+            .. desired.Networks.Values.Select(n => n.Name), .. desired.ExternalNetworks,
+            .. desired.Volumes.Values.Select(v => v.Name), .. desired.ExternalVolumes,
+        ];
+        var observed = await _fx.Engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired), default, resources);
         return Planner.Plan(desired, observed, options ?? new PlanOptions { Now = DateTimeOffset.UtcNow });
     }
 

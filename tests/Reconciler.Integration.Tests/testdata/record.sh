@@ -10,24 +10,28 @@
 # Needs docker, docker compose and jq. The tests need none of them: only the recorded files.
 # KEEP=1 leaves the compose project running and prints its name (to cross-check the C# projection).
 #
-# The projection (InspectProjection.cs builds the same one from Docker.DotNet's inspect model):
+# The projection (Fidelity/InspectProjection.cs builds the same one from Docker.DotNet's model):
 #   * one entry per container, keyed "<service>-<container-number>";
 #   * Config: Image Cmd Entrypoint Env User WorkingDir Hostname Domainname Labels Healthcheck
 #     ExposedPorts StopSignal StopTimeout Tty OpenStdin;
 #   * HostConfig: Binds Mounts Tmpfs PortBindings NetworkMode IpcMode PidMode RestartPolicy Memory
-#     MemoryReservation MemorySwap NanoCpus CpuShares CpuPeriod CpuQuota CpusetCpus DeviceCgroupRules PidsLimit OomKillDisable OomScoreAdj LogConfig
-#     CapAdd CapDrop Sysctls Ulimits ExtraHosts Init ShmSize SecurityOpt Dns DnsSearch DnsOptions
-#     ReadonlyRootfs Links VolumesFrom GroupAdd Privileged;
+#     MemoryReservation MemorySwap NanoCpus CpuShares CpuPeriod CpuQuota CpusetCpus
+#     DeviceCgroupRules PidsLimit OomKillDisable OomScoreAdj LogConfig CapAdd CapDrop Sysctls
+#     Ulimits ExtraHosts Init ShmSize SecurityOpt Dns DnsSearch DnsOptions ReadonlyRootfs Links
+#     VolumesFrom GroupAdd Privileged;
 #   * Networks: per network name, Aliases and Links.
-# Normalized: lists whose order compose takes from a Go map (Env, Binds, Mounts by Target, CapAdd,
-# CapDrop, Ulimits by Name, ExtraHosts, SecurityOpt, Links, Aliases) are sorted; map keys sorted;
-# empty strings, lists and maps are null; inside Mounts, Healthcheck and LogConfig, empty, false and
-# zero members are dropped (the engine reads them as absent); the values (not the keys) of the labels
-# config-hash, image and version are "*"; an alias or hostname equal to the container's short id is
-# dropped / "${CONTAINER_ID}" (another container's: "${CONTAINER_ID:<its name>}"; with network_mode host the hostname is "${HOST_HOSTNAME}"); the
-# entries of the depends_on label are sorted (compose joins them in Go map order); "container:<id>"
-# modes and VolumesFrom entries name the container; the case folder is ${CASE_DIR} and the project name ${PROJECT}, in
-# values and in keys (network names).
+# Normalized:
+#   * lists whose order compose takes from a Go map (Env, Binds, Mounts by Target, CapAdd, CapDrop,
+#     Ulimits by Name, ExtraHosts, SecurityOpt, Links, Aliases) are sorted, and so are the entries
+#     of the depends_on label; map keys are sorted;
+#   * empty strings, lists and maps are null; inside Mounts, Healthcheck and LogConfig, empty, false
+#     and zero members are dropped (the engine reads them as absent);
+#   * the values (not the keys) of the labels config-hash, image and version are "*";
+#   * an alias equal to the container's short id is dropped; a hostname equal to it is
+#     "${CONTAINER_ID}", to another container's "${CONTAINER_ID:<its name>}", and with
+#     network_mode host "${HOST_HOSTNAME}";
+#   * "container:<id>" modes and VolumesFrom entries name the container;
+#   * the case folder is ${CASE_DIR} and the project name ${PROJECT}, in values and in keys.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -44,6 +44,11 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
                     if (vols.Items[i] is MappingNode v && v["type"] is ScalarNode { Value: "volume" } && v["source"] is ScalarNode { Value.Length: > 0 } src
                         && volumes?.ContainsKey(src.Value) != true)
                         Error($"service \"{name}\" refers to undefined volume {src.Value}: define it under the top-level volumes:", src, $"{path}.volumes[{i}]");
+            foreach (var kind in new[] { "secrets", "configs" })
+                if (s[kind] is SequenceNode refs)
+                    for (var i = 0; i < refs.Items.Count; i++)
+                        if (refs.Items[i] is MappingNode r && r["source"] is ScalarNode src && (project[kind] as MappingNode)?.ContainsKey(src.Value) != true)
+                            Error($"service \"{name}\" refers to undefined {kind[..^1]} {src.Value}: define it under the top-level {kind}:", src, $"{path}.{kind}[{i}]");
             CheckLimits(name, s, path);
         }
         FindCycles(services);

@@ -34,6 +34,10 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         NormalizeNetworks(project, services);
         NameResources(project, "networks");
         NameResources(project, "volumes");
+        NameResources(project, "secrets");
+        NameResources(project, "configs");
+        ResolveFilePaths(project, "secrets");
+        ResolveFilePaths(project, "configs");
         new ConsistencyCheck(project, _disabled, diagnostics).Run();
         if (!diagnostics.Any(d => d.Severity == Severity.Error)) DropUnusedResources(project, services);
     }
@@ -141,11 +145,21 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
 
     private readonly HashSet<string> _disabled = new(StringComparer.Ordinal);
 
-    /// <summary>compose prints only the networks and volumes the enabled services use.</summary>
+    private void ResolveFilePaths(MappingNode project, string kind)
+    {
+        if (project[kind] is not MappingNode resources) return;
+        foreach (var (_, node) in resources.Entries)
+            if (node is MappingNode r && r["file"] is ScalarNode f)
+                r["file"] = Str(Path.GetFullPath(ExpandHome(f.Value), projectDir), f.Mark);
+    }
+
+    /// <summary>compose prints only the networks, volumes, secrets and configs the enabled services use.</summary>
     private static void DropUnusedResources(MappingNode project, MappingNode services)
     {
         var usedNetworks = new HashSet<string>(StringComparer.Ordinal);
         var usedVolumes = new HashSet<string>(StringComparer.Ordinal);
+        var usedSecrets = new HashSet<string>(StringComparer.Ordinal);
+        var usedConfigs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (_, node) in services.Entries)
         {
             if (node is not MappingNode s) continue;
@@ -153,8 +167,12 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             if (s["volumes"] is SequenceNode vols)
                 foreach (var v in vols.Items.OfType<MappingNode>())
                     if (v["type"] is ScalarNode { Value: "volume" } && v["source"] is ScalarNode src) usedVolumes.Add(src.Value);
+            foreach (var (key, used) in new[] { ("secrets", usedSecrets), ("configs", usedConfigs) })
+                if (s[key] is SequenceNode refs)
+                    foreach (var r in refs.Items.OfType<MappingNode>())
+                        if (r["source"] is ScalarNode src) used.Add(src.Value);
         }
-        foreach (var (kind, used) in new[] { ("networks", usedNetworks), ("volumes", usedVolumes) })
+        foreach (var (kind, used) in new[] { ("networks", usedNetworks), ("volumes", usedVolumes), ("secrets", usedSecrets), ("configs", usedConfigs) })
         {
             if (project[kind] is not MappingNode resources) continue;
             foreach (var key in resources.Keys.Where(k => !used.Contains(k)).ToList()) resources.Remove(key);

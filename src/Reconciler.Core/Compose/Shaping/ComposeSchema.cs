@@ -92,6 +92,26 @@ internal static class ComposeSchema
         },
     }.Field("condition", S).Field("restart", B).Field("required", B).KeepZero("required");
 
+    /// <summary>A service's secret or config: a name, or {source, target, uid, gid, mode}.</summary>
+    private static Shape FileMount(string? defaultTargetDir) => new ObjectShape
+    {
+        Before = (n, p, c) =>
+        {
+            if (n is not ScalarNode { IsNull: false } s) return n;
+            var m = new MappingNode(s.Mark);
+            m["source"] = new ScalarNode(YamlCoreSchema.AsGoString(s), ScalarKind.String, s.Mark);
+            // compose prints a secret's default target; a config's stays unset.
+            if (defaultTargetDir is not null)
+                m["target"] = new ScalarNode(defaultTargetDir + YamlCoreSchema.AsGoString(s), ScalarKind.String, s.Mark);
+            return m;
+        },
+    }.Field("source", S).Field("target", S).Field("uid", S).Field("gid", S).Field("mode", I);
+
+    private static readonly Shape TopLevelFile = new ObjectShape { Before = LegacyExternalName }
+        .Field("name", S).Field("file", S).Field("environment", S).Field("content", S)
+        .Field("external", new CustomShape(External)).Field("labels", KeyValueShape.Labels)
+        .Field("driver", S).Field("driver_opts", KeyValueShape.Options).Field("template_driver", S);
+
     private static readonly Shape Logging = new ObjectShape().Field("driver", S).Field("options", KeyValueShape.Options);
 
     public static readonly Shape Service = new ObjectShape
@@ -107,7 +127,7 @@ internal static class ComposeSchema
         .Field("cpu_count", I).Field("cpu_percent", F).Field("cpu_period", I).Field("cpu_quota", I)
         .Field("cpu_rt_period", I).Field("cpu_rt_runtime", I).Field("cpus", F).Field("cpuset", S).Field("cpu_shares", I)
         .Field("command", new CustomShape(ServiceSyntax.Command))
-        .Field("configs", Any).Field("container_name", S).Field("credential_spec", Any)
+        .Field("configs", new ListShape(FileMount(null))).Field("container_name", S).Field("credential_spec", Any)
         .Field("depends_on", new DictShape(() => DependsOnEntry) is var dep ? new CustomShape((n, p, c) =>
             dep.Apply(ServiceSyntax.NamesToMapping(n, ServiceSyntax.DependsOnDefault)!, p, c)) : null!)
         .Field("deploy", Deploy)
@@ -144,7 +164,7 @@ internal static class ComposeSchema
         .Field("pid", S).Field("pids_limit", I).Field("platform", S)
         .Field("ports", new ListShape(Port, uniqueBy: PortSyntax.Key, expand: PortSyntax.Expand))
         .Field("privileged", B).Field("pull_policy", S).Field("read_only", B).Field("restart", S).Field("runtime", S)
-        .Field("scale", I).Field("secrets", Any)
+        .Field("scale", I).Field("secrets", new ListShape(FileMount("/run/secrets/")))
         .Field("security_opt", Strings())
         .Field("shm_size", Bytes).Field("stdin_open", B).Field("stop_grace_period", D).Field("stop_signal", S)
         .Field("storage_opt", KeyValueShape.Options)
@@ -198,5 +218,5 @@ internal static class ComposeSchema
         .Field("networks", new DictShape(() => Network))
         .Field("services", new DictShape(() => Service))
         .Field("volumes", new DictShape(() => Volume))
-        .Field("secrets", Any).Field("configs", Any).Field("models", Any);
+        .Field("secrets", new DictShape(() => TopLevelFile)).Field("configs", new DictShape(() => TopLevelFile)).Field("models", Any);
 }

@@ -1,0 +1,253 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Reconciler.Configuration;
+using Reconciler.Daemon;
+
+namespace Reconciler.Observability;
+
+/// <summary>
+/// Turns what each pass and fetch returned (<see cref="DaemonStatus"/>'s events) into the stack
+/// and git series of <see cref="ReconcilerMetrics"/>; container series come from
+/// <see cref="ContainerEventWatcher"/>. Never recomputes anything a pass decided, and never throws
+/// into the loop that raised the event.
+/// </summary>
+internal sealed partial class MetricsRecorder : IHostedService, IDisposable
+{
+    private readonly DaemonConfig _config;
+    private readonly DaemonStatus _status;
+    private readonly ReconcilerMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, StackSeries> _stacks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _heads = new(StringComparer.Ordinal);
+    private bool _attached;
+
+    public MetricsRecorder(DaemonConfig config, DaemonStatus status, ReconcilerMetrics metrics, TimeProvider time, ILogger<MetricsRecorder> logger)
+    {
+        _config = config;
+        _status = status;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        // Series that exist from the start, at 0, so rate() and increase() see the first event.
+        foreach (var stack in config.Stacks)
+        {
+            metrics.StackInSync.WithLabels(stack.Name).Set(0);
+            foreach (var result in ReconcilerMetrics.Results)
+            {
+                metrics.Reconciles.WithLabels(stack.Name, result);
+                metrics.ReconcileDuration.WithLabels(stack.Name, result);
+            }
+            foreach (var phase in ReconcilerMetrics.Phases) metrics.StackErrors.WithLabels(stack.Name, phase);
+        }
+        foreach (var repo in config.Repos)
+            foreach (var result in new[] { "fetched", "unchanged", "failed" }) metrics.GitFetches.WithLabels(repo.Name, result);
+        metrics.Registry.AddBeforeCollectCallback(RefreshRepos);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Attach();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Detach();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => Detach();
+
+    public void Attach()
+    {
+        lock (_gate)
+        {
+            if (_attached) return;
+            _status.PassCompleted += OnPassCompleted;
+            _status.FetchCounted += OnFetchCounted;
+            _attached = true;
+        }
+    }
+
+    private void Detach()
+    {
+        lock (_gate)
+        {
+            if (!_attached) return;
+            _status.PassCompleted -= OnPassCompleted;
+            _status.FetchCounted -= OnFetchCounted;
+            _attached = false;
+        }
+    }
+
+    /// <summary>What the stack's containers do now, from <see cref="ContainerEventWatcher"/>; folded into stack_info's health_status.</summary>
+    public void ContainersChanged(string stack, StackHealth health)
+    {
+        lock (_gate)
+        {
+            var series = SeriesOf(stack);
+            if (series.ContainerHealth == health) return;
+            series.ContainerHealth = health;
+            PublishInfo(stack, series);
+        }
+    }
+
+    private void OnPassCompleted(StackPassResult result, Trigger trigger)
+    {
+        try
+        {
+            lock (_gate) Record(result);
+        }
+        catch (Exception e)
+        {
+            // Metrics must never take a stack's loop down.
+            Log.RecordFailed(_logger, result.Stack, e);
+        }
+    }
+
+    private void Record(StackPassResult r)
+    {
+        var series = SeriesOf(r.Stack);
+        if (r.Outcome == PassOutcome.Waiting)
+        {
+            // No commit yet: nothing was reconciled, so nothing is counted.
+            series.PassHealth = StackHealth.Progressing;
+            PublishInfo(r.Stack, series);
+            return;
+        }
+
+        var result = r.Outcome switch
+        {
+            PassOutcome.Applied => "applied",
+            PassOutcome.Failed => "failed",
+            _ => "noop",
+        };
+        _metrics.Reconciles.WithLabels(r.Stack, result).Inc();
+        _metrics.ReconcileDuration.WithLabels(r.Stack, result).Observe(r.Duration.TotalSeconds);
+        if (r.Outcome == PassOutcome.Failed) _metrics.StackErrors.WithLabels(r.Stack, r.FailedPhase ?? "internal").Inc();
+        foreach (var (service, action) in r.Done) _metrics.Actions.WithLabels(r.Stack, service, action).Inc();
+
+        var inSync = r.Outcome is PassOutcome.Noop or PassOutcome.Applied || (r.Outcome == PassOutcome.Suspended && r.Drift.Count == 0);
+        _metrics.StackInSync.WithLabels(r.Stack).Set(inSync ? 1 : 0);
+        if (inSync) _metrics.StackLastSuccess.WithLabels(r.Stack).Set(_time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+
+        // A pass that failed before planning knows nothing about drift: keep what the last check said.
+        var driftKnown = r.Outcome != PassOutcome.Failed || r.Drift.Count > 0;
+        if (driftKnown)
+        {
+            // An applied pass converged what it found.
+            var drift = r.Outcome == PassOutcome.Applied ? [] : r.Drift;
+            Refresh(_metrics.StackDrift, r.Stack, series.DriftSeries,
+                drift.GroupBy(d => (d.Service, d.Reason)).Select(g => (g.Key.Service, g.Key.Reason, g.Count())));
+            Refresh(_metrics.StackDriftFields, r.Stack, series.FieldSeries,
+                drift.SelectMany(d => d.Fields.Distinct().Select(f => (d.Service, Field: f)))
+                    .GroupBy(x => x).Select(g => (g.Key.Service, g.Key.Field, g.Count())));
+            series.Degrading = drift.Any(d => d.Reason is "missing" or "stopped");
+        }
+
+        series.Commit = r.Commit ?? series.Commit;
+        series.Sync = r.Outcome switch
+        {
+            PassOutcome.Noop or PassOutcome.Applied => "synced",
+            PassOutcome.Suspended => "suspended",
+            PassOutcome.Failed => "failed",
+            _ => "out_of_sync",
+        };
+        series.PassHealth = r.Outcome == PassOutcome.Failed && r.FailedPhase is "apply" or "health" || series.Degrading
+            ? StackHealth.Degraded
+            : StackHealth.Healthy;
+        PublishInfo(r.Stack, series);
+    }
+
+    /// <summary>
+    /// Sets the gauge for every label pair seen now, and 0 for every pair seen before but not now:
+    /// a cleared drift falls to 0 on the graph instead of vanishing.
+    /// </summary>
+    private static void Refresh(Prometheus.Gauge gauge, string stack, HashSet<(string, string)> seen, IEnumerable<(string Service, string Key, int Count)> now)
+    {
+        var current = now.ToDictionary(x => (x.Service, x.Key), x => x.Count);
+        seen.UnionWith(current.Keys);
+        foreach (var (service, key) in seen)
+            gauge.WithLabels(stack, service, key).Set(current.TryGetValue((service, key), out var n) ? n : 0);
+    }
+
+    /// <summary>Keeps exactly one stack_info series per stack: the old label set goes when commit or status change.</summary>
+    private void PublishInfo(string stack, StackSeries series)
+    {
+        if (series.Commit is null && series.Sync is null) return;
+        var cfg = _config.Stacks.FirstOrDefault(s => s.Name == stack);
+        var repo = cfg?.Repo ?? "";
+        var branch = _config.Repos.FirstOrDefault(r => r.Name == repo)?.Branch ?? "";
+        string[] labels =
+        [
+            stack, repo, branch, series.Commit ?? "", series.Sync ?? "out_of_sync",
+            StackHealthExtensions.Worst(series.PassHealth, series.ContainerHealth).Label(),
+        ];
+        if (series.InfoLabels is { } old && old.AsSpan().SequenceEqual(labels)) return;
+        if (series.InfoLabels is { } previous) _metrics.StackInfo.RemoveLabelled(previous);
+        _metrics.StackInfo.WithLabels(labels).Set(1);
+        series.InfoLabels = labels;
+    }
+
+    private void OnFetchCounted(string repo, string result)
+    {
+        try
+        {
+            _metrics.GitFetches.WithLabels(repo, result).Inc();
+            if (result == "failed")
+                foreach (var stack in _config.Stacks.Where(s => s.Repo == repo)) _metrics.StackErrors.WithLabels(stack.Name, "fetch").Inc();
+        }
+        catch (Exception e)
+        {
+            Log.RecordFailed(_logger, repo, e);
+        }
+    }
+
+    /// <summary>Before each scrape: last fetch time and head of every repo, read from <see cref="DaemonStatus"/>.</summary>
+    private void RefreshRepos()
+    {
+        foreach (var repo in _status.Repos)
+        {
+            if (repo.LastFetch is { } at)
+                _metrics.GitLastFetch.WithLabels(repo.Name).Set(at.ToUnixTimeMilliseconds() / 1000.0);
+            if (repo.Head is not { } head) continue;
+            var branch = _config.Repos.FirstOrDefault(r => r.Name == repo.Name)?.Branch ?? "";
+            string[] labels = [repo.Name, branch, head];
+            lock (_heads)
+            {
+                if (_heads.TryGetValue(repo.Name, out var old) && old.AsSpan().SequenceEqual(labels)) continue;
+                if (old is not null) _metrics.GitHeadInfo.RemoveLabelled(old);
+                _metrics.GitHeadInfo.WithLabels(labels).Set(1);
+                _heads[repo.Name] = labels;
+            }
+        }
+    }
+
+    private StackSeries SeriesOf(string stack)
+    {
+        if (!_stacks.TryGetValue(stack, out var series)) _stacks[stack] = series = new StackSeries();
+        return series;
+    }
+
+    /// <summary>What the recorder remembers per stack to keep zero series and replace the info series.</summary>
+    private sealed class StackSeries
+    {
+        public HashSet<(string, string)> DriftSeries { get; } = [];
+        public HashSet<(string, string)> FieldSeries { get; } = [];
+        public string? Commit { get; set; }
+        public string? Sync { get; set; }
+        public bool Degrading { get; set; }
+        public StackHealth PassHealth { get; set; } = StackHealth.Progressing;
+        public StackHealth ContainerHealth { get; set; } = StackHealth.Healthy;
+        public string[]? InfoLabels { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(60, LogLevel.Error, "metrics: recording {Subject} failed")]
+        public static partial void RecordFailed(ILogger logger, string subject, Exception exception);
+    }
+}

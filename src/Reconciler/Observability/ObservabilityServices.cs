@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Prometheus;
+using Reconciler.Configuration;
+using Reconciler.Docker;
+
+namespace Reconciler.Observability;
+
+/// <summary>The daemon's observability wiring: what <c>reconciler run</c> registers and maps.</summary>
+internal static class ObservabilityServices
+{
+    /// <summary>
+    /// Registers the metrics (on prometheus-net's default registry, which adds the .NET and process
+    /// metrics), the recorder of pass and fetch results, one container event watcher per stack, and,
+    /// only when <c>telemetry.otlp_endpoint</c> is set, the OpenTelemetry tracer exporting over OTLP.
+    /// Call before the daemon's own hosted service so the recorder listens before the first pass ends.
+    /// </summary>
+    public static IServiceCollection AddReconcilerObservability(this IServiceCollection services, DaemonConfig config)
+    {
+        services.AddSingleton(_ => new ReconcilerMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<MetricsRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<MetricsRecorder>());
+        foreach (var stack in config.Stacks)
+        {
+            services.AddSingleton<IHostedService>(sp =>
+            {
+                var engine = sp.GetRequiredService<DockerEngine>();
+                var recorder = sp.GetRequiredService<MetricsRecorder>();
+                return new ContainerEventWatcher(stack.Name, stack.ProjectName, engine.Events, engine.State, engine.Containers,
+                    sp.GetRequiredService<ReconcilerMetrics>(), ContainerLedgerFile.For(config.StateDir, stack.ProjectName),
+                    recorder.ContainersChanged, sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger("Reconciler.Observability"));
+            });
+        }
+        if (config.OtlpEndpoint is { Length: > 0 } endpoint)
+        {
+            // Off by default: without this no listener exists and spans cost one check each.
+            services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("reconciler", serviceVersion: ReconcilerMetrics.Version))
+                .WithTracing(t => t
+                    .AddSource(ReconcilerTelemetry.SourceName)
+                    .AddOtlpExporter(o => ConfigureOtlp(o, endpoint)));
+        }
+        return services;
+    }
+
+    /// <summary>Serves prometheus-net's default registry in the text exposition format at <c>GET /metrics</c>.</summary>
+    public static void MapReconcilerMetrics(this WebApplication app) => app.MapMetrics("/metrics");
+
+    /// <summary>Why <paramref name="endpoint"/> cannot be an OTLP endpoint, or null when it can (for the config reader).</summary>
+    public static string? OtlpEndpointError(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? null
+            : $"telemetry.otlp_endpoint \"{endpoint}\" is not an http:// or https:// URL";
+
+    /// <summary>
+    /// gRPC (<c>http://collector:4317</c>) unless the URL names the OTLP/HTTP traces path
+    /// (<c>http://collector:4318/v1/traces</c>), which is then used as given.
+    /// </summary>
+    internal static void ConfigureOtlp(OtlpExporterOptions o, string endpoint)
+    {
+        if (OtlpEndpointError(endpoint) is { } error) throw new InvalidOperationException(error);
+        var uri = new Uri(endpoint);
+        o.Endpoint = uri;
+        o.Protocol = uri.AbsolutePath.TrimEnd('/').EndsWith("/v1/traces", StringComparison.Ordinal)
+            ? OtlpExportProtocol.HttpProtobuf
+            : OtlpExportProtocol.Grpc;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Reflection;
+using Prometheus;
+
+namespace Reconciler.Observability;
+
+/// <summary>
+/// Every Prometheus series the daemon exports, with its name, help and labels: the one place to
+/// read what /metrics holds (observability/README.md documents the same list). Label values are
+/// bounded: stack, service, repo and branch names from the config and the compose files, a commit
+/// sha per stack or repo at a time, and small closed sets (reason, field, phase, result, action,
+/// state). Never a commit message, a container id or an error text.
+/// </summary>
+internal sealed class ReconcilerMetrics
+{
+    /// <summary>What a pass can end as in <c>result</c> labels.</summary>
+    public static readonly string[] Results = ["noop", "applied", "failed"];
+
+    /// <summary>Where a pass can fail, for <c>reconciler_stack_errors_total{phase}</c>.</summary>
+    public static readonly string[] Phases = ["fetch", "load", "plan", "apply", "health", "internal"];
+
+    /// <summary>What <c>reconciler_container_state{state}</c> distinguishes; every other engine state counts as exited.</summary>
+    public static readonly string[] ContainerStates = ["running", "restarting", "exited", "unhealthy"];
+
+    public ReconcilerMetrics(CollectorRegistry registry)
+    {
+        Registry = registry;
+        var f = Metrics.WithCustomRegistry(registry);
+
+        StackInSync = f.CreateGauge("reconciler_stack_in_sync",
+            "1 when the stack's containers match its git commit, 0 when drifted, failed or not yet reconciled.", "stack");
+        StackDrift = f.CreateGauge("reconciler_stack_drift",
+            "Drifted containers of a service by reason (missing, stopped, config, image, orphan, unmanaged_conflict); 0 once cleared.",
+            "stack", "service", "reason");
+        StackDriftFields = f.CreateGauge("reconciler_stack_drift_fields",
+            "Containers of a service whose spec differs from git in this field (image, environment, ports, mounts, labels, command, ...); 0 once cleared.",
+            "stack", "service", "field");
+        StackInfo = f.CreateGauge("reconciler_stack_info",
+            "1 for the stack's deployed commit and its status; one series per stack.",
+            "stack", "repo", "branch", "commit", "sync_status", "health_status");
+        StackLastSuccess = f.CreateGauge("reconciler_stack_last_success_timestamp_seconds",
+            "Unix time of the stack's last pass that ended in sync (noop or applied).", "stack");
+        StackErrors = f.CreateCounter("reconciler_stack_errors_total",
+            "Failed passes by the phase that failed (fetch, load, plan, apply, health, internal).", "stack", "phase");
+        ReconcileDuration = f.CreateHistogram("reconciler_reconcile_duration_seconds",
+            "Duration of reconcile passes by result (noop, applied, failed).",
+            new HistogramConfiguration
+            {
+                LabelNames = ["stack", "result"],
+                Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+            });
+        Reconciles = f.CreateCounter("reconciler_reconciles_total",
+            "Reconcile passes by result (noop, applied, failed).", "stack", "result");
+        Actions = f.CreateCounter("reconciler_actions_total",
+            "Engine actions done by reconcile passes (pull, create, recreate, start, stop, remove, ...).", "stack", "service", "action");
+        ContainerRestarts = f.CreateCounter("reconciler_container_restarts_total",
+            "Restarts of the service's managed containers (restart policy, docker restart, a start after a stop), each counted once.",
+            "stack", "service");
+        ContainerOomKills = f.CreateCounter("reconciler_container_oom_kills_total",
+            "Out-of-memory kills of the service's managed containers.", "stack", "service");
+        ContainerState = f.CreateGauge("reconciler_container_state",
+            "Managed containers of a service by state (running, restarting, exited, unhealthy).", "stack", "service", "state");
+        ContainerCrashLoop = f.CreateGauge("reconciler_container_crashloop",
+            "1 while the service's containers restarted at least 3 times in the last 5 minutes.", "stack", "service");
+        GitFetches = f.CreateCounter("reconciler_git_fetches_total",
+            "Checks of a repo's remote by result (fetched: a new commit came down, unchanged, failed).", "repo", "result");
+        GitLastFetch = f.CreateGauge("reconciler_git_last_fetch_timestamp_seconds",
+            "Unix time of the repo's last successful check of its remote.", "repo");
+        GitHeadInfo = f.CreateGauge("reconciler_git_head_info",
+            "1 for the commit the repo's mirror holds for its branch; one series per repo.", "repo", "branch", "commit");
+        BuildInfo = f.CreateGauge("reconciler_build_info", "1, labelled with the running daemon's version.", "version");
+        BuildInfo.WithLabels(Version).Set(1);
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Gauge StackInSync { get; }
+    public Gauge StackDrift { get; }
+    public Gauge StackDriftFields { get; }
+    public Gauge StackInfo { get; }
+    public Gauge StackLastSuccess { get; }
+    public Counter StackErrors { get; }
+    public Histogram ReconcileDuration { get; }
+    public Counter Reconciles { get; }
+    public Counter Actions { get; }
+    public Counter ContainerRestarts { get; }
+    public Counter ContainerOomKills { get; }
+    public Gauge ContainerState { get; }
+    public Gauge ContainerCrashLoop { get; }
+    public Counter GitFetches { get; }
+    public Gauge GitLastFetch { get; }
+    public Gauge GitHeadInfo { get; }
+    public Gauge BuildInfo { get; }
+
+    /// <summary>The daemon's version without the source revision suffix (<c>0.1.0</c>, not <c>0.1.0+abc…</c>).</summary>
+    public static string Version { get; } = ReadVersion();
+
+    private static string ReadVersion()
+    {
+        var v = typeof(ReconcilerMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(ReconcilerMetrics).Assembly.GetName().Version?.ToString() ?? "unknown";
+        var plus = v.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? v : v[..plus];
+    }
+}
