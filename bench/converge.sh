@@ -239,7 +239,7 @@ max_rss() {
 wall() { echo "${1%% *}"; }
 cpu() { [ -n "$1" ] && echo "${1##* }"; }
 fmt() {   # seconds → "123 ms" / "1.23 s"
-    [ -n "$1" ] || { echo "—"; return; }
+    [ -n "$1" ] || { echo "-"; return; }
     awk -v s="$1" 'BEGIN { if (s < 1) printf "%.0f ms", s * 1000; else printf "%.2f s", s }'
 }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v r="$1" -v d="$2" 'BEGIN { printf "%.1fx", d / r }' || true; }

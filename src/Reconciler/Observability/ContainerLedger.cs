@@ -11,6 +11,9 @@ namespace Reconciler.Observability;
 /// <item>a new <c>StartedAt</c> and the same or a lower <c>RestartCount</c>: a manual start (docker start,
 /// docker restart or a self-heal start) reset the engine's count; that start plus the count since.</item>
 /// </list>
+/// The engine raises <c>RestartCount</c> when a container dies and its policy decides to restart it
+/// (state "restarting"), before the new start; a mark pairs a start time with the count that start
+/// carries, so a "restarting" snapshot counts one less. Marks move only when a new start is seen.
 /// The marks (and the per-service totals) are persisted, so after a daemon restart the first look
 /// counts only what happened while nobody watched, and the counters carry on from where they were.
 /// Not thread-safe: one watcher owns it.
@@ -44,22 +47,25 @@ internal sealed class ContainerLedger
     {
         var restarts = 0;
         var ooms = 0;
+        // The count that goes with StartedAt: a pending restart is not a start yet.
+        var count = Math.Max(0, s.Status == "restarting" ? s.RestartCount - 1 : s.RestartCount);
         if (!_containers.TryGetValue(s.Id, out var entry))
         {
             // Never seen: its restart-policy restarts were never counted by anyone.
-            restarts = (int)Math.Max(0, s.RestartCount);
+            restarts = (int)count;
             if (s.OomKilled && s.FinishedAt is not null) ooms = 1;
-            entry = new Entry(new ContainerMark(s.Id, s.Service, s.RestartCount, s.StartedAt, s.OomKilled ? s.FinishedAt : null), s);
+            entry = new Entry(new ContainerMark(s.Id, s.Service, count, s.StartedAt, s.OomKilled ? s.FinishedAt : null), s);
             _containers[s.Id] = entry;
         }
         else
         {
             var mark = entry.Mark;
-            if (s.StartedAt is { } started && started != mark.StartedAt)
+            var started = s.StartedAt is { } at && at != mark.StartedAt;
+            if (started)
             {
                 // A first start (mark taken before the container ever ran) is not a restart.
-                if (mark.StartedAt is null) restarts = (int)Math.Max(0, s.RestartCount - mark.RestartCount);
-                else restarts = s.RestartCount > mark.RestartCount ? (int)(s.RestartCount - mark.RestartCount) : (int)s.RestartCount + 1;
+                if (mark.StartedAt is null) restarts = (int)Math.Max(0, count - mark.RestartCount);
+                else restarts = count > mark.RestartCount ? (int)(count - mark.RestartCount) : (int)count + 1;
             }
             var lastOom = mark.LastOomAt;
             if (s.OomKilled && s.FinishedAt is { } finished && (lastOom is null || finished > lastOom))
@@ -78,8 +84,8 @@ internal sealed class ContainerLedger
             entry.Mark = mark with
             {
                 Service = s.Service,
-                RestartCount = s.RestartCount,
-                StartedAt = s.StartedAt ?? mark.StartedAt,
+                RestartCount = started ? count : mark.RestartCount,
+                StartedAt = started ? s.StartedAt : mark.StartedAt,
                 LastOomAt = lastOom,
             };
             entry.Last = s;

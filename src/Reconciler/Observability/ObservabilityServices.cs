@@ -15,14 +15,26 @@ namespace Reconciler.Observability;
 internal static class ObservabilityServices
 {
     /// <summary>
-    /// Registers the metrics (on prometheus-net's default registry, which adds the .NET and process
+    /// Registers the metrics (on prometheus-net's default registry, with its .NET and process
     /// metrics), the recorder of pass and fetch results, one container event watcher per stack, and,
     /// only when <c>telemetry.otlp_endpoint</c> is set, the OpenTelemetry tracer exporting over OTLP.
     /// Call before the daemon's own hosted service so the recorder listens before the first pass ends.
     /// </summary>
     public static IServiceCollection AddReconcilerObservability(this IServiceCollection services, DaemonConfig config)
     {
-        services.AddSingleton(_ => new ReconcilerMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton(_ =>
+        {
+            // Process and .NET stats only: the event-counter and meter adapters would export every
+            // meter in the process (internal QUIC counters among them) under names promtool rejects.
+            Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+            {
+                SuppressProcessMetrics = false,
+                SuppressEventCounters = true,
+                SuppressMeters = true,
+                SuppressDebugMetrics = true,
+            });
+            return new ReconcilerMetrics(Metrics.DefaultRegistry);
+        });
         services.AddSingleton<MetricsRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricsRecorder>());
         foreach (var stack in config.Stacks)
