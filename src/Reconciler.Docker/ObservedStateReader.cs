@@ -34,10 +34,9 @@ public sealed class ObservedStateReader : IObservedStateReader
             new ContainersListParameters { All = true, Filters = labelFilter }, ct));
 
         var names = wantedContainerNames.Where(n => !string.IsNullOrWhiteSpace(n)).Distinct(StringComparer.Ordinal).ToList();
-        var byName = names.Count == 0
-            ? Task.FromResult<IList<ContainerListResponse>>([])
-            : Run("list containers", "by wanted name", ct, () => _client.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = NameFilter(names) }, ct));
+        // Squatters are only possible on names the project's own containers don't hold: in the
+        // steady state the label list has them all and the name lookup (regex filters) is skipped.
+        var byName = LookUpMissingNamesAsync(byLabel, names, ct);
 
         // External networks and volumes, and ones named explicitly, don't carry the project label:
         // list them all (hosts have few) and keep the project's plus the wanted names.
@@ -76,6 +75,16 @@ public sealed class ObservedStateReader : IObservedStateReader
             Volumes = [.. (volumes.Result.Volumes ?? []).Select(ToVolume).Where(v => Keep(v.Name, v.Labels)).OrderBy(v => v.Name, StringComparer.Ordinal)],
             LocalImages = ToLocalImages(images.Result),
         };
+    }
+
+    private async Task<IList<ContainerListResponse>> LookUpMissingNamesAsync(Task<IList<ContainerListResponse>> byLabel, List<string> names, CancellationToken ct)
+    {
+        if (names.Count == 0) return [];
+        var held = (await byLabel.ConfigureAwait(false)).SelectMany(c => c.Names ?? []).Select(n => n.TrimStart('/')).ToHashSet(StringComparer.Ordinal);
+        var missing = names.Where(n => !held.Contains(n)).ToList();
+        if (missing.Count == 0) return [];
+        return await Run("list containers", "by wanted name", ct, () => _client.Containers.ListContainersAsync(
+            new ContainersListParameters { All = true, Filters = NameFilter(missing) }, ct)).ConfigureAwait(false);
     }
 
     private Task<T> Run<T>(string operation, string subject, CancellationToken ct, Func<Task<T>> call) =>

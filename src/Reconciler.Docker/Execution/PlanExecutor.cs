@@ -18,7 +18,7 @@ public sealed class PlanExecutor(
     IDockerVolumeOperations volumes,
     IDockerImageOperations images,
     IExecutionObserver? observer = null,
-    int parallelism = 4,
+    int parallelism = 16,
     TimeSpan? dependencyTimeout = null)
 {
     private readonly TimeSpan _dependencyTimeout = dependencyTimeout ?? TimeSpan.FromMinutes(2);

@@ -51,6 +51,7 @@ internal sealed partial class ContainerEventWatcher(
             try
             {
                 await RunOnceAsync(ct).ConfigureAwait(false);
+                if (ct.IsCancellationRequested) return;
                 failures = 0;
                 Log.StreamEnded(logger, stack);
             }

@@ -47,12 +47,14 @@ internal sealed class ContainerLedger
     {
         var restarts = 0;
         var ooms = 0;
+        var firstSight = false;
         // The count that goes with StartedAt: a pending restart is not a start yet.
         var count = Math.Max(0, s.Status == "restarting" ? s.RestartCount - 1 : s.RestartCount);
         if (!_containers.TryGetValue(s.Id, out var entry))
         {
             // Never seen: its restart-policy restarts were never counted by anyone.
             restarts = (int)count;
+            firstSight = true;
             if (s.OomKilled && s.FinishedAt is not null) ooms = 1;
             entry = new Entry(new ContainerMark(s.Id, s.Service, count, s.StartedAt, s.OomKilled ? s.FinishedAt : null), s);
             _containers[s.Id] = entry;
@@ -94,8 +96,9 @@ internal sealed class ContainerLedger
         if (restarts > 0)
         {
             var recent = Recent(s.Service);
-            // The restarts happened at the latest by this start; old ones fall out of the window.
-            for (var i = 0; i < Math.Min(restarts, 16); i++) recent.Add(s.StartedAt ?? now);
+            // The restarts happened at the latest by this start; old ones fall out of the window. Of a
+            // container's whole history (first sight) only the last start has a known time.
+            for (var i = 0; i < (firstSight ? 1 : Math.Min(restarts, 16)); i++) recent.Add(s.StartedAt ?? now);
             recent.RemoveAll(t => now - t > RecentWindow);
         }
         return (restarts, ooms);
