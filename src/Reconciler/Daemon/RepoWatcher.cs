@@ -57,6 +57,7 @@ public sealed partial class RepoWatcher(
                 failures++;
                 delay = Backoff(failures);
                 status.RepoFailed(repo.Name, e.Message);
+                status.CountFetch(repo.Name, "failed");
                 Log.FetchFailed(logger, repo.Name, failures, delay.TotalSeconds, e.Message);
                 // A mirror from an earlier run can still serve the stacks while the remote is away.
                 if (first && mirror.GetLocalHead() is not null) { Notify(Trigger.Startup); first = false; }

@@ -147,7 +147,7 @@ public sealed partial class StackReconciler(
             Observability.ReconcilerTelemetry.TraceActions(new LoggingObserver(logger, stack.Name, Short(target)), stack.Name, target), // Observability: a span per action
             dependencyTimeout: stack.HealthTimeout);
         var outcome = await executor.ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
-        var done = outcome.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => (o.Action.Service ?? "", ActionName(o.Action))).ToList();
+        var done = outcome.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => (o.Action.Service ?? "", Observability.ReconcilerTelemetry.ActionName(o.Action))).ToList();
         if (!outcome.Succeeded)
         {
             var message = string.Join("; ", outcome.Failures.Select(f => $"{f.Action.Service ?? "-"}: {f.Error}"));
@@ -289,20 +289,6 @@ public sealed partial class StackReconciler(
 
     private static string Summary(IReadOnlyList<DriftItem> drift) =>
         drift.Count == 0 ? "in sync" : string.Join(", ", drift.Select(d => $"{d.Service}: {d.Reason}{(d.Fields.Count > 0 ? " (" + string.Join(", ", d.Fields) + ")" : "")}"));
-
-    private static string ActionName(PlanAction a) => a switch
-    {
-        PullImage => "pull",
-        CreateContainer => "create",
-        RecreateContainer => "recreate",
-        StartContainer or RestartContainer => "start",
-        StopContainer => "stop",
-        RemoveContainer => "remove",
-        RenameContainer => "rename",
-        CreateNetwork => "create_network",
-        CreateVolume => "create_volume",
-        _ => "other",
-    };
 
     private string Relative(string file) => file.StartsWith(TreeDirectory + "/", StringComparison.Ordinal) ? file[(TreeDirectory.Length + 1)..] : file;
 

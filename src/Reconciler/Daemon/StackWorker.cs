@@ -19,7 +19,8 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
     {
         var loop = $"stack:{Name}";
         var drift = reconciler.Stack.DriftInterval;
-        using var ticker = Task.Run(async () =>
+        // Not disposed: it ends with the token, and disposing a running task throws.
+        _ = Task.Run(async () =>
         {
             while (!ct.IsCancellationRequested)
             {
