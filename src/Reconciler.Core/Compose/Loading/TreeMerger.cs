@@ -105,7 +105,7 @@ internal static class TreeMerger
             {
                 if (value.Tag == "!reset") continue;
                 @base[key] = value;
-                @base.KeyMarks[key] = over.KeyMark(key);
+                @base.SetKeyMark(key, over.KeyMark(key));
                 continue;
             }
             var merged = MergeNode(existing, value, path.Next(key));
@@ -173,7 +173,7 @@ internal static class TreeMerger
                     if (item is not ScalarNode sc || sc.IsNull)
                         throw new ComposeException(Diagnostic.Error("list entries must be names", item.Mark));
                     map[sc.Value] = makeDefault is null ? ScalarNode.Null(item.Mark) : makeDefault(item.Mark);
-                    map.KeyMarks[sc.Value] = item.Mark;
+                    map.SetKeyMark(sc.Value, item.Mark);
                 }
                 return map;
             default:

@@ -63,7 +63,7 @@ internal sealed class DictShape(Func<Shape> value, bool sorted = true, Func<stri
             if (keyFilter is not null && !keyFilter(key)) continue;
             var shaped = value().Apply(map[key]!, path.Next(key), ctx);
             result[key] = shaped ?? new ScalarNode("", ScalarKind.Null, map[key]!.Mark);
-            result.KeyMarks[key] = map.KeyMark(key);
+            result.SetKeyMark(key, map.KeyMark(key));
         }
         return result;
     }
@@ -121,7 +121,7 @@ internal sealed class KeyValueShape(string? nullAs, char separator = '=') : Shap
         foreach (var (k, (v, mark)) in pairs)
         {
             result[k] = v is null ? new ScalarNode("", ScalarKind.Null, mark) : new ScalarNode(v, ScalarKind.String, mark);
-            result.KeyMarks[k] = mark;
+            result.SetKeyMark(k, mark);
         }
         return result;
     }

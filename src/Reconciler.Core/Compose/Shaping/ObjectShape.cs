@@ -93,7 +93,7 @@ internal sealed class ObjectShape : Shape
                 if (shaped is not null)
                 {
                     result[key] = shaped;
-                    result.KeyMarks[key] = map.KeyMark(key);
+                    result.SetKeyMark(key, map.KeyMark(key));
                 }
             }
         }
@@ -105,7 +105,7 @@ internal sealed class ObjectShape : Shape
             if (result.TryGet(key, out var v))
             {
                 ordered[key] = v;
-                ordered.KeyMarks[key] = result.KeyMark(key);
+                ordered.SetKeyMark(key, result.KeyMark(key));
             }
             else if (_alwaysPrinted.Contains(key))
                 ordered[key] = new ScalarNode("", ScalarKind.Null, result.Mark);

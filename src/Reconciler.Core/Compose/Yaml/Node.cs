@@ -63,57 +63,80 @@ internal sealed class SequenceNode : Node
 
 internal sealed class MappingNode : Node
 {
-    private readonly List<KeyValuePair<string, Node>> _entries = [];
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    // Entries keep their key's position with them: one list, no side tables, because a large
+    // project holds tens of thousands of small mappings and each allocation shows up as GC time.
+    private readonly List<(string Key, Node Value, Mark KeyMark)> _entries = [];
+    private Dictionary<string, int>? _index;
+    private const int IndexThreshold = 8;
 
     public MappingNode(Mark mark) : base(mark) { }
 
-    public IReadOnlyList<KeyValuePair<string, Node>> Entries => _entries;
+    public IEnumerable<KeyValuePair<string, Node>> Entries => _entries.Select(e => new KeyValuePair<string, Node>(e.Key, e.Value));
     public int Count => _entries.Count;
     public IEnumerable<string> Keys => _entries.Select(e => e.Key);
 
-    /// <summary>Marks of keys, for "unknown key" errors that point at the key, not its value.</summary>
-    public Dictionary<string, Mark> KeyMarks { get; } = new(StringComparer.Ordinal);
+    private int IndexOf(string key)
+    {
+        if (_index is not null) return _index.TryGetValue(key, out var i) ? i : -1;
+        for (var i = 0; i < _entries.Count; i++)
+            if (string.Equals(_entries[i].Key, key, StringComparison.Ordinal)) return i;
+        return -1;
+    }
 
-    public bool ContainsKey(string key) => _index.ContainsKey(key);
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
     public Node? this[string key]
     {
-        get => _index.TryGetValue(key, out var i) ? _entries[i].Value : null;
+        get => IndexOf(key) is var i and >= 0 ? _entries[i].Value : null;
         set
         {
             if (value is null) { Remove(key); return; }
-            if (_index.TryGetValue(key, out var i)) _entries[i] = new(key, value);
+            var i = IndexOf(key);
+            if (i >= 0) _entries[i] = (key, value, _entries[i].KeyMark);
             else
             {
-                _index[key] = _entries.Count;
-                _entries.Add(new(key, value));
+                _entries.Add((key, value, Mark));
+                if (_index is not null) _index[key] = _entries.Count - 1;
+                else if (_entries.Count > IndexThreshold) Reindex();
             }
         }
     }
 
+    private void Reindex()
+    {
+        _index = new Dictionary<string, int>(_entries.Count, StringComparer.Ordinal);
+        for (var j = 0; j < _entries.Count; j++) _index[_entries[j].Key] = j;
+    }
+
     public bool TryGet(string key, out Node node)
     {
-        if (_index.TryGetValue(key, out var i)) { node = _entries[i].Value; return true; }
-        node = null!;
-        return false;
+        var i = IndexOf(key);
+        node = i >= 0 ? _entries[i].Value : null!;
+        return i >= 0;
     }
 
     public void Remove(string key)
     {
-        if (!_index.Remove(key, out var i)) return;
+        var i = IndexOf(key);
+        if (i < 0) return;
         _entries.RemoveAt(i);
-        for (var j = i; j < _entries.Count; j++) _index[_entries[j].Key] = j;
-        KeyMarks.Remove(key);
+        if (_index is not null) Reindex();
     }
 
-    public Mark KeyMark(string key) => KeyMarks.TryGetValue(key, out var m) ? m : Mark;
+    /// <summary>Where a key was written, for "unknown key" errors that point at the key, not its value.</summary>
+    public Mark KeyMark(string key) => IndexOf(key) is var i and >= 0 ? _entries[i].KeyMark : Mark;
+
+    public void SetKeyMark(string key, Mark mark)
+    {
+        var i = IndexOf(key);
+        if (i >= 0) _entries[i] = (_entries[i].Key, _entries[i].Value, mark);
+    }
 
     public override Node Clone()
     {
         var copy = new MappingNode(Mark) { Tag = Tag };
-        foreach (var (k, v) in _entries) copy[k] = v.Clone();
-        foreach (var (k, m) in KeyMarks) copy.KeyMarks[k] = m;
+        foreach (var (k, v, m) in _entries) copy._entries.Add((k, v.Clone(), m));
+        if (copy._entries.Count > IndexThreshold) copy.Reindex();
         return copy;
     }
 }

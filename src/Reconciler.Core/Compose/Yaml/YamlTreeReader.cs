@@ -125,7 +125,7 @@ internal sealed class YamlTreeReader
                 throw new ComposeException(Diagnostic.Error(
                     $"mapping key \"{name}\" already defined at line {map.KeyMark(name).Line}", key.Mark));
             map[name] = valueNode;
-            map.KeyMarks[name] = key.Mark;
+            map.SetKeyMark(name, key.Mark);
         }
         parser.MoveNext();
         // Merged keys never override explicit ones; among merged maps the first one listed wins.
@@ -134,7 +134,7 @@ internal sealed class YamlTreeReader
                 if (!map.ContainsKey(k))
                 {
                     map[k] = v.Clone();
-                    map.KeyMarks[k] = source.KeyMark(k);
+                    map.SetKeyMark(k, source.KeyMark(k));
                 }
         return map;
     }
