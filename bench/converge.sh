@@ -20,6 +20,7 @@
 #   KEEP=1           leave the projects running and the temp dir in place
 #   NO_COMPOSE=1     skip docker compose even when installed
 #   NO_PHASES=1      skip building and running bench/phases
+#   NO_HYPERFINE=1   use the date +%s%N loop even when hyperfine is installed
 set -euo pipefail
 
 RUNS=${RUNS:-10}
@@ -52,7 +53,7 @@ REC="$WORK/bin/$(basename "$SRC_BIN")"
 HAS_COMPOSE=0
 if [ -z "${NO_COMPOSE:-}" ] && docker compose version >/dev/null 2>&1; then HAS_COMPOSE=1; fi
 HAS_HYPERFINE=0
-command -v hyperfine >/dev/null 2>&1 && HAS_HYPERFINE=1
+[ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null 2>&1 && HAS_HYPERFINE=1
 for img in 1.0 1.1; do
     docker image inspect "$IMAGE:$img" >/dev/null 2>&1 || docker pull -q "$IMAGE:$img" >/dev/null \
         || die "$IMAGE:$img missing (run bash tests/setup/engine.sh)"

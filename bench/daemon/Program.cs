@@ -9,6 +9,7 @@
 //
 //   daemon-bench --reconciler PATH [--runs 5] [--services 20] [--cycles 1000] [--checkpoint 100]
 //                [--drift 100ms] [--no-compose] [--keep] [--markdown FILE] [--only latency|memory]
+//                [--daemon-env NAME=VALUE]…  (runtime knobs for the daemon only, e.g. DOTNET_GCgen0size=0x400000)
 //
 // Everything it makes is named rbench-d-<id> (daemon) and rbench-dc-<id> (compose) and removed
 // at the end by the com.docker.compose.project label, with the work directory (unless --keep).
@@ -32,6 +33,7 @@ int runs = 5, services = 20, cycles = 1000, checkpoint = 100;
 var drift = "100ms";
 bool noCompose = false, keep = false;
 string only = "all";
+var daemonEnv = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -46,6 +48,10 @@ for (var i = 0; i < args.Length; i++)
         case "--keep": keep = true; break;
         case "--markdown": markdown = Path.GetFullPath(args[++i]); break;
         case "--only": only = args[++i]; break;
+        case "--daemon-env":
+            var kv = args[++i].Split('=', 2);
+            daemonEnv[kv[0]] = kv.Length > 1 ? kv[1] : "";
+            break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -79,7 +85,7 @@ using var docker = DockerEndpoint.Resolve().CreateClient();
 var hasCompose = !noCompose && Run("docker", ["compose", "version"], null).Code == 0;
 Daemon? daemon = null;
 var results = new Dictionary<string, List<double>>();
-var memory = new List<(int Cycle, double Seconds, long RssKiB, double CpuSeconds)>();
+var memory = new List<(int Cycle, double Seconds, long RssKiB, double CpuSeconds, string Breakdown)>();
 int nonNoop = 0;
 long hwm = 0;
 
@@ -127,7 +133,7 @@ try
     {
         // ------------------------------------------------------------------ 1a. poll 1 s --
         WriteConfig("1s", "1m");
-        daemon = Daemon.Start(reconciler, config, Path.Combine(work, "daemon-poll.log"));
+        daemon = Daemon.Start(reconciler, config, Path.Combine(work, "daemon-poll.log"), daemonEnv);
         var started = Stopwatch.StartNew();
         await WaitAsync("daemon ready", async () => await Ready(http), TimeSpan.FromSeconds(60));
         await WaitForPassAsync(http, project, initial, TimeSpan.FromSeconds(300));
@@ -149,7 +155,7 @@ try
 
         // ------------------------------------------------------------------ 1b. webhook --
         WriteConfig("1h", "1m");
-        daemon = Daemon.Start(reconciler, config, Path.Combine(work, "daemon-webhook.log"));
+        daemon = Daemon.Start(reconciler, config, Path.Combine(work, "daemon-webhook.log"), daemonEnv);
         await WaitAsync("daemon ready", async () => await Ready(http), TimeSpan.FromSeconds(60));
         await WaitForPassAsync(http, project, Git(clone, "rev-parse", "HEAD").Trim(), TimeSpan.FromSeconds(120));
         results["webhook"] = [];
@@ -202,7 +208,7 @@ try
     {
         // ------------------------------------------------------------------ 2. memory over cycles --
         WriteConfig("1h", drift);
-        daemon = Daemon.Start(reconciler, config, Path.Combine(work, "daemon-memory.log"));
+        daemon = Daemon.Start(reconciler, config, Path.Combine(work, "daemon-memory.log"), daemonEnv);
         await WaitAsync("daemon ready", async () => await Ready(http), TimeSpan.FromSeconds(60));
         var head = Git(clone, "rev-parse", "HEAD").Trim();
         await WaitForPassAsync(http, project, head, TimeSpan.FromSeconds(120));
@@ -224,7 +230,7 @@ try
                     if (stack!.Value.GetProperty("outcome").GetString() != "Noop") nonNoop++;
                     if (count == checkpoint || count == cycles || count % 100 == 0)
                     {
-                        memory.Add((count, clock.Elapsed.TotalSeconds, daemon.ResidentKiB(), daemon.CpuSeconds()));
+                        memory.Add((count, clock.Elapsed.TotalSeconds, daemon.ResidentKiB(), daemon.CpuSeconds(), daemon.Breakdown()));
                         if (count % 100 == 0) Log($"cycle {count}: VmRSS {daemon.ResidentKiB() / 1024.0:0.0} MiB");
                     }
                 }
@@ -241,6 +247,7 @@ try
     var composeVersion = hasCompose ? Run("docker", ["compose", "version", "--short"], null).Out.Trim() : "not installed";
     var engineVersion = (await docker.System.GetVersionAsync()).Version;
     report.AppendLine($"Daemon benchmark: {DateTime.Now:yyyy-MM-dd HH:mm}, {Environment.ProcessorCount} cores, docker {engineVersion}, compose {composeVersion}, reconciler {Path.GetFileName(reconciler)}");
+    if (daemonEnv.Count > 0) report.AppendLine($"Daemon environment: {string.Join(' ', daemonEnv.Select(kv => $"{kv.Key}={kv.Value}"))}");
     report.AppendLine($"Stack: {services} services (one depends-on chain, healthchecked db, file bind mounts); the change: {changed}'s tag 1.0 ↔ 1.1 in .env.");
     report.AppendLine();
     if (results.Count > 0)
@@ -263,11 +270,11 @@ try
         var atEnd = memory.First(m => m.Cycle == cycles);
         var rate = (atEnd.Cycle - at100.Cycle) / (atEnd.Seconds - at100.Seconds);
         var cpuPerCycle = (atEnd.CpuSeconds - at100.CpuSeconds) / (atEnd.Cycle - at100.Cycle) * 1000;
-        report.AppendLine($"| reconcile cycles ({services} services, drift_interval {drift}) | VmRSS | elapsed |");
-        report.AppendLine("|---|---|---|");
+        report.AppendLine($"| reconcile cycles ({services} services, drift_interval {drift}) | VmRSS | anon / file / shmem | elapsed |");
+        report.AppendLine("|---|---|---|---|");
         foreach (var m in memory.Where(m => m.Cycle == checkpoint || m.Cycle == cycles || m.Cycle % 200 == 0).DistinctBy(m => m.Cycle))
         {
-            report.AppendLine($"| after {m.Cycle:N0} | {m.RssKiB / 1024.0:0.0} MiB | {m.Seconds:0.0} s |");
+            report.AppendLine($"| after {m.Cycle:N0} | {m.RssKiB / 1024.0:0.0} MiB | {m.Breakdown} | {m.Seconds:0.0} s |");
         }
         report.AppendLine();
         var growth = (atEnd.RssKiB - at100.RssKiB) / 1024.0;
@@ -511,7 +518,7 @@ sealed class Daemon
 
     public string LogPath { get; }
 
-    public static Daemon Start(string reconciler, string config, string logPath)
+    public static Daemon Start(string reconciler, string config, string logPath, IReadOnlyDictionary<string, string> env)
     {
         var dll = reconciler.EndsWith(".dll", StringComparison.Ordinal);
         var psi = new ProcessStartInfo(dll ? "dotnet" : reconciler) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -519,6 +526,7 @@ sealed class Daemon
         foreach (var a in new[] { "run", "-c", config }) psi.ArgumentList.Add(a);
         psi.Environment.Remove("NOTIFY_SOCKET");
         psi.Environment.Remove("WATCHDOG_USEC");
+        foreach (var (k, v) in env) psi.Environment[k] = v;
         var log = new StreamWriter(logPath) { AutoFlush = true };
         var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
@@ -530,6 +538,9 @@ sealed class Daemon
     }
 
     public long ResidentKiB() => Field("VmRSS:");
+
+    /// <summary>VmRSS split as the kernel counts it: anonymous (GC heap, native heaps), file-backed (mapped assemblies and libraries), shmem (the runtime's double-mapped JIT code).</summary>
+    public string Breakdown() => $"{Field("RssAnon:") / 1024.0:0.0} / {Field("RssFile:") / 1024.0:0.0} / {Field("RssShmem:") / 1024.0:0.0} MiB";
     public long PeakKiB() => Field("VmHWM:");
 
     private long Field(string name)

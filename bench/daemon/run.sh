@@ -16,6 +16,7 @@
 #   NO_COMPOSE=1      leave docker compose out      KEEP=1   keep the work directory
 #   MARKDOWN=FILE     also write the report there
 #   ONLY=latency|memory   run one half
+#   DAEMON_ENV="K=V …"    runtime settings for the daemon only (e.g. DOTNET_GCgen0size=0x400000)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -45,4 +46,5 @@ ARGS=(--reconciler "$BIN" --runs "${RUNS:-5}" --services "${SERVICES:-20}" --cyc
 [ -n "${KEEP:-}" ] && ARGS+=(--keep)
 [ -n "${MARKDOWN:-}" ] && ARGS+=(--markdown "$MARKDOWN")
 [ -n "${ONLY:-}" ] && ARGS+=(--only "$ONLY")
+for kv in ${DAEMON_ENV:-}; do ARGS+=(--daemon-env "$kv"); done
 dotnet "$SNAP/bench/daemon-bench.dll" "${ARGS[@]}"

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Reconciler.Faults.Tests.Infrastructure;
+
+namespace Reconciler.Faults.Tests;
+
+/// <summary>
+/// Issue 7 §5: managed containers stopped, removed or replaced by hand, and unmanaged containers
+/// squatting on a managed container's name or host port: repaired where it is ours, reported and
+/// never touched where it is not.
+/// </summary>
+public sealed class ManualChangeTests(ITestOutputHelper output)
+{
+    private static Svc[] Stack(int port) =>
+    [
+        new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true, Port = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}:8080" },
+        new Svc("worker", DockerCli.Image10) { Data = true },
+    ];
+
+    private static readonly Dictionary<string, string> Expected = new() { ["web"] = DockerCli.Image10, ["worker"] = DockerCli.Image10 };
+
+    [Fact]
+    public async Task StoppedByHand_IsStartedAgain_SameContainer()
+    {
+        await using var s = await Scenario.CreateAsync(output);
+        var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(DaemonProcess.FreePort())));
+        s.StartDaemon();
+        await s.WaitConvergedAsync(Expected, commit);
+        await s.WaitSettledAsync(commit);
+        var token = await s.WriteTokenAsync("web");
+        var worker = await s.ServiceContainerAsync("worker");
+
+        await s.Docker.OkAsync("stop", worker.Name);
+        await s.WaitAsync("worker running again", async () => (await s.Docker.InspectAsync(worker.Id))?.Running == true, TimeSpan.FromSeconds(30));
+        await s.WaitConvergedAsync(Expected, commit);
+        Assert.Equal(worker.Id, (await s.ServiceContainerAsync("worker")).Id);
+        await s.AssertTokenAsync(token);
+    }
+
+    [Fact]
+    public async Task RemovedByHandWhileTheFirstDeployIsInItsHealthGate_IsStillRepaired_NotAbandoned()
+    {
+        await using var s = await Scenario.CreateAsync(output);
+        // A healthcheck that turns healthy after ~8 s keeps the first deploy in its health gate that long.
+        var yaml = Compose.File(
+            Stack(DaemonProcess.FreePort())[0],
+            new Svc("worker", DockerCli.Image10)
+            {
+                Data = true,
+                Command = ["sh", "-c", "trap 'exit 0' TERM; (sleep 8; touch /tmp/ready) & sleep 100000 & wait"],
+                Extra = "    healthcheck:\n      test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"]\n      interval: 1s\n      retries: 60\n",
+            });
+        var commit = await s.CommitComposeAsync("stack, worker healthy after 8 s", yaml);
+        var daemon = s.StartDaemon();
+        await s.WaitAsync("worker created and starting", async () =>
+            (await s.ContainersAsync()).Any(c => c.Service == "worker" && c.Running), TimeSpan.FromSeconds(60));
+
+        // An operator (or an OOM kill, or a crash of the host's engine) removes the web container while the
+        // daemon is still waiting for the worker to become healthy.
+        await s.AssertAsync(s.Log.Count($"commit={commit[..12]} deployed") == 0, "the deploy finished before the test could act");
+        s.Note("docker rm -f web during the health gate");
+        await s.Docker.OkAsync("rm", "-f", s.ContainerName("web"));
+
+        // The commit itself is fine: the stack must end up running it, by self-heal or a retry, without a new commit.
+        await s.WaitConvergedAsync(Expected, commit, TimeSpan.FromSeconds(90));
+        await s.WaitSettledAsync(commit);
+        _ = daemon;
+    }
+
+    [Fact]
+    public async Task ReplacedByHandWithAnUnmanagedContainerOfTheSameName_TheSquatterIsReportedAndNeverRemovedOrStopped()
+    {
+        await using var s = await Scenario.CreateAsync(output);
+        var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(DaemonProcess.FreePort())));
+        var daemon = s.StartDaemon();
+        await s.WaitConvergedAsync(Expected, commit);
+        await s.WaitSettledAsync(commit);
+        var token = await s.WriteTokenAsync("web");
+
+        // By hand: docker rm -f the managed web, docker run an unmanaged one under its name (same volume, even).
+        var name = s.ContainerName("web");
+        await s.Docker.OkAsync("rm", "-f", name);
+        var squatterId = await s.Docker.OkAsync("run", "-d", "--name", name, "--label", $"{Scenario.OwnerLabel}={s.Project}",
+            "-v", $"{s.Volume()}:/data", DockerCli.Image11);
+        var squatter = (await s.Docker.InspectAsync(squatterId))!;
+
+        await s.WaitAsync("status reports the squatter", async () =>
+        {
+            var st = await daemon.StatusAsync();
+            return st.Contains(name, StringComparison.Ordinal) && st.Contains("not managed", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30));
+
+        // Three drift intervals and a retry period: the squatter is never touched.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        var now = await s.Docker.InspectAsync(squatterId);
+        await s.AssertAsync(now is { Running: true } && now.StartedAt == squatter.StartedAt && now.Name == name,
+            $"the squatter was touched: {now?.ToString() ?? "removed"}");
+        Assert.Equal(0, now!.RestartCount);
+        var status = await daemon.StatusAsync();
+        output.WriteLine(status);
+        Assert.Contains(name, status);
+        Assert.Equal(token, await s.ReadTokenAsync());
+
+        // The operator removes their container: the managed one comes back.
+        await s.Docker.OkAsync("rm", "-f", squatterId);
+        await s.WaitConvergedAsync(Expected, commit, TimeSpan.FromSeconds(60));
+        await s.AssertTokenAsync(token);
+    }
+
+    [Fact]
+    public async Task UnmanagedContainerSquattingOnTheHostPort_IsReportedAndNeverRemovedOrStopped()
+    {
+        await using var s = await Scenario.CreateAsync(output);
+        var port = DaemonProcess.FreePort();
+        var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(port)));
+        var daemon = s.StartDaemon();
+        await s.WaitConvergedAsync(Expected, commit);
+        await s.WaitSettledAsync(commit);
+        var token = await s.WriteTokenAsync("web");
+
+        // By hand: the managed web removed and, before the daemon puts it back, another container takes its host port.
+        var squatterName = $"{s.Project}-squatter";
+        var web = s.ContainerName("web");
+        // (The daemon may win the race for the port in the moment between the two; then try again.)
+        Sh.Result r = new(1, "", "");
+        for (var attempt = 0; attempt < 3 && !r.Ok; attempt++)
+        {
+            await s.Docker.RunAsync("rm", "-f", squatterName);
+            r = await Sh.RunAsync("bash", "-c",
+                $"docker rm -f {web} >/dev/null && exec docker run -d --name {squatterName} --label {Scenario.OwnerLabel}={s.Project} " +
+                $"-p 127.0.0.1:{port}:8080 {DockerCli.Image11} sh -c \"trap 'exit 0' TERM; httpd -f -p 8080 -h /var/www & wait\"");
+            output.WriteLine($"squat attempt {attempt + 1}: {r}");
+        }
+        Assert.True(r.Ok, r.ToString());
+        var squatter = (await s.Docker.InspectAsync(squatterName))!;
+        Assert.True(squatter.Running, squatter.ToString());
+
+        await s.WaitAsync("status reports the port conflict", async () =>
+        {
+            var st = await daemon.StatusAsync();
+            return st.Contains(port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal) && st.Contains("error:", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(45));
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        var now = await s.Docker.InspectAsync(squatter.Id);
+        await s.AssertAsync(now is { Running: true } && now.StartedAt == squatter.StartedAt && now.RestartCount == 0,
+            $"the port squatter was touched: {now?.ToString() ?? "removed"}");
+        Assert.Contains("busybox 1.1", (await Sh.RunAsync("curl", "-s", $"http://127.0.0.1:{port}/")).Stdout);
+        var status = await daemon.StatusAsync();
+        output.WriteLine(status);
+        Assert.True(daemon.Running);
+        Assert.Equal(token, await s.ReadTokenAsync());
+        // The other service is left alone, running.
+        Assert.True((await s.ServiceContainerAsync("worker")).Running);
+
+        // Reported means: the operator can see who holds the port, not only that "the port is allocated".
+        await s.AssertAsync(status.Contains(squatterName, StringComparison.Ordinal),
+            $"reconciler status does not name the container holding port {port} ({squatterName}):\n{status}");
+
+        await s.Docker.OkAsync("rm", "-f", squatter.Id);
+        await s.WaitConvergedAsync(Expected, commit, TimeSpan.FromSeconds(60));
+        await s.AssertTokenAsync(token);
+    }
+}

@@ -1,0 +1,103 @@
+using Reconciler.Faults.Tests.Infrastructure;
+
+namespace Reconciler.Faults.Tests;
+
+/// <summary>Issue 7 §5: the registry unreachable, or the image tag missing — the old container keeps running.</summary>
+public sealed class RegistryTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task MissingImageTag_OldContainerKeepsRunning_SameId_ErrorRecorded()
+    {
+        await using var s = await Scenario.CreateAsync(output);
+        var good = await s.CommitComposeAsync("1.0", Compose.File(new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true }));
+        var daemon = s.StartDaemon();
+        await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10 }, good);
+        await s.WaitSettledAsync(good);
+        var before = await s.ServiceContainerAsync("web");
+        var token = await s.WriteTokenAsync("web");
+
+        const string missing = DockerCli.Registry + "/reconciler-test/busybox:9.9";
+        var bad = await s.CommitComposeAsync("9.9, which does not exist", Compose.File(new Svc("web", missing) { Command = Compose.Httpd, Data = true }));
+        await s.WaitAsync("the pull failure recorded", async () =>
+        {
+            var st = await daemon.StatusAsync();
+            return st.Contains("9.9", StringComparison.Ordinal) && st.Contains(bad[..12], StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(60));
+
+        // Three drift intervals and a retry period later the old container still runs, untouched.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        var after = await s.ServiceContainerAsync("web");
+        Assert.Equal(before.Id, after.Id);
+        Assert.True(after.Running, $"the old container stopped: {after}");
+        Assert.Equal(before.StartedAt, after.StartedAt);
+        Assert.Equal(before.ImageId, after.ImageId);
+        Assert.Contains("busybox 1.0", await s.Docker.OkAsync("exec", after.Name, "wget", "-qO-", "http://127.0.0.1:8080/"));
+
+        var status = await daemon.StatusAsync();
+        output.WriteLine(status);
+        Assert.Contains("busybox:9.9", status);
+        Assert.Contains($"deployed:  {good[..12]}", status);
+        var rows = (await daemon.HistoryAsync()).Where(h => bad.StartsWith(h.Commit, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Equal("failed", r.Result));
+        Assert.Contains("9.9", rows[0].Error ?? "");
+        await s.AssertTokenAsync(token);
+
+        // A missing tag is the commit's own fault, like a broken file (README: "a missing image —
+        // nothing is changed, the error is recorded … and that commit is not retried until a newer
+        // one arrives"): one history row, not one per retry.
+        await s.AssertAsync(rows.Count == 1,
+            $"the commit pointing at a missing tag was retried {rows.Count} times in ~20 s, one history row each, " +
+            $"for as long as it is the head:\n{string.Join("\n", rows.Select(r => r.Line))}");
+    }
+
+    [Fact]
+    public async Task RegistryUnreachable_OldContainerKeepsRunning_ErrorRecorded_DeploysByItselfWhenTheRegistryIsBack()
+    {
+        await using var s = await Scenario.CreateAsync(output);
+        var good = await s.CommitComposeAsync("1.0", Compose.File(new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true }));
+        var daemon = s.StartDaemon();
+        await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10 }, good);
+        await s.WaitSettledAsync(good);
+        var before = await s.ServiceContainerAsync("web");
+        var token = await s.WriteTokenAsync("web");
+
+        // A registry address nothing answers yet (connection refused), later forwarded to the test registry.
+        await using var registry = new TcpForwarder(DaemonProcess.FreePort(), 5000);
+        var image = $"127.0.0.1:{registry.Port}/reconciler-test/busybox:1.1";
+        s.AfterCleanup(async () => await s.Docker.RunAsync("rmi", image));
+        var next = await s.CommitComposeAsync("1.1 from a registry that is down", Compose.File(new Svc("web", image) { Command = Compose.Httpd, Data = true }));
+        await s.WaitAsync("the pull failure recorded", async () =>
+        {
+            var st = await daemon.StatusAsync();
+            return st.Contains(registry.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal) && st.Contains("error:", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(60));
+        // Down for 30 s: retried, but at a steady pace (a drift tick every 2 s, a retry 10 s after a failure),
+        // not faster and faster.
+        var attempts = $"action=\"pull {image}\" failed";
+        var downSince = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        var at20 = s.Log.Count(attempts);
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var lastTen = s.Log.Count(attempts) - at20;
+        output.WriteLine($"pull attempts: {at20} in the first 20 s, {lastTen} in the 10 s after ({(DateTime.UtcNow - downSince).TotalSeconds:0} s down)");
+        var during = await s.ServiceContainerAsync("web");
+        Assert.Equal(before.Id, during.Id);
+        Assert.True(during.Running);
+        Assert.Equal(before.StartedAt, during.StartedAt);
+        output.WriteLine(await daemon.StatusAsync());
+
+        var rows = (await daemon.HistoryAsync()).Count(h => next.StartsWith(h.Commit, StringComparison.Ordinal));
+
+        // The registry is back: the retry deploys the commit, no new commit or restart needed.
+        registry.Start();
+        await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = image }, next, TimeSpan.FromSeconds(90));
+        Assert.Equal(await s.Docker.ImageIdAsync(DockerCli.Image11), (await s.ServiceContainerAsync("web")).ImageId);
+        Assert.True(daemon.Running);
+        await s.AssertTokenAsync(token);
+
+        await s.AssertAsync(lastTen <= 8,
+            $"while the registry was down the pull was retried {lastTen} times in 10 s after {at20} times in the first 20 s " +
+            $"({rows} history rows for the commit): retries pile up (every failed pass schedules one more retry on top of the drift ticks)");
+    }
+}
