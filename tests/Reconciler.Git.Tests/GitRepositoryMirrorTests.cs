@@ -60,10 +60,11 @@ public sealed class GitRepositoryMirrorTests(GitServerFixture servers)
             timings.Add(watch.Elapsed);
         }
 
-        // One connection and the ref advertisement: well under a second even over ssh on a busy
-        // machine (the median, so one scheduling hiccup does not fail the test).
+        // One connection and the ref advertisement, no fetch. Speed is measured by benchmarks, not
+        // here: this bound only catches a check that hangs or transfers objects (a loaded CI box
+        // has seen ssh medians of 1.4 s).
         var median = timings.Order().ElementAt(timings.Count / 2);
-        Assert.True(median < TimeSpan.FromSeconds(1), $"head checks over {transport}: median {median}, all {string.Join(", ", timings)}");
+        Assert.True(median < TimeSpan.FromSeconds(10), $"head checks over {transport}: median {median}, all {string.Join(", ", timings)}");
         Assert.False(Directory.Exists(mirror.MirrorPath), "a head check must not create or fill the mirror");
     }
 

@@ -108,7 +108,15 @@ internal static class RunCommand
         }
         HttpEndpoints.Map(app, config, app.Services.GetRequiredService<DaemonStatus>(), () => app.Services.GetRequiredService<DaemonService>());
         Observability.ObservabilityServices.MapReconcilerMetrics(app); // Observability: GET /metrics
-        await app.RunAsync(ct);
+        try
+        {
+            await app.RunAsync(ct);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"error: metrics.listen {config.MetricsListen}: address already in use (another reconciler, or set metrics.listen)");
+            return 1;
+        }
         return 0;
     }
 }

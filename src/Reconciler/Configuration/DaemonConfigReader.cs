@@ -33,6 +33,10 @@ public static class DaemonConfigReader
         {
             return (null, [new ConfigError(path, (int)e.Start.Line, (int)e.Start.Column, "", "YAML syntax error: " + e.Message)]);
         }
+        catch (InvalidOperationException e)
+        {
+            return (null, [new ConfigError(path, 0, 0, "", "YAML syntax error: " + e.Message + " (an unclosed [ or {?)")]);
+        }
         if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
 
         var dir = System.IO.Path.GetDirectoryName(path)!;

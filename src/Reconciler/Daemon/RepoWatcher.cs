@@ -36,9 +36,11 @@ public sealed partial class RepoWatcher(
         var failures = 0;
         var loopName = $"repo:{repo.Name}";
         var first = true;
+        var woke = Trigger.Poll;
         while (!ct.IsCancellationRequested)
         {
-            var trigger = first ? Trigger.Startup : Trigger.Poll;
+            var trigger = first ? Trigger.Startup : woke;
+            woke = Trigger.Poll;
             var delay = repo.Interval;
             try
             {
@@ -67,8 +69,8 @@ public sealed partial class RepoWatcher(
             wait.CancelAfter(delay);
             try
             {
-                var t = await _poke.WaitAsync(wait.Token).ConfigureAwait(false);
-                if (t == Trigger.Webhook) Log.Poked(logger, repo.Name);
+                woke = await _poke.WaitAsync(wait.Token).ConfigureAwait(false);
+                if (woke == Trigger.Webhook) Log.Poked(logger, repo.Name);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {

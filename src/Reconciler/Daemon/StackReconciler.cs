@@ -91,7 +91,10 @@ public sealed partial class StackReconciler(
         if (loaded.Project is null)
         {
             var first = loaded.Errors.FirstOrDefault();
-            var message = string.Join("; ", loaded.Errors.Select(e => e.ToString().Replace(TreeDirectory + "/", "", StringComparison.Ordinal)));
+            // The first error's location goes into the record's file:line; the message keeps the rest.
+            var message = string.Join("; ", loaded.Errors.Select((e, i) => i == 0 && e.Where is not null
+                ? (string.IsNullOrEmpty(e.KeyPath) ? "" : e.KeyPath + ": ") + e.Message
+                : e.ToString().Replace(TreeDirectory + "/", "", StringComparison.Ordinal)));
             return await FailAsync(Result(PassOutcome.Failed, target, message, "load"), state, info, trigger, blockCommit: isNewCommit, ct,
                 first?.Where is { } where ? (Relative(where.File), where.Line) : null).ConfigureAwait(false);
         }
@@ -159,12 +162,15 @@ public sealed partial class StackReconciler(
         if (failure is not null)
         {
             var why = $"rollout failed: {failure.Service} ({failure.Container}) {failure.Reason}";
-            var rolledBack = stack.Rollback == "auto" && state.LastGoodCommit is { } good && good != target
+            var rolledBack = stack.Rollback == "auto" && !failure.Reason.StartsWith("container disappeared", StringComparison.Ordinal)
+                && state.LastGoodCommit is { } good && good != target
                 && await RollBackAsync(good, state.LastGoodImages, ct).ConfigureAwait(false);
             var failed = Result(PassOutcome.Failed, target, why + (rolledBack ? $"; rolled back to {Short(state.LastGoodCommit!)}" : ""), "health",
                 plan.Actions.Length, drift, done) with { RolledBack = rolledBack };
-            // The commit itself is bad (its containers don't come up): not retried until a newer one arrives.
-            return await FailAsync(failed, state, info, trigger, blockCommit: true, ct, deploymentId: deployment,
+            // The commit itself is bad (its containers don't come up): not retried until a newer one arrives —
+            // unless a container was removed by hand meanwhile, which the next drift pass repairs.
+            var commitsFault = !failure.Reason.StartsWith("container disappeared", StringComparison.Ordinal);
+            return await FailAsync(failed, state, info, trigger, blockCommit: commitsFault, ct, deploymentId: deployment,
                 result2: rolledBack ? DeploymentResult.RolledBack : DeploymentResult.Failed,
                 appliedCommit: rolledBack ? state.LastGoodCommit : null).ConfigureAwait(false);
         }

@@ -42,6 +42,13 @@ internal sealed class YamlTreeReader
             throw new ComposeException(Diagnostic.Error($"YAML syntax error: {message}",
                 new Mark(file, (int)inner.Start.Line, (int)inner.Start.Column)));
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner reports some malformed input (an unclosed "[") this way.
+            var at = parser.Current?.Start;
+            throw new ComposeException(Diagnostic.Error($"YAML syntax error: {e.Message} (an unclosed [ or {{?)",
+                new Mark(file, (int)(at?.Line ?? 0), (int)(at?.Column ?? 0))));
+        }
         return documents;
     }
 
