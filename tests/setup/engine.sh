@@ -310,6 +310,12 @@ push_all() { # registry_hostport auth(yes|no)
 start=$(date +%s)
 ensure_packages
 ensure_dockerd
+# A second dockerd started with --bridge none deletes the host's docker0 under the running engine;
+# put it back so containers on the default bridge can start.
+if ! ip link show docker0 >/dev/null 2>&1 && command -v ip >/dev/null; then
+    log "docker0 bridge missing; recreating it"
+    ip link add docker0 type bridge && ip addr add 172.17.0.1/16 dev docker0 && ip link set docker0 up || true
+fi
 for v in "${VERSIONS[@]}"; do build_image "$v"; done
 ensure_registry registry-5000 5000 no
 ensure_registry registry-5001 5001 yes
