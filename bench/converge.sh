@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Converge benchmark: reconciler vs docker compose on a generated 20-service project.
 #
-#   bash bench/converge.sh                 # build first: dotnet build src/Reconciler -c Release
+#   bash bench/converge.sh                 # publishes the native build first when artifacts/ has none
 #
 # Measures, for each tool on its own project (rbench-rec / rbench-dc, so they never interfere):
 #   (a) cold start of all services      reconciler apply          vs docker compose up -d
@@ -15,8 +15,9 @@
 # Environment knobs:
 #   RUNS=10          runs of the no-op measurements     COLD_RUNS=5  runs of the cold start
 #   CHANGE_RUNS=5    runs of the tag change             SERVICES=20  services in the project
-#   RECONCILER_BIN   the CLI binary (default src/Reconciler/bin/Release/net10.0/reconciler,
-#                    copied to a temp dir first so concurrent builds cannot swap it mid-run)
+#   RECONCILER_BIN   the CLI binary (default artifacts/publish/linux-x64/reconciler, the native build
+#                    packaging/publish.sh makes; REPUBLISH=1 rebuilds it; copied to a temp dir
+#                    first so concurrent builds cannot swap it mid-run)
 #   KEEP=1           leave the projects running and the temp dir in place
 #   NO_COMPOSE=1     skip docker compose even when installed
 #   NO_PHASES=1      skip building and running bench/phases
@@ -44,8 +45,12 @@ die() { log "ERROR: $*"; exit 1; }
 
 # ------------------------------------------------------------------ tools --
 docker info >/dev/null 2>&1 || die "docker engine not reachable (try: bash tests/setup/engine.sh)"
-SRC_BIN=${RECONCILER_BIN:-$ROOT/src/Reconciler/bin/Release/net10.0/reconciler}
-[ -x "$SRC_BIN" ] || die "reconciler not built: run dotnet build src/Reconciler -c Release (or set RECONCILER_BIN)"
+# The shipped binary: the native build packaging/publish.sh makes (and the .deb holds).
+SRC_BIN=${RECONCILER_BIN:-$ROOT/artifacts/publish/linux-x64/reconciler}
+if [ -z "${RECONCILER_BIN:-}" ] && { [ ! -x "$SRC_BIN" ] || [ -n "${REPUBLISH:-}" ]; }; then
+    bash "$ROOT/packaging/publish.sh" >&2 || die "publish failed"
+fi
+[ -x "$SRC_BIN" ] || die "no reconciler binary at $SRC_BIN (run bash packaging/publish.sh or set RECONCILER_BIN)"
 # Snapshot the build output: other people's builds rewrite bin/ while we measure.
 cp -a "$(dirname "$SRC_BIN")" "$WORK/bin"
 REC="$WORK/bin/$(basename "$SRC_BIN")"

@@ -3,8 +3,8 @@
 #
 #   bash packaging/build-deb.sh
 #
-# A self-contained .NET publish (no .NET runtime needed on the host) laid out as
-#   /usr/lib/reconciler/…                 the published app (apphost `reconciler` + runtime)
+# A native (AOT) publish (no .NET runtime needed on the host) laid out as
+#   /usr/lib/reconciler/…                 the published app (`reconciler` + libgit2, sqlite)
 #   /usr/bin/reconciler                   -> ../lib/reconciler/reconciler
 #   /etc/reconciler/config.yaml           conffile (packaging/config.yaml)
 #   /lib/systemd/system/reconciler.service (systemd/reconciler.service)
@@ -36,15 +36,11 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/reconciler-deb.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 PKG="$WORK/pkg"
 
-# 1. Publish. Self-contained for linux-x64; the publish settings (ReadyToRun, no IL trimming and
-#    why) are in src/Reconciler/Reconciler.csproj. A separate artifacts path keeps this build
-#    from racing with `dotnet build`/`dotnet test` in the same checkout.
+# 1. Publish: the native (AOT) build for linux-x64 (packaging/publish.sh; why native: the notes in
+#    src/Reconciler/Reconciler.csproj). No .NET runtime is needed on the host.
 if [ -z "${PUBLISH_DIR:-}" ]; then
+    OUT="$OUT" bash packaging/publish.sh
     PUBLISH_DIR="$OUT/publish/$RID"
-    rm -rf "$PUBLISH_DIR"
-    echo "build-deb: dotnet publish ($RID, self-contained)"
-    dotnet publish src/Reconciler/Reconciler.csproj -c Release -r "$RID" --self-contained \
-        --artifacts-path "$OUT/build" -o "$PUBLISH_DIR" -nologo -v quiet
 fi
 [ -x "$PUBLISH_DIR/reconciler" ] || { echo "build-deb: $PUBLISH_DIR/reconciler missing" >&2; exit 1; }
 "$PUBLISH_DIR/reconciler" --version >/dev/null

@@ -2,7 +2,7 @@
 # Daemon benchmark: git push → container running (poll 1 s, webhook) beside `docker compose up -d`,
 # and the daemon's resident memory over 100 and 1,000 reconcile cycles of a 20-service stack.
 #
-#   bash bench/daemon/run.sh            # build first: dotnet build src/Reconciler -c Release
+#   bash bench/daemon/run.sh            # publishes the native build first when artifacts/ has none
 #
 # Needs a Docker engine with the test images in the registry at 127.0.0.1:5000
 # (bash tests/setup/engine.sh) and git. docker compose is optional (its column is left out).
@@ -11,8 +11,9 @@
 #   SERVICES=20       services in the generated stack
 #   CYCLES=1000       reconcile cycles for the memory figure (CHECKPOINT=100 is the first reading)
 #   DRIFT=100ms       drift_interval during the memory run (each tick is one full no-op pass)
-#   RECONCILER_BIN    the binary (default src/Reconciler/bin/Release/net10.0/reconciler; copied
-#                     to a temp dir first so concurrent builds cannot swap it mid-run)
+#   RECONCILER_BIN    the binary (default artifacts/publish/linux-x64/reconciler, the native build
+#                     packaging/publish.sh makes; REPUBLISH=1 rebuilds it; copied to a temp dir
+#                     first so concurrent builds cannot swap it mid-run)
 #   NO_COMPOSE=1      leave docker compose out      KEEP=1   keep the work directory
 #   MARKDOWN=FILE     also write the report there
 #   ONLY=latency|memory   run one half
@@ -29,8 +30,12 @@ curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.
     || die "test images not in the registry at 127.0.0.1:5000 (run: bash tests/setup/engine.sh)"
 command -v git >/dev/null || die "git is not installed"
 
-SRC_BIN=${RECONCILER_BIN:-$ROOT/src/Reconciler/bin/Release/net10.0/reconciler}
-[ -x "$SRC_BIN" ] || die "reconciler not built: run dotnet build src/Reconciler -c Release (or set RECONCILER_BIN)"
+# The shipped binary: the native build packaging/publish.sh makes (and the .deb holds).
+SRC_BIN=${RECONCILER_BIN:-$ROOT/artifacts/publish/linux-x64/reconciler}
+if [ -z "${RECONCILER_BIN:-}" ] && { [ ! -x "$SRC_BIN" ] || [ -n "${REPUBLISH:-}" ]; }; then
+    bash "$ROOT/packaging/publish.sh" >&2 || die "publish failed"
+fi
+[ -x "$SRC_BIN" ] || die "no reconciler binary at $SRC_BIN (run bash packaging/publish.sh or set RECONCILER_BIN)"
 SNAP=$(mktemp -d /tmp/rbench-daemon-bin.XXXXXX)
 trap 'rm -rf "$SNAP"' EXIT
 cp -a "$(dirname "$SRC_BIN")/." "$SNAP/"

@@ -489,7 +489,7 @@ public static class DesiredStateBuilder
             Host = spec.Host with { RestartPolicy = spec.Host.RestartPolicy.Name == "no" ? new RestartPolicySpec() : spec.Host.RestartPolicy },
         };
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(JsonSerializer.SerializeToUtf8Bytes(stable, SpecJson.Options));
+        sha.AppendData(JsonSerializer.SerializeToUtf8Bytes(stable, SpecJson.Default.ContainerSpec));
         foreach (var (source, digest) in contents) sha.AppendData(Encoding.UTF8.GetBytes($"{source}\0{digest}\0"));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
@@ -555,12 +555,3 @@ public static class DesiredStateBuilder
     }
 }
 
-/// <summary>One serialization of specs for hashing and labels, stable across versions of .NET.</summary>
-internal static class SpecJson
-{
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = false,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-}

@@ -66,25 +66,13 @@ public sealed class Plan
     public override string ToString() => PlanText.Render(this);
 
     /// <summary>The plan as JSON: actions tagged by an <c>action</c> discriminator, enums as kebab-case strings.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, PlanJson.Plan);
 
     public static Plan FromJson(string json) =>
-        JsonSerializer.Deserialize<Plan>(json, JsonOptions) ?? throw new JsonException("a plan was expected, not null");
+        JsonSerializer.Deserialize(json, PlanJson.Plan) ?? throw new JsonException("a plan was expected, not null");
 
     /// <summary>The options <see cref="ToJson"/> uses, for callers embedding a plan in a larger document.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
-
-    private static JsonSerializerOptions CreateJsonOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            WriteIndented = true,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-        };
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
-    }
+    public static JsonSerializerOptions JsonOptions => PlanJson.Options;
 
     private static ImmutableArray<ImmutableArray<PlanAction>> CutIntoStages(ImmutableArray<PlanAction> actions)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Collections.Immutable;
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Reconciler.Core.Planning;
 
@@ -64,7 +65,7 @@ public static class SpecLabel
                 }
                 json.Write(buffer, 0, read);
             }
-            var fields = JsonSerializer.Deserialize<Dictionary<string, string>>(json.GetBuffer().AsSpan(0, (int)json.Length));
+            var fields = JsonSerializer.Deserialize(json.GetBuffer().AsSpan(0, (int)json.Length), SpecLabelJson.Default.DictionaryStringString);
             return fields?.Where(f => f.Value is not null).ToImmutableSortedDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or JsonException)
@@ -73,3 +74,6 @@ public static class SpecLabel
         }
     }
 }
+
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class SpecLabelJson : JsonSerializerContext;

@@ -32,7 +32,7 @@ internal static class PlanCommand
                 using var session = StackSession.Open(project, result, result.GetValue(DockerHost));
                 if (session is null) return 1;
                 var plan = await session.PlanAsync(new PlanOptions { RemoveOrphans = result.GetValue(removeOrphans), Now = DateTimeOffset.UtcNow }, ct);
-                Console.Out.Write(result.GetValue(json) ? plan.ToJson() + "\n" : plan.ToString());
+                Console.Out.Write((result.GetValue(json) ? plan.ToJson() : plan.ToString()) + "\n");
                 return plan.IsBlocked ? 1 : plan.IsEmpty ? 0 : 2;
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -17,22 +17,7 @@ public static class HttpEndpoints
             var (ready, reasons) = status.Readiness();
             return ready ? Results.Text("ready\n") : Results.Text(string.Join("\n", reasons) + "\n", statusCode: 503);
         });
-        app.MapGet("/status", () => Results.Json(new
-        {
-            started = status.StartedAt,
-            docker = new { reachable = status.DockerReachable, error = status.DockerError },
-            repos = status.Repos.Select(r => new { r.Name, r.Head, last_fetch = r.LastFetch, error = r.LastError }),
-            stacks = status.Stacks.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new
-            {
-                name = s.Key,
-                commit = s.Value.Result.Commit,
-                outcome = s.Value.Result.Outcome.ToString(),
-                error = s.Value.Result.Error,
-                drift = s.Value.Result.Drift,
-                at = s.Value.At,
-                trigger = s.Value.Trigger.ToString(),
-            }),
-        }));
+        app.MapGet("/status", () => Results.Json(StatusDocument.From(status), StatusJson.Default.StatusDocument));
         app.MapPost("/hooks/git/{repo}", async (string repo, HttpRequest request, CancellationToken ct) =>
         {
             var repoConfig = config.Repos.FirstOrDefault(r => r.Name == repo);

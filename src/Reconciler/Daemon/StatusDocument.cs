@@ -1,0 +1,46 @@
+using System.Text.Json.Serialization;
+
+namespace Reconciler.Daemon;
+
+/// <summary>The body of <c>GET /status</c>: what the daemon knows right now, for scripts and tests.</summary>
+public sealed record StatusDocument(
+    DateTimeOffset Started,
+    StatusDocument.DockerView Docker,
+    IReadOnlyList<StatusDocument.RepoView> Repos,
+    IReadOnlyList<StatusDocument.StackView> Stacks)
+{
+    public sealed record DockerView(bool? Reachable, string? Error);
+
+    public sealed record RepoView(
+        string Name,
+        string? Head,
+        [property: JsonPropertyName("last_fetch")] DateTimeOffset? LastFetch,
+        string? Error);
+
+    public sealed record StackView(
+        string Name,
+        string? Commit,
+        string Outcome,
+        string? Error,
+        IReadOnlyList<DriftItem> Drift,
+        DateTimeOffset At,
+        string Trigger);
+
+    public static StatusDocument From(DaemonStatus status) => new(
+        status.StartedAt,
+        new DockerView(status.DockerReachable, status.DockerError),
+        [.. status.Repos.Select(r => new RepoView(r.Name, r.Head, r.LastFetch, r.LastError))],
+        [.. status.Stacks.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new StackView(
+            s.Key,
+            s.Value.Result.Commit,
+            s.Value.Result.Outcome.ToString(),
+            s.Value.Result.Error,
+            s.Value.Result.Drift,
+            s.Value.At,
+            s.Value.Trigger.ToString()))]);
+}
+
+/// <summary>Source-generated, so the native build serves /status without reflection.</summary>
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(StatusDocument))]
+internal sealed partial class StatusJson : JsonSerializerContext;
