@@ -9,7 +9,7 @@
 #   /etc/reconciler/config.yaml           conffile (packaging/config.yaml)
 #   /lib/systemd/system/reconciler.service (systemd/reconciler.service)
 #   /usr/share/reconciler/examples.git    a bare git repo holding examples/ (the packaged config's repo)
-#   /usr/share/doc/reconciler/README.md   (packaging/README.md)
+#   /usr/share/doc/reconciler/README.md   (README.md) and copyright (packaging/copyright)
 # plus maintainer scripts from packaging/debian/. The version comes from <Version> in
 # Directory.Build.props, the one place it lives. Needs: dotnet SDK, dpkg-deb, git.
 #
@@ -57,7 +57,8 @@ find "$PKG/usr/lib/reconciler" -type f \( -name '*.so' -o -name createdump \) -e
 ln -s ../lib/reconciler/reconciler "$PKG/usr/bin/reconciler"
 install -m 0644 packaging/config.yaml "$PKG/etc/reconciler/config.yaml"
 install -m 0644 systemd/reconciler.service "$PKG/lib/systemd/system/reconciler.service"
-install -m 0644 packaging/README.md "$PKG/usr/share/doc/reconciler/README.md"
+install -m 0644 README.md "$PKG/usr/share/doc/reconciler/README.md"
+install -m 0644 packaging/copyright "$PKG/usr/share/doc/reconciler/copyright"
 
 # The example repository: examples/ as one commit on branch main, in a bare repo (read-only,
 # owned by root; postinst lists it as a git safe.directory for the daemon's user).
@@ -86,9 +87,9 @@ cat >"$PKG/DEBIAN/control" <<EOF
 Package: reconciler
 Version: $DEB_VERSION
 Architecture: $ARCH
-Maintainer: Reconciler maintainers <reconciler@localhost>
+Maintainer: Reconciler maintainers <maintainers@users.noreply.b-seed-ffcd81c4.example>
 Installed-Size: $INSTALLED_KB
-Depends: libc6 (>= 2.27), libgcc-s1, libstdc++6, libssl3 | libssl3t64, ca-certificates, git, openssh-client, passwd
+Depends: libc6 (>= 2.27), libssl3 | libssl3t64, ca-certificates, git, openssh-client, passwd
 Recommends: docker.io | docker-ce
 Section: admin
 Priority: optional

@@ -19,7 +19,8 @@
 #   7. dpkg -r keeps config, state and user; dpkg -P leaves nothing behind.
 #
 # Needs root and a reachable Docker engine (tests/setup/engine.sh starts one if none answers).
-# Installs what it misses from Debian: systemd (for systemd-analyze), python3-seccomp, curl.
+# Installs what it misses from Debian: systemd (for systemd-analyze), python3-seccomp, curl, and
+# for the native build gcc and zlib1g-dev.
 # Idempotent: a previous run's leftovers (package, user, directories) are purged first.
 #
 # Environment:
@@ -92,6 +93,11 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 "$PY" -c 'import seccomp' 2>/dev/null || missing+=(python3-seccomp)
 command -v curl >/dev/null || missing+=(curl)
 command -v dpkg-deb >/dev/null || missing+=(dpkg-dev)
+# The native (AOT) publish links with the system C toolchain.
+if [ -z "${DEB:-}" ]; then
+    command -v cc >/dev/null || missing+=(gcc)
+    dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq

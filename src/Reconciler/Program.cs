@@ -1,9 +1,10 @@
 using System.CommandLine;
-using System.Reflection;
 using Reconciler.Cli;
 
-var root = new RootCommand($"""
-    Reconciler {Version()} — keeps Docker Compose hosts equal to what git says.
+// No version in this text: reading assembly attributes costs a native build more at every start
+// than the rest of the command tree; --version reads it only when asked.
+var root = new RootCommand("""
+    Reconciler — keeps Docker Compose hosts equal to what git says.
 
     Examples:
       reconciler config -f compose.yaml        print the resolved project
@@ -21,5 +22,3 @@ root.Subcommands.Add(StateCommands.Suspend(suspend: true));
 root.Subcommands.Add(StateCommands.Suspend(suspend: false));
 return root.Parse(args).Invoke();
 
-static string Version() =>
-    typeof(ConfigCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
