@@ -33,6 +33,37 @@ public sealed class ConvergeTests(IntegrationFixture fx) : IClassFixture<Integra
         """;
 
     [Fact]
+    public async Task A_dependent_is_created_while_its_dependency_turns_healthy_and_started_only_after()
+    {
+        // As compose up: every container is created first; depends_on conditions gate the start only.
+        var stack = new TestStack(fx, $$"""
+            services:
+              web:
+                image: {{Image10}}
+                depends_on:
+                  db:
+                    condition: service_healthy
+              db:
+                image: {{Image10}}
+                healthcheck:
+                  test: ["CMD-SHELL", "test -f /tmp/up || (sleep 1; touch /tmp/up; false)"]
+                  interval: 1s
+                  timeout: 3s
+                  retries: 10
+            """);
+
+        await stack.ApplyAsync();
+
+        var web = await stack.InspectAsync("web");
+        var db = await stack.InspectAsync("db");
+        var healthyAt = db.State.Health.Log.Where(l => l.ExitCode == 0).Select(l => l.End).Min();
+        Assert.True(web.Created < healthyAt, $"web was created at {web.Created:O}, after db turned healthy at {healthyAt:O}: creation waited for the condition");
+        var webStarted = DateTime.Parse(web.State.StartedAt, null, System.Globalization.DateTimeStyles.RoundtripKind);
+        Assert.True(webStarted >= healthyAt, $"web started at {webStarted:O}, before db turned healthy at {healthyAt:O}");
+        Assert.True((await stack.PlanAsync()).IsEmpty);
+    }
+
+    [Fact]
     public async Task Apply_then_apply_again_plans_nothing()
     {
         var stack = new TestStack(fx, Shop());

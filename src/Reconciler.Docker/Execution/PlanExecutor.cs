@@ -31,6 +31,8 @@ public sealed class PlanExecutor(
         var pending = actions.ToList();
         var running = new Dictionary<Task<ActionOutcome>, PlanAction>();
         var context = new ExecutionContext(desired);
+        var byId = actions.ToDictionary(a => a.Id);
+        var finished = actions.ToDictionary(a => a.Id, _ => new TaskCompletionSource<ActionResult>(TaskCreationOptions.RunContinuationsAsynchronously));
 
         while (pending.Count > 0 || running.Count > 0)
         {
@@ -43,6 +45,7 @@ public sealed class PlanExecutor(
                     pending.Remove(a);
                     done.Add(a.Id);
                     var skipped = new ActionOutcome(a, ActionResult.Skipped, "a prerequisite failed");
+                    finished[a.Id].TrySetResult(ActionResult.Skipped);
                     outcomes.Enqueue(skipped);
                     observer?.Finished(skipped);
                     continue;
@@ -53,6 +56,13 @@ public sealed class PlanExecutor(
                     pending.Remove(a);
                     running[RunAsync(a, context, ct)] = a;
                 }
+                else if (a is CreateContainer create && CanCreateEarly(create, byId, done, state, running.Values))
+                {
+                    // As compose does: create now, start once the services it depends on are up.
+                    var waitFor = create.DependsOn.Where(d => !done.Contains(d)).Select(d => finished[d].Task).ToArray();
+                    pending.Remove(a);
+                    running[RunAsync(a, context, ct, waitFor)] = a;
+                }
             }
             if (running.Count == 0)
             {
@@ -61,15 +71,17 @@ public sealed class PlanExecutor(
                 foreach (var a in pending)
                 {
                     var o = new ActionOutcome(a, ActionResult.Failed, "unsatisfiable action dependencies");
+                    finished[a.Id].TrySetResult(ActionResult.Failed);
                     outcomes.Enqueue(o);
                     observer?.Finished(o);
                 }
                 break;
             }
-            var finished = await Task.WhenAny(running.Keys).ConfigureAwait(false);
-            var outcome = await finished.ConfigureAwait(false);
-            running.Remove(finished);
+            var completed = await Task.WhenAny(running.Keys).ConfigureAwait(false);
+            var outcome = await completed.ConfigureAwait(false);
+            running.Remove(completed);
             state[outcome.Action.Id] = outcome.Result;
+            finished[outcome.Action.Id].TrySetResult(outcome.Result);
             done.Add(outcome.Action.Id);
             outcomes.Enqueue(outcome);
             observer?.Finished(outcome);
@@ -77,13 +89,53 @@ public sealed class PlanExecutor(
         return new ExecutionResult([.. outcomes]);
     }
 
-    private async Task<ActionOutcome> RunAsync(PlanAction action, ExecutionContext context, CancellationToken ct)
+    /// <summary>
+    /// A container can be created before the services it depends on have started when everything
+    /// else it needs is done (network, volumes, image), every unfinished prerequisite is another
+    /// service's container action that is already running (so it cannot be starved of a slot by
+    /// the containers waiting for it), and its spec names no other container (<c>service:x</c>
+    /// modes, <c>volumes_from</c>), which must exist before it can be created.
+    /// </summary>
+    private static bool CanCreateEarly(CreateContainer create, Dictionary<int, PlanAction> byId, HashSet<int> done,
+        Dictionary<int, ActionResult> state, IEnumerable<PlanAction> running)
+    {
+        if (!create.Spec.Host.VolumesFrom.IsDefaultOrEmpty) return false;
+        var host = create.Spec.Host;
+        if (new[] { host.NetworkMode, host.IpcMode, host.PidMode }.Any(m => m?.StartsWith("service:", StringComparison.Ordinal) == true)) return false;
+        var runningIds = running.Select(r => r.Id).ToHashSet();
+        foreach (var d in create.DependsOn)
+        {
+            if (!byId.TryGetValue(d, out var dep)) continue;
+            if (done.Contains(d))
+            {
+                if (state[d] != ActionResult.Done) return false;
+                continue;
+            }
+            if (dep is not ContainerAction || dep.Service is null || dep.Service == create.Service || !runningIds.Contains(d)) return false;
+        }
+        return true;
+    }
+
+    private async Task<ActionOutcome> RunAsync(PlanAction action, ExecutionContext context, CancellationToken ct, Task<ActionResult>[]? startAfter = null)
     {
         var watch = Stopwatch.StartNew();
         observer?.Started(action);
         try
         {
             await Task.Yield();
+            if (startAfter is not null && action is CreateContainer early)
+            {
+                var id = await CreateAsync(early.Spec, early.ContainerName, context, ct).ConfigureAwait(false);
+                var results = await Task.WhenAll(startAfter).ConfigureAwait(false);
+                if (results.Any(r => r != ActionResult.Done))
+                {
+                    // Left created, not started: the next plan starts it once its dependencies run.
+                    return new ActionOutcome(action, ActionResult.Skipped, "a prerequisite failed (container created, not started)", watch.Elapsed);
+                }
+                await WaitForDependenciesAsync(early.Service, context, ct).ConfigureAwait(false);
+                await containers.StartAsync(id, ct).ConfigureAwait(false);
+                return new ActionOutcome(action, ActionResult.Done, null, watch.Elapsed);
+            }
             await ApplyAsync(action, context, ct).ConfigureAwait(false);
             return new ActionOutcome(action, ActionResult.Done, null, watch.Elapsed);
         }
