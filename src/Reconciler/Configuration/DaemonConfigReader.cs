@@ -23,10 +23,11 @@ public static class DaemonConfigReader
         var errors = new List<ConfigError>();
         var ctx = new Ctx(path, errors);
         YamlMappingNode? root;
+        var parser = new Parser(new StringReader(text));
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
             root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
         }
         catch (YamlException e)
@@ -35,7 +36,10 @@ public static class DaemonConfigReader
         }
         catch (InvalidOperationException e)
         {
-            return (null, [new ConfigError(path, 0, 0, "", "YAML syntax error: " + e.Message + " (an unclosed [ or {?)")]);
+            // YamlDotNet's scanner reports some malformed input (an unclosed "[") this way, without a
+            // position: the last event the parser read is where the trouble starts.
+            var at = parser.Current?.Start;
+            return (null, [new ConfigError(path, (int)(at?.Line ?? 0), (int)(at?.Column ?? 0), "", "YAML syntax error: " + e.Message + " (an unclosed [ or {?)")]);
         }
         if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
 
