@@ -33,7 +33,8 @@ public static class RequiredTools
                 throw new InvalidOperationException($"These tests need {string.Join(", ", missing)}; run `sudo {command}`. They fail rather than skip without them.");
             }
             var env = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
-            string[] install = ["install", "-y", "-q", "--no-install-recommends", .. missing];
+            // Test assemblies run in parallel and may install at the same time: wait for dpkg's lock.
+            string[] install = ["install", "-y", "-q", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=300", .. missing];
             var result = ProcessRunner.Run("apt-get", install, env: env, timeout: TimeSpan.FromMinutes(10));
             if (result.ExitCode != 0)
             {
