@@ -23,6 +23,9 @@ public sealed record GitRemote
     /// </summary>
     public string? KnownHostsFile { get; init; }
 
+    /// <summary>Whether <paramref name="url"/> is reached over ssh (ssh://, git+ssh:// or scp-like <c>user@host:path</c>), by git's rules.</summary>
+    public static bool IsSshUrl(string url) => GitUrl.KindOf(url) == GitUrlKind.Ssh;
+
     /// <summary>The url as it may be shown: credentials embedded in it are replaced by <c>***</c>.</summary>
     public string RedactedUrl => GitUrl.Redact(Url);
 

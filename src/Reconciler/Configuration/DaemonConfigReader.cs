@@ -74,6 +74,12 @@ public static class DaemonConfigReader
                     SshKeyFile = Abs(ctx.Str(a, "ssh_key_file", p + ".auth"), dir),
                     KnownHostsFile = Abs(ctx.Str(a, "known_hosts_file", p + ".auth"), dir),
                 };
+                // Said here, naming the key, rather than when the daemon builds the repo's mirror.
+                if (!Reconciler.Git.GitRemote.IsSshUrl(url))
+                {
+                    if (auth.SshKeyFile is not null) ctx.Error(a, p + ".auth.ssh_key_file", "needs an ssh:// or user@host:path url");
+                    if (auth.KnownHostsFile is not null) ctx.Error(a, p + ".auth.known_hosts_file", "needs an ssh:// or user@host:path url");
+                }
             }
             if (repos.Any(x => x.Name == name)) ctx.Error(r, p + ".name", $"duplicate repo name \"{name}\"");
             repos.Add(new RepoConfig
