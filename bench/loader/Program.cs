@@ -15,6 +15,7 @@ using Reconciler.Bench.Loader;
 using Reconciler.Core.Compose;
 using Reconciler.Core.Compose.Loading;
 using Reconciler.Core.Desired;
+using Reconciler.Files;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;

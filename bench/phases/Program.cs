@@ -14,6 +14,7 @@ using Reconciler.Core.Compose.Loading;
 using Reconciler.Core.Desired;
 using Reconciler.Core.Planning;
 using Reconciler.Docker;
+using Reconciler.Files;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
@@ -80,17 +81,4 @@ static double Lap(Stopwatch sw)
     var ms = sw.Elapsed.TotalMilliseconds;
     sw.Restart();
     return ms;
-}
-
-internal sealed class DiskFileSource : IFileSource
-{
-    public static readonly DiskFileSource Instance = new();
-    public string? ReadText(string path) => File.Exists(path) ? File.ReadAllText(path) : null;
-    public byte[]? ReadBytes(string path) => File.Exists(path) ? File.ReadAllBytes(path) : null;
-    public bool FileExists(string path) => File.Exists(path);
-    public bool DirectoryExists(string path) => Directory.Exists(path);
-    public IEnumerable<string> ListFiles(string directory) =>
-        Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
-            : [];
 }

@@ -17,7 +17,8 @@ namespace Reconciler.Git;
 /// while it waits on the child. Running git ourselves gives the key through the child's
 /// environment only, its stderr to classify, and a process to kill.
 /// </remarks>
-internal sealed class GitCliTransport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts, string knownHostsFile) : IGitTransport
+/// <param name="learnedKnownHostsFile">Where host keys are remembered on first contact when the remote names no known_hosts file.</param>
+internal sealed class GitCliTransport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts, string learnedKnownHostsFile) : IGitTransport
 {
     private string BranchRef => "refs/heads/" + remote.Branch;
 
@@ -107,6 +108,11 @@ internal sealed class GitCliTransport(GitRemote remote, SecretScrubber scrubber,
             // ssh would only warn and then fail as if the key were refused.
             throw new GitAuthenticationException(remote.Name, remote.RedactedUrl, $"the ssh key file {key.PrivateKeyFile} does not exist");
         }
+        if (remote.KnownHostsFile is { } hosts && !File.Exists(hosts))
+        {
+            // ssh would say "Host key verification failed", which reads like a changed server key.
+            throw new GitAuthenticationException(remote.Name, remote.RedactedUrl, $"the known_hosts file {hosts} does not exist");
+        }
         var start = new ProcessStartInfo("git")
         {
             RedirectStandardOutput = true,
@@ -173,11 +179,14 @@ internal sealed class GitCliTransport(GitRemote remote, SecretScrubber scrubber,
         {
             parts.AddRange(["-i", Quote(key.PrivateKeyFile), "-o", "IdentitiesOnly=yes"]);
         }
+        // A configured known_hosts is the operator's list of trusted keys: nothing else passes. Without
+        // one, the first key a host shows is remembered and required from then on (trust on first use).
+        var (knownHosts, checking) = remote.KnownHostsFile is { } configured ? (configured, "yes") : (learnedKnownHostsFile, "accept-new");
         parts.AddRange(
         [
             "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=accept-new",
-            "-o", Quote("UserKnownHostsFile=" + knownHostsFile),
+            "-o", "StrictHostKeyChecking=" + checking,
+            "-o", Quote("UserKnownHostsFile=" + knownHosts),
             "-o", "ConnectTimeout=" + Math.Max(1, (int)Math.Ceiling(timeouts.Connect.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
             "-o", "ServerAliveInterval=" + idle.ToString(CultureInfo.InvariantCulture),
             "-o", "ServerAliveCountMax=3",

@@ -16,6 +16,16 @@ public sealed record GitRemote
 
     public GitAuth Auth { get; init; } = GitAuth.None;
 
+    /// <summary>
+    /// ssh remotes only: a known_hosts file listing the server keys to trust; any other key is
+    /// refused (<c>StrictHostKeyChecking=yes</c>). Null: the key a server shows on first contact is
+    /// remembered in <c>&lt;state&gt;/known_hosts</c> and required from then on (<c>accept-new</c>).
+    /// </summary>
+    public string? KnownHostsFile { get; init; }
+
+    /// <summary>Whether <paramref name="url"/> is reached over ssh (ssh://, git+ssh:// or scp-like <c>user@host:path</c>), by git's rules.</summary>
+    public static bool IsSshUrl(string url) => GitUrl.KindOf(url) == GitUrlKind.Ssh;
+
     /// <summary>The url as it may be shown: credentials embedded in it are replaced by <c>***</c>.</summary>
     public string RedactedUrl => GitUrl.Redact(Url);
 

@@ -42,6 +42,10 @@ public sealed class GitRepositoryMirror
             case GitSshKeyAuth when kind != GitUrlKind.Ssh:
                 throw new ArgumentException($"repository '{remote.Name}': an ssh key needs an ssh:// or user@host:path url, not {remote.RedactedUrl}", nameof(remote));
         }
+        if (remote.KnownHostsFile is not null && kind != GitUrlKind.Ssh)
+        {
+            throw new ArgumentException($"repository '{remote.Name}': a known_hosts file needs an ssh:// or user@host:path url, not {remote.RedactedUrl}", nameof(remote));
+        }
 
         Remote = remote;
         StateDirectory = Path.GetFullPath(stateDirectory);
@@ -71,7 +75,7 @@ public sealed class GitRepositoryMirror
     /// <exception cref="GitBranchNotFoundException">The remote has no such branch.</exception>
     public async Task<RemoteHead> GetRemoteHeadAsync(CancellationToken ct = default)
     {
-        Directory.CreateDirectory(StateDirectory); // ssh writes known_hosts here
+        Directory.CreateDirectory(StateDirectory); // ssh writes known_hosts here (unless one is configured)
         var sha = await _transport.LsRemoteAsync(ct).ConfigureAwait(false)
             ?? throw new GitBranchNotFoundException(Remote.Name, Remote.RedactedUrl, Remote.Branch);
         return new RemoteHead(Remote.Branch, sha);
@@ -157,16 +161,13 @@ public sealed class GitRepositoryMirror
 
     /// <summary>
     /// Exports the directory <paramref name="treePath"/> of a fetched commit ("" for the whole tree)
-    /// to <paramref name="directory"/>, so bind mounts have real files. The new export is written
-    /// beside it and renamed into place; the previous one stays until then (see <see cref="TreeExporter"/>).
+    /// to <paramref name="directory"/>, so bind mounts have real files. The directory is updated in
+    /// place: unchanged files and every directory keep their inodes, so a container bind-mounting a
+    /// directory of the export sees the new commit's files without being recreated; a failed export
+    /// leaves the previous one as it was (see <see cref="TreeExporter"/>).
     /// Returns the directory, or null when the commit has no such directory (nothing is touched then).
     /// When the directory already holds that commit's export, nothing is written.
     /// </summary>
-    /// <remarks>
-    /// A container that bind-mounts a sub-directory of a previous export and is not recreated keeps
-    /// the replaced (deleted) directory: callers should recreate such containers, or avoid exporting
-    /// a commit whose files for them did not change.
-    /// </remarks>
     /// <exception cref="GitCommitNotFoundException"/>
     public Task<string?> MaterializeAsync(string sha, string treePath, string directory, CancellationToken ct = default)
     {

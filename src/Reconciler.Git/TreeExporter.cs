@@ -1,16 +1,30 @@
+using System.Text;
 using LibGit2Sharp;
 
 namespace Reconciler.Git;
 
 /// <summary>
-/// Writes a directory of a commit's tree to disk and swaps it in for the previous export.
+/// Writes a directory of a commit's tree to disk, updating the previous export in place.
 /// </summary>
 /// <remarks>
-/// Layout for a target <c>D</c>: the new export is written to <c>D.tmp-&lt;sha&gt;</c>; then
-/// <c>D</c> is renamed to <c>D.old</c>, <c>D.tmp-&lt;sha&gt;</c> to <c>D</c>, <c>D.old</c> is
-/// deleted, and <c>D.commit</c> records what <c>D</c> holds. A failure before the swap leaves
-/// <c>D</c> as it was; one during it puts <c>D.old</c> back. The only window in which <c>D</c>
-/// is missing is between the two renames.
+/// Containers bind-mount directories of the export, and a bind mount holds on to the directory's
+/// inode, not its path: an export that swapped in a fresh directory would leave every container
+/// that is not recreated looking at a deleted, empty directory. So directories are kept and only
+/// their entries change, the way <c>git checkout</c> updates a working tree:
+/// <list type="number">
+/// <item>Stage: every file or symlink that is new or differs is written under a temporary name
+/// in its final directory, and every new directory is built whole under a temporary name in its
+/// parent. Unchanged entries are not touched (same inode, same mtime). A failure here (a name the
+/// file system cannot hold, a full disk) deletes what was staged and leaves the export as it was.</item>
+/// <item>Commit: staged entries are renamed over their final names (atomic per file: a reader sees
+/// the old content or the new, never half), then entries the commit no longer has are deleted.</item>
+/// </list>
+/// A changed file gets a new inode, as with git: a container bind-mounting that single file keeps
+/// the old content until it is recreated, which the config hash (it covers bind-mounted files'
+/// contents) makes happen. <c>D.commit</c> beside the directory <c>D</c> names the commit that
+/// <c>D</c> holds; it is deleted before the commit step and written after it, so a crash in between
+/// leaves no marker and the next export repairs the directory (leftover temporary entries are not
+/// in the tree, so they are deleted then).
 /// <para>
 /// Files get mode 0644 (0755 when executable in git). Symlinks are written as symlinks when they
 /// resolve to something inside the exported directory, and left out otherwise (an absolute link,
@@ -21,6 +35,11 @@ internal static class TreeExporter
 {
     private const UnixFileMode RegularMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode ExecutableMode = RegularMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const string TempPrefix = ".reconciler-tmp-";
+
+    // Linux's NAME_MAX, in bytes: checked before anything is written so that such a commit fails
+    // in the staging step (temporary names are short and would only fail at the rename).
+    private const int MaxNameBytes = 255;
 
     /// <summary>The marker beside the directory: "&lt;sha&gt; &lt;tree path&gt;".</summary>
     public static string MarkerPath(string directory) => directory + ".commit";
@@ -37,85 +56,228 @@ internal static class TreeExporter
     {
         var parent = Path.GetDirectoryName(directory) ?? throw new ArgumentException($"no parent directory: {directory}", nameof(directory));
         Directory.CreateDirectory(parent);
-        var staging = $"{directory}.tmp-{sha}";
-        var old = directory + ".old";
-        DeleteIfExists(staging); // a crash's leftover
+        RemoveSwapLeftovers(parent, directory);
+        if (!IsRealDirectory(directory))
+        {
+            DeleteIfExists(directory);
+            Directory.CreateDirectory(directory);
+        }
+
+        var plan = new List<Step>();
         try
         {
-            Directory.CreateDirectory(staging);
-            Write(new CommitTree(tree), tree, staging, "", ct);
+            Stage(new CommitTree(tree), tree, directory, "", plan, ct);
         }
         catch
         {
-            DeleteIfExists(staging);
+            foreach (var step in plan)
+            {
+                if (step is Replace r)
+                {
+                    DeleteIfExists(r.Staged);
+                }
+            }
             throw;
         }
 
         // The marker goes first so that no crash below leaves it naming the wrong content.
         File.Delete(MarkerPath(directory));
-        DeleteIfExists(old);
-        var hadPrevious = Directory.Exists(directory);
-        if (hadPrevious)
+        foreach (var step in plan)
         {
-            Directory.Move(directory, old);
-        }
-        try
-        {
-            Directory.Move(staging, directory);
-        }
-        catch
-        {
-            if (hadPrevious)
+            switch (step)
             {
-                Directory.Move(old, directory);
+                case Replace r:
+                    if (IsRealDirectory(r.Final) || (r.StagedIsDirectory && (IsLink(r.Final) || File.Exists(r.Final))))
+                    {
+                        DeleteIfExists(r.Final); // a rename cannot replace a directory, nor put one over a file
+                    }
+                    if (r.StagedIsDirectory)
+                    {
+                        Directory.Move(r.Staged, r.Final);
+                    }
+                    else
+                    {
+                        File.Move(r.Staged, r.Final, overwrite: true);
+                    }
+                    break;
+                case Remove d:
+                    DeleteIfExists(d.Path);
+                    break;
             }
-            DeleteIfExists(staging);
-            throw;
         }
         WriteAtomically(MarkerPath(directory), MarkerText(sha, treePath));
-        DeleteIfExists(old);
     }
 
-    private static void Write(CommitTree export, Tree tree, string root, string relative, CancellationToken ct)
+    /// <summary>One change to the export, applied after everything was staged.</summary>
+    private abstract record Step;
+
+    private sealed record Replace(string Staged, string Final, bool StagedIsDirectory) : Step;
+
+    private sealed record Remove(string Path) : Step;
+
+    /// <summary>
+    /// Compares <paramref name="tree"/> (at <paramref name="relative"/> in the export) with the
+    /// existing directory, stages what differs and lists what to remove.
+    /// </summary>
+    private static void Stage(CommitTree export, Tree tree, string root, string relative, List<Step> plan, CancellationToken ct)
+    {
+        var dir = relative.Length == 0 ? root : Path.Combine(root, relative);
+        var existing = Directory.GetFileSystemEntries(dir); // before staging adds temporary entries
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in tree)
+        {
+            ct.ThrowIfCancellationRequested();
+            CheckName(entry.Name, relative);
+            var rel = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
+            var path = Path.Combine(dir, entry.Name);
+            switch (entry.Mode)
+            {
+                case Mode.Directory:
+                    wanted.Add(entry.Name);
+                    if (IsRealDirectory(path))
+                    {
+                        Stage(export, (Tree)entry.Target, root, rel, plan, ct); // kept: bind mounts hold on to it
+                    }
+                    else
+                    {
+                        var staged = TempPath(dir);
+                        plan.Add(new Replace(staged, path, StagedIsDirectory: true));
+                        Directory.CreateDirectory(staged);
+                        Write(export, (Tree)entry.Target, staged, rel, ct);
+                    }
+                    break;
+                case Mode.NonExecutableFile or Mode.NonExecutableGroupWritableFile or Mode.ExecutableFile:
+                    wanted.Add(entry.Name);
+                    var blob = (Blob)entry.Target;
+                    var mode = entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode;
+                    if (!SameFile(path, blob, mode))
+                    {
+                        var staged = TempPath(dir);
+                        plan.Add(new Replace(staged, path, StagedIsDirectory: false));
+                        WriteFile(staged, blob, mode);
+                    }
+                    break;
+                case Mode.SymbolicLink when export.Resolve(rel) is not null:
+                    // Resolved as the kernel would, links through links included, within the export.
+                    wanted.Add(entry.Name);
+                    var target = ((Blob)entry.Target).GetContentText();
+                    if (!(IsLink(path) && new FileInfo(path).LinkTarget == target))
+                    {
+                        var staged = TempPath(dir);
+                        plan.Add(new Replace(staged, path, StagedIsDirectory: false));
+                        File.CreateSymbolicLink(staged, target);
+                    }
+                    break;
+            }
+        }
+        foreach (var path in existing)
+        {
+            if (!wanted.Contains(Path.GetFileName(path)))
+            {
+                plan.Add(new Remove(path));
+            }
+        }
+    }
+
+    /// <summary>Writes a subtree into a new, empty directory.</summary>
+    private static void Write(CommitTree export, Tree tree, string directory, string relative, CancellationToken ct)
     {
         foreach (var entry in tree)
         {
             ct.ThrowIfCancellationRequested();
-            var rel = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
-            var path = Path.Combine(root, rel);
+            CheckName(entry.Name, relative);
+            var rel = relative + "/" + entry.Name;
+            var path = Path.Combine(directory, entry.Name);
             switch (entry.Mode)
             {
                 case Mode.Directory:
                     Directory.CreateDirectory(path);
-                    Write(export, (Tree)entry.Target, root, rel, ct);
+                    Write(export, (Tree)entry.Target, path, rel, ct);
                     break;
                 case Mode.NonExecutableFile or Mode.NonExecutableGroupWritableFile or Mode.ExecutableFile:
-                    var mode = entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode;
-                    var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                    if (!OperatingSystem.IsWindows())
-                    {
-                        options.UnixCreateMode = mode;
-                    }
-                    using (var content = ((Blob)entry.Target).GetContentStream())
-                    using (var file = new FileStream(path, options))
-                    {
-                        content.CopyTo(file);
-                    }
-                    if (!OperatingSystem.IsWindows())
-                    {
-                        File.SetUnixFileMode(path, mode); // the umask may have narrowed the mode given at creation
-                    }
+                    WriteFile(path, (Blob)entry.Target, entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode);
                     break;
-                case Mode.SymbolicLink:
-                    // Resolved as the kernel would, links through links included, within the export.
-                    if (export.Resolve(rel) is not null)
-                    {
-                        File.CreateSymbolicLink(path, ((Blob)entry.Target).GetContentText());
-                    }
+                case Mode.SymbolicLink when export.Resolve(rel) is not null:
+                    File.CreateSymbolicLink(path, ((Blob)entry.Target).GetContentText());
                     break;
             }
         }
     }
+
+    private static void WriteFile(string path, Blob blob, UnixFileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = mode;
+        }
+        using (var content = blob.GetContentStream())
+        using (var file = new FileStream(path, options))
+        {
+            content.CopyTo(file);
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, mode); // the umask may have narrowed the mode given at creation
+        }
+    }
+
+    /// <summary>A regular file (not a link) with the blob's bytes and the mode we would give it.</summary>
+    private static bool SameFile(string path, Blob blob, UnixFileMode mode)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null || info.Length != blob.Size)
+        {
+            return false;
+        }
+        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != mode)
+        {
+            return false;
+        }
+        // Same length (checked above), so comparing chunk by chunk until the file ends is enough.
+        using var expected = blob.GetContentStream();
+        using var actual = File.OpenRead(path);
+        var a = new byte[81920];
+        var b = new byte[a.Length];
+        int n;
+        while ((n = actual.ReadAtLeast(a, a.Length, throwOnEndOfStream: false)) > 0)
+        {
+            if (expected.ReadAtLeast(b.AsSpan(0, n), n, throwOnEndOfStream: false) != n || !a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, n)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void CheckName(string name, string relative)
+    {
+        if (Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
+        {
+            var where = relative.Length == 0 ? "the exported directory" : relative;
+            throw new PathTooLongException($"{where}: the name '{name[..40]}…' is longer than {MaxNameBytes} bytes, which the file system cannot hold");
+        }
+    }
+
+    private static string TempPath(string directory) => Path.Combine(directory, TempPrefix + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>What the earlier, swapping exporter could leave behind after a crash: D.old and D.tmp-&lt;sha&gt;.</summary>
+    private static void RemoveSwapLeftovers(string parent, string directory)
+    {
+        var name = Path.GetFileName(directory);
+        foreach (var leftover in Directory.EnumerateDirectories(parent, name + ".*"))
+        {
+            var suffix = Path.GetFileName(leftover)[name.Length..];
+            if (suffix == ".old" || suffix.StartsWith(".tmp-", StringComparison.Ordinal))
+            {
+                DeleteIfExists(leftover);
+            }
+        }
+    }
+
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+
+    private static bool IsRealDirectory(string path) => Directory.Exists(path) && !IsLink(path);
 
     private static void WriteAtomically(string path, string text)
     {
@@ -126,13 +288,13 @@ internal static class TreeExporter
 
     private static void DeleteIfExists(string path)
     {
-        if (Directory.Exists(path))
+        if (IsLink(path) || File.Exists(path))
+        {
+            File.Delete(path); // a link is removed itself, never followed
+        }
+        else if (Directory.Exists(path))
         {
             Directory.Delete(path, recursive: true);
-        }
-        else if (File.Exists(path))
-        {
-            File.Delete(path);
         }
     }
 }

@@ -31,6 +31,15 @@ public sealed class BindMountTests(DaemonFixture fx, ITestOutputHelper output)
         Assert.True(after.ExitCode == 0 && after.Stdout == "hello from git\n",
             $"after an unrelated commit, web's bind mount ./site no longer shows the file: exit {after.ExitCode}, " +
             $"stdout \"{after.Stdout}\", stderr \"{after.Stderr.Trim()}\"; ls -la /site: {Exec(web.ID, "ls", "-la", "/site").Stdout}");
+
+        // A commit that changes the mounted files: web shows the new content (recreated or not).
+        var edit = s.Commit("new page", new Dictionary<string, string?> { ["app/site/index.html"] = "hello again\n" });
+        await s.WaitForPassAsync(edit, "Applied", "Noop");
+        await s.EventuallyAsync("web serves the new page", async () =>
+        {
+            var cs = await s.ServiceContainersAsync("web");
+            return cs.Count == 1 && Scenario.IsRunning(cs[0]) && Exec(cs[0].ID, "cat", "/site/index.html").Stdout == "hello again\n";
+        }, TimeSpan.FromSeconds(30));
     }
 
     private static ProcessRunner.Result Exec(string container, params string[] command) =>

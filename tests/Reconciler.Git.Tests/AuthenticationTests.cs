@@ -50,6 +50,63 @@ public sealed class AuthenticationTests(GitServerFixture servers, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_configured_known_hosts_file_is_the_only_source_of_trusted_host_keys()
+    {
+        var origin = NewOriginWithCommit();
+        var dir = servers.NewDirectory("known-hosts");
+        var trusted = Path.Combine(dir, "trusted");
+        File.WriteAllText(trusted, servers.Ssh.KnownHostsLine + "\n");
+        // The same host and port with another key: what a server that is not the real one shows.
+        var otherKey = File.ReadAllText(servers.Ssh.WrongKey + ".pub").Trim();
+        var impostor = Path.Combine(dir, "impostor");
+        File.WriteAllText(impostor, $"[127.0.0.1]:{servers.Ssh.Port} {otherKey}\n");
+        var state = servers.NewDirectory();
+
+        var good = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin) with { KnownHostsFile = trusted }, state, GitServerFixture.Fast);
+        Assert.Equal(origin.Head(), (await good.FetchAsync()).Sha);
+        Assert.False(File.Exists(Path.Combine(state, "known_hosts")), "with a configured known_hosts nothing is learned into the state dir");
+        Assert.Equal(servers.Ssh.KnownHostsLine + "\n", File.ReadAllText(trusted)); // and the operator's file is not written to
+
+        var refused = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin) with { KnownHostsFile = impostor }, servers.NewDirectory(), GitServerFixture.Fast);
+        var e = await Assert.ThrowsAsync<GitAuthenticationException>(() => refused.GetRemoteHeadAsync());
+        output.WriteLine(e.Message);
+        Assert.Contains("Host key", e.Message, StringComparison.OrdinalIgnoreCase);
+
+        // A host missing from the file is refused too (no accept-new when a file is configured).
+        var empty = Path.Combine(dir, "empty");
+        File.WriteAllText(empty, "");
+        var unknown = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin) with { KnownHostsFile = empty }, servers.NewDirectory(), GitServerFixture.Fast);
+        await Assert.ThrowsAsync<GitAuthenticationException>(() => unknown.GetRemoteHeadAsync());
+        Assert.Equal("", File.ReadAllText(empty));
+
+        var missing = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin) with { KnownHostsFile = "/nonexistent/known_hosts" }, servers.NewDirectory());
+        var m = await Assert.ThrowsAsync<GitAuthenticationException>(() => missing.GetRemoteHeadAsync());
+        Assert.Contains("/nonexistent/known_hosts", m.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_known_hosts_file_the_first_host_key_is_remembered_in_the_state_dir()
+    {
+        var origin = NewOriginWithCommit();
+        var state = servers.NewDirectory();
+        var mirror = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin), state, GitServerFixture.Fast);
+
+        await mirror.FetchAsync();
+
+        var learned = File.ReadAllText(Path.Combine(state, "known_hosts"));
+        Assert.Contains(servers.Ssh.HostPublicKey.Split(' ')[1], learned, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_known_hosts_file_needs_an_ssh_url()
+    {
+        var remote = new GitRemote { Name = "app", Url = "https://example.test/r.git", KnownHostsFile = "/etc/reconciler/known_hosts" };
+
+        var e = Assert.Throws<ArgumentException>(() => new GitRepositoryMirror(remote, servers.NewDirectory()));
+        Assert.Contains("known_hosts", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_ssh_key_file_is_an_authentication_error()
     {
         var origin = NewOriginWithCommit();

@@ -60,4 +60,16 @@ public sealed class GitUrlTests
             "-o 'UserKnownHostsFile=/state/known_hosts' -o ConnectTimeout=10 -o ServerAliveInterval=10 -o ServerAliveCountMax=3",
             transport.SshCommand());
     }
+
+    [Fact]
+    public void A_configured_known_hosts_file_replaces_the_learned_one_and_is_enforced()
+    {
+        var remote = new GitRemote { Name = "a", Url = "ssh://git@host/r.git", KnownHostsFile = "/etc/reconciler/known hosts" };
+        var transport = new GitCliTransport(remote, new SecretScrubber(remote), GitNetworkTimeouts.Default, "/state/known_hosts");
+
+        Assert.Equal(
+            "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes " +
+            "-o 'UserKnownHostsFile=/etc/reconciler/known hosts' -o ConnectTimeout=10 -o ServerAliveInterval=10 -o ServerAliveCountMax=3",
+            transport.SshCommand());
+    }
 }

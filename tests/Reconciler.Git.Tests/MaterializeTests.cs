@@ -65,6 +65,86 @@ public sealed class MaterializeTests(GitServerFixture servers)
     }
 
     [Fact]
+    public async Task A_new_commit_updates_the_export_in_place_keeping_directories_and_unchanged_files()
+    {
+        // Containers bind-mount directories of the export and hold on to their inodes: a commit
+        // must change what is in them, never swap them for new ones.
+        var (origin, mirror, target) = Setup();
+        origin.Symlink("link", "compose.yaml");
+        var first = origin.Commit("one", new Dictionary<string, string?>
+        {
+            ["compose.yaml"] = "one\n",
+            ["site/index.html"] = "hello\n",
+            ["site/keep.css"] = "css\n",
+            ["conf/a.conf"] = "a\n",
+            ["was-dir/x"] = "x\n",
+            ["was-file"] = "f\n",
+        });
+        await mirror.FetchAsync();
+        await mirror.MaterializeAsync(first, "", target);
+        var before = new Dictionary<string, string>
+        {
+            ["."] = Inode(target),
+            ["site"] = Inode(Path.Combine(target, "site")),
+            ["site/keep.css"] = Inode(Path.Combine(target, "site/keep.css")),
+        };
+
+        File.Delete(Path.Combine(origin.WorkPath, "link"));
+        origin.Symlink("link", "site/index.html");
+        Directory.Delete(Path.Combine(origin.WorkPath, "was-dir"), recursive: true);
+        File.Delete(Path.Combine(origin.WorkPath, "was-file"));
+        var second = origin.Commit("two", new Dictionary<string, string?>
+        {
+            ["compose.yaml"] = "two\n",
+            ["site/index.html"] = "hello again\n",
+            ["conf/a.conf"] = null,
+            ["was-dir"] = "now a file\n",
+            ["was-file/inner"] = "now a directory\n",
+            ["new/n.txt"] = "new\n",
+        });
+        await mirror.FetchAsync();
+        await mirror.MaterializeAsync(second, "", target);
+
+        Assert.Equal(before["."], Inode(target));
+        Assert.Equal(before["site"], Inode(Path.Combine(target, "site")));
+        Assert.Equal(before["site/keep.css"], Inode(Path.Combine(target, "site/keep.css")));
+        Assert.Equal("two\n", File.ReadAllText(Path.Combine(target, "compose.yaml")));
+        Assert.Equal("hello again\n", File.ReadAllText(Path.Combine(target, "site/index.html")));
+        Assert.Equal("hello again\n", File.ReadAllText(Path.Combine(target, "link")));
+        Assert.Equal("site/index.html", new FileInfo(Path.Combine(target, "link")).LinkTarget);
+        Assert.False(Directory.Exists(Path.Combine(target, "conf/a.conf")) || File.Exists(Path.Combine(target, "conf/a.conf")));
+        Assert.Equal("now a file\n", File.ReadAllText(Path.Combine(target, "was-dir")));
+        Assert.Equal("now a directory\n", File.ReadAllText(Path.Combine(target, "was-file/inner")));
+        Assert.Equal("new\n", File.ReadAllText(Path.Combine(target, "new/n.txt")));
+        Assert.Equal(
+            ["compose.yaml", "link", "new", "new/n.txt", "site", "site/index.html", "site/keep.css", "was-dir", "was-file", "was-file/inner"],
+            Directory.EnumerateFileSystemEntries(target, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(target, p)).Order(StringComparer.Ordinal));
+        Assert.Equal($"{second} \n", File.ReadAllText(target + ".commit"));
+        Assert.Equal([target, target + ".commit"], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(target)!).Order());
+    }
+
+    [Fact]
+    public async Task An_export_without_its_marker_is_repaired_and_leftovers_of_the_old_swap_are_removed()
+    {
+        // What a crash in the middle of an export leaves: no marker, stray entries.
+        var (origin, mirror, target) = Setup();
+        var sha = origin.Commit("one", new Dictionary<string, string?> { ["compose.yaml"] = "one\n" });
+        await mirror.FetchAsync();
+        await mirror.MaterializeAsync(sha, "", target);
+        File.Delete(target + ".commit");
+        File.WriteAllText(Path.Combine(target, "compose.yaml"), "half written");
+        File.WriteAllText(Path.Combine(target, ".reconciler-tmp-0123456789ab"), "staged");
+        Directory.CreateDirectory(target + ".old");
+        Directory.CreateDirectory($"{target}.tmp-{sha}");
+
+        await mirror.MaterializeAsync(sha, "", target);
+
+        Assert.Equal("one\n", File.ReadAllText(Path.Combine(target, "compose.yaml")));
+        Assert.Equal([Path.Combine(target, "compose.yaml")], Directory.EnumerateFileSystemEntries(target));
+        Assert.Equal([target, target + ".commit"], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(target)!).Order());
+    }
+
+    [Fact]
     public async Task Exporting_the_commit_already_in_place_writes_nothing()
     {
         var (origin, mirror, target) = Setup();
@@ -96,9 +176,12 @@ public sealed class MaterializeTests(GitServerFixture servers)
         await Assert.ThrowsAnyAsync<IOException>(() => mirror.MaterializeAsync(bad, "", target));
 
         Assert.Equal("good\n", File.ReadAllText(Path.Combine(target, "compose.yaml")));
+        Assert.Equal([Path.Combine(target, "compose.yaml")], Directory.EnumerateFileSystemEntries(target)); // nothing staged is left
         Assert.Equal($"{good} \n", File.ReadAllText(target + ".commit"));
         Assert.Equal([target, target + ".commit"], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(target)!).Order());
     }
+
+    private static string Inode(string path) => ProcessRunner.Check("stat", ["-c", "%i", path]).Trim();
 
     [Fact]
     public async Task A_path_the_commit_does_not_have_returns_null_and_touches_nothing()

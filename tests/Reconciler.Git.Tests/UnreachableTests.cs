@@ -28,7 +28,7 @@ public sealed class UnreachableTests(GitServerFixture servers, ITestOutputHelper
     [Fact]
     public async Task A_closed_http_port_is_unreachable()
     {
-        var port = GitHttpServer.FreePort();
+        var port = LoopbackPort.Free();
         await AssertUnreachableQuickly(Remote($"http://127.0.0.1:{port}/x.git"));
         await AssertUnreachableQuickly(Remote($"http://127.0.0.1:{port}/x.git"), fetch: true);
     }
@@ -44,7 +44,7 @@ public sealed class UnreachableTests(GitServerFixture servers, ITestOutputHelper
     [Fact]
     public async Task A_closed_ssh_port_is_unreachable()
     {
-        var port = GitHttpServer.FreePort();
+        var port = LoopbackPort.Free();
         var e = await AssertUnreachableQuickly(Remote($"ssh://root@127.0.0.1:{port}/srv/x.git", new GitSshKeyAuth(servers.Ssh.ClientKey)));
         Assert.Contains("Connection refused", e.Message, StringComparison.Ordinal);
     }

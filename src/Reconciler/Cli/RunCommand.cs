@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,6 +66,13 @@ internal static class RunCommand
             Console.Error.WriteLine($"error: metrics.listen \"{config.MetricsListen}\" is not an address:port");
             return 1;
         }
+        // Kestrel binds only after the hosted services started (a first pass could deploy) and
+        // fails with a stack trace: a taken address is an operator's error, said in one line first.
+        if (ListenProblem(endpoint) is { } problem)
+        {
+            Console.Error.WriteLine($"error: metrics.listen {config.MetricsListen}: {problem}");
+            return 1;
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Host.UseSystemd();
@@ -118,5 +126,23 @@ internal static class RunCommand
             return 1;
         }
         return 0;
+    }
+
+    private static string? ListenProblem(IPEndPoint endpoint)
+    {
+        using var probe = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(endpoint);
+            return null;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return "address already in use (another reconciler, or set metrics.listen)";
+        }
+        catch (SocketException e)
+        {
+            return e.Message;
+        }
     }
 }

@@ -30,7 +30,7 @@ internal static class ValidateCommand
             {
                 foreach (var repo in cfg.Repos)
                 {
-                    var mirror = new GitRepositoryMirror(new GitRemote { Name = repo.Name, Url = repo.Url, Branch = repo.Branch, Auth = SecretSources.AuthFor(repo) }, scratch);
+                    var mirror = new GitRepositoryMirror(SecretSources.RemoteFor(repo), scratch);
                     FetchResult fetched;
                     try
                     {

@@ -23,10 +23,11 @@ public static class DaemonConfigReader
         var errors = new List<ConfigError>();
         var ctx = new Ctx(path, errors);
         YamlMappingNode? root;
+        var parser = new Parser(new StringReader(text));
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
             root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
         }
         catch (YamlException e)
@@ -35,7 +36,10 @@ public static class DaemonConfigReader
         }
         catch (InvalidOperationException e)
         {
-            return (null, [new ConfigError(path, 0, 0, "", "YAML syntax error: " + e.Message + " (an unclosed [ or {?)")]);
+            // YamlDotNet's scanner reports some malformed input (an unclosed "[") this way, without a
+            // position: the last event the parser read is where the trouble starts.
+            var at = parser.Current?.Start;
+            return (null, [new ConfigError(path, (int)(at?.Line ?? 0), (int)(at?.Column ?? 0), "", "YAML syntax error: " + e.Message + " (an unclosed [ or {?)")]);
         }
         if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
 
@@ -70,6 +74,12 @@ public static class DaemonConfigReader
                     SshKeyFile = Abs(ctx.Str(a, "ssh_key_file", p + ".auth"), dir),
                     KnownHostsFile = Abs(ctx.Str(a, "known_hosts_file", p + ".auth"), dir),
                 };
+                // Said here, naming the key, rather than when the daemon builds the repo's mirror.
+                if (!Reconciler.Git.GitRemote.IsSshUrl(url))
+                {
+                    if (auth.SshKeyFile is not null) ctx.Error(a, p + ".auth.ssh_key_file", "needs an ssh:// or user@host:path url");
+                    if (auth.KnownHostsFile is not null) ctx.Error(a, p + ".auth.known_hosts_file", "needs an ssh:// or user@host:path url");
+                }
             }
             if (repos.Any(x => x.Name == name)) ctx.Error(r, p + ".name", $"duplicate repo name \"{name}\"");
             repos.Add(new RepoConfig

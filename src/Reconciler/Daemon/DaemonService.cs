@@ -34,8 +34,7 @@ public sealed partial class DaemonService(
     {
         foreach (var repo in config.Repos)
         {
-            var mirror = new GitRepositoryMirror(new GitRemote { Name = repo.Name, Url = repo.Url, Branch = repo.Branch, Auth = SecretSources.AuthFor(repo) },
-                config.StateDir);
+            var mirror = new GitRepositoryMirror(SecretSources.RemoteFor(repo), config.StateDir);
             status.ExpectRepo(repo.Name);
             _watchers[repo.Name] = new RepoWatcher(repo, mirror, store, status, heartbeats, time, loggers.CreateLogger("Reconciler.Git"));
         }

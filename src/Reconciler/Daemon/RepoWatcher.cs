@@ -92,21 +92,29 @@ public sealed partial class RepoWatcher(
             if (remote.Sha == local)
             {
                 status.CountFetch(repo.Name, "unchanged");
+                // The mirror is as current as a fetch would make it: recorded as one, so `reconciler
+                // status` tells how long the remote has been unreachable, not when the head last moved.
+                await RecordFetchAsync(local, ct).ConfigureAwait(false);
                 return false;
             }
         }
         var fetched = await mirror.FetchAsync(ct).ConfigureAwait(false);
         status.CountFetch(repo.Name, "fetched");
+        await RecordFetchAsync(fetched.Sha, ct).ConfigureAwait(false);
+        if (fetched.Moved) Log.NewCommit(logger, repo.Name, StackReconciler.Short(fetched.Sha), fetched.Commit.AuthorName, fetched.Commit.Subject);
+        return fetched.Moved;
+    }
+
+    private async Task RecordFetchAsync(string head, CancellationToken ct)
+    {
         try
         {
-            await store.RecordFetchAsync(repo.Name, fetched.Sha, ct).ConfigureAwait(false);
+            await store.RecordFetchAsync(repo.Name, head, ct).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException e)
         {
             Log.StateUnavailable(logger, repo.Name, e.Message);
         }
-        if (fetched.Moved) Log.NewCommit(logger, repo.Name, StackReconciler.Short(fetched.Sha), fetched.Commit.AuthorName, fetched.Commit.Subject);
-        return fetched.Moved;
     }
 
     private void Notify(Trigger trigger)

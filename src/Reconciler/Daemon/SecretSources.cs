@@ -6,6 +6,16 @@ namespace Reconciler.Daemon;
 /// <summary>Secrets come from files or environment variables named in the config, read when needed, never logged.</summary>
 public static class SecretSources
 {
+    /// <summary>The git side of a configured repo: where it is, how to log in, which ssh host keys to trust.</summary>
+    public static GitRemote RemoteFor(RepoConfig repo) => new()
+    {
+        Name = repo.Name,
+        Url = repo.Url,
+        Branch = repo.Branch,
+        Auth = AuthFor(repo),
+        KnownHostsFile = repo.Auth?.KnownHostsFile,
+    };
+
     public static GitAuth AuthFor(RepoConfig repo)
     {
         var auth = repo.Auth;

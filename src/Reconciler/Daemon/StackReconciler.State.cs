@@ -71,7 +71,9 @@ public sealed partial class StackReconciler
         bool blockCommit, CancellationToken ct, (string File, int Line)? where = null, long? deploymentId = null,
         DeploymentResult result2 = DeploymentResult.Failed, string? appliedCommit = null)
     {
-        Log.PassFailed(logger, stack.Name, Short(result.Commit ?? "-"), result.FailedPhase ?? "-", result.Error ?? "");
+        // The log line and /status name the file:line too (the record keeps it apart from the message).
+        var located = where is { } w ? $"{w.File}:{w.Line}: {result.Error}" : result.Error;
+        Log.PassFailed(logger, stack.Name, Short(result.Commit ?? "-"), result.FailedPhase ?? "-", located ?? "");
         // Record the failed attempt once per commit, not on every drift tick that meets it again.
         var alreadyRecorded = state.LastError?.Commit == result.Commit && state.LastError?.Message == result.Error;
         if (!alreadyRecorded && deploymentId is null && result.Commit is not null)
@@ -84,7 +86,7 @@ public sealed partial class StackReconciler
             // After a rollback the host runs the last good commit again: the next passes hold it.
             return appliedCommit is null ? failed : failed with { LastAppliedCommit = appliedCommit };
         }, ct).ConfigureAwait(false);
-        return result;
+        return result with { Error = located };
     }
 
     private async Task RecordSuccessAsync(string commit, DeploymentResult result, DesiredProject desired, StackState before,

@@ -2,8 +2,11 @@ using Reconciler.Core.Compose;
 
 namespace Reconciler.Files;
 
-/// <summary>The loader's view of the local disk, for the CLI working on a checkout.</summary>
-internal sealed class DiskFileSource : IFileSource
+/// <summary>
+/// The loader's view of the local disk: the CLI's checkout, the daemon's rendered commit. Public so
+/// that tests and benchmarks load projects exactly as the binary does (the core stays free of I/O).
+/// </summary>
+public sealed class DiskFileSource : IFileSource
 {
     public static readonly DiskFileSource Instance = new();
 

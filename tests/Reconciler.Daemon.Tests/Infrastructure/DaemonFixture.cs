@@ -125,10 +125,10 @@ public sealed class DaemonFixture : IAsyncLifetime
         return dir;
     }
 
-    internal GitOrigin NewOrigin()
+    internal OriginRepository NewOrigin()
     {
         var id = Guid.NewGuid().ToString("N")[..8];
-        return new GitOrigin(Path.Combine(ServedRoot, $"origin-{id}.git"), Path.Combine(Root, $"work-{id}"));
+        return new OriginRepository(Path.Combine(ServedRoot, $"origin-{id}.git"), Path.Combine(Root, $"work-{id}"));
     }
 
     /// <summary>The project's containers (all states), as the engine lists them.</summary>

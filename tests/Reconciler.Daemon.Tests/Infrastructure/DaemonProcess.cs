@@ -96,6 +96,15 @@ internal sealed class DaemonProcess : IDisposable
         }
     }
 
+    /// <summary>Once <see cref="HasExited"/>: waits until everything it printed is in <see cref="Output"/>.</summary>
+    public void WaitForOutput()
+    {
+        if (!_disposed)
+        {
+            _process.WaitForExit(); // the overload without a timeout also waits for the output streams to close
+        }
+    }
+
     /// <summary>The daemon's resident memory in KiB, from /proc/PID/status (VmRSS).</summary>
     public long? ResidentKiB()
     {

@@ -58,16 +58,16 @@ internal sealed class Scenario : IAsyncDisposable
         Directory = fx.NewDirectory(Project);
         StateDir = System.IO.Path.Combine(Directory, "state");
         ConfigPath = System.IO.Path.Combine(Directory, "config.yaml");
-        Port = FreePort();
+        Port = LoopbackPort.Free();
     }
 
     public ScenarioOptions Options { get; }
     public string Project { get; }
-    public GitOrigin Origin { get; }
+    public OriginRepository Origin { get; }
     public string Directory { get; }
     public string StateDir { get; }
     public string ConfigPath { get; }
-    public int Port { get; }
+    public int Port { get; private set; }
     public string RepoName => "infra";
     public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
     public string InitialCommit { get; private set; } = "";
@@ -193,11 +193,51 @@ internal sealed class Scenario : IAsyncDisposable
 
     public string Commit(string subject, IReadOnlyDictionary<string, string?> files) => Origin.Commit(subject, files);
 
+    /// <summary>
+    /// Starts a daemon on the config and returns once it listens (or exited). Other test assemblies
+    /// pick free loopback ports too: when the listener's port was taken between our probe and the
+    /// daemon's bind, the config gets another port and the daemon is started again.
+    /// </summary>
     public DaemonProcess StartDaemon()
     {
-        var d = DaemonProcess.Start(_fx, ConfigPath);
-        _daemons.Add(d);
-        return d;
+        for (var attempt = 1; ; attempt++)
+        {
+            var d = DaemonProcess.Start(_fx, ConfigPath);
+            _daemons.Add(d);
+            if (!WaitListeningOrExit(d) && attempt < 3 && d.Output.Contains($"metrics.listen 127.0.0.1:{Port}: address already in use", StringComparison.Ordinal))
+            {
+                Log($"port {Port} was taken by someone else: trying another");
+                Port = LoopbackPort.Free();
+                WriteConfig();
+                continue;
+            }
+            return d;
+        }
+    }
+
+    /// <summary>True once something accepts connections on <see cref="Port"/>; false when the daemon exited first.</summary>
+    private bool WaitListeningOrExit(DaemonProcess d)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < DefaultWait)
+        {
+            if (d.HasExited)
+            {
+                d.WaitForOutput();
+                return false;
+            }
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return true;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+        return false;
     }
 
     /// <summary>
@@ -394,14 +434,5 @@ internal sealed class Scenario : IAsyncDisposable
         }
         await _fx.CleanUpProjectAsync(Project);
         _http.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 }

@@ -5,6 +5,7 @@ using Reconciler.Core.Compose.Loading;
 using Reconciler.Core.Desired;
 using Reconciler.Core.Planning;
 using Reconciler.Docker.Execution;
+using Reconciler.Files;
 
 namespace Reconciler.Integration.Tests.Infrastructure;
 
@@ -53,12 +54,12 @@ public sealed class TestStack
             WorkingDirectory = Directory,
             Environment = ImmutableDictionary<string, string>.Empty.Add("HOME", home),
             HomeDirectory = home,
-        }, DiskFiles.Instance);
+        }, DiskFileSource.Instance);
         Assert.True(loaded.Project is not null, "the compose file does not load:\n" + string.Join("\n", loaded.Diagnostics));
         return loaded.Project!;
     }
 
-    public DesiredProject Desired() => DesiredStateBuilder.Build(LoadProject(), DiskFiles.Instance);
+    public DesiredProject Desired() => DesiredStateBuilder.Build(LoadProject(), DiskFileSource.Instance);
 
     public async Task<Plan> PlanAsync(DesiredProject? desired = null, PlanOptions? options = null)
     {

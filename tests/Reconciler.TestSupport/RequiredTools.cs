@@ -1,10 +1,10 @@
-namespace Reconciler.Git.Tests.Infrastructure;
+namespace Reconciler.TestSupport;
 
 /// <summary>
-/// Installs the Debian packages the git servers need when their binaries are missing. The tests
+/// Installs the Debian packages the git servers (<see cref="SshServer"/>, <see cref="GitHttpServer"/>) need when their binaries are missing. The tests
 /// fail (never skip) when that is impossible, with the command to run.
 /// </summary>
-internal static class RequiredTools
+public static class RequiredTools
 {
     private static readonly Lock Gate = new();
 
@@ -30,10 +30,11 @@ internal static class RequiredTools
             var command = $"apt-get install -y --no-install-recommends {string.Join(' ', missing)}";
             if (Environment.UserName != "root")
             {
-                throw new InvalidOperationException($"The git integration tests need {string.Join(", ", missing)}; run `sudo {command}`. They fail rather than skip without them.");
+                throw new InvalidOperationException($"These tests need {string.Join(", ", missing)}; run `sudo {command}`. They fail rather than skip without them.");
             }
             var env = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
-            string[] install = ["install", "-y", "-q", "--no-install-recommends", .. missing];
+            // Test assemblies run in parallel and may install at the same time: wait for dpkg's lock.
+            string[] install = ["install", "-y", "-q", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=300", .. missing];
             var result = ProcessRunner.Run("apt-get", install, env: env, timeout: TimeSpan.FromMinutes(10));
             if (result.ExitCode != 0)
             {
@@ -47,7 +48,7 @@ internal static class RequiredTools
                 throw new InvalidOperationException(
                     $"`{command}` failed (exit {result.ExitCode}; still missing: {string.Join(", ", stillMissing)}): {result.Stderr.Trim()}. " +
                     (ci ? "CI is set: the CI setup must install these packages." : "Install them and run the tests again.") +
-                    " The git integration tests fail rather than skip without them.");
+                    " The tests fail rather than skip without them.");
             }
         }
     }

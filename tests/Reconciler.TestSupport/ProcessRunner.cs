@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Reconciler.Daemon.Tests.Infrastructure;
+namespace Reconciler.TestSupport;
 
 /// <summary>Runs a command for the test fixtures and fails loudly with its output.</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 

@@ -1,19 +1,18 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
-namespace Reconciler.Daemon.Tests.Infrastructure;
+namespace Reconciler.TestSupport;
 
 /// <summary>
 /// Smart HTTP on 127.0.0.1: git's own <c>git http-backend</c> run as a CGI program per request,
 /// behind HTTP basic auth. HttpListener is only the CGI host (no web server package needed);
 /// everything git says is git's.
 /// </summary>
-internal sealed class GitHttpServer : IDisposable
+public sealed class GitHttpServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly string _projectRoot;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -23,9 +22,21 @@ internal sealed class GitHttpServer : IDisposable
         _projectRoot = projectRoot;
         User = user;
         Password = password;
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+        (_listener, Port) = LoopbackPort.Bind(port =>
+        {
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+            }
+            catch
+            {
+                listener.Close();
+                throw;
+            }
+            return (listener, port);
+        });
         _loop = Task.Run(AcceptLoop);
     }
 
@@ -37,15 +48,6 @@ internal sealed class GitHttpServer : IDisposable
     public ConcurrentQueue<string> Requests { get; } = new();
 
     public string UrlFor(string repoDirectoryName) => $"http://127.0.0.1:{Port}/{repoDirectoryName}";
-
-    public static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 
     private async Task AcceptLoop()
     {

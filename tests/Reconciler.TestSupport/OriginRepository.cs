@@ -1,10 +1,10 @@
-namespace Reconciler.Git.Tests.Infrastructure;
+namespace Reconciler.TestSupport;
 
 /// <summary>
-/// A bare repository playing the remote, plus a working clone to commit and push from, both with
-/// the real git CLI (isolated from the user's and the system's git config).
+/// A bare repository playing the remote, plus a working clone to commit, revert and push from,
+/// both with the real git CLI (isolated from the user's and the system's git config).
 /// </summary>
-internal sealed class OriginRepository
+public sealed class OriginRepository
 {
     private static readonly Dictionary<string, string> GitEnv = new()
     {
@@ -49,6 +49,17 @@ internal sealed class OriginRepository
         }
         Git(WorkPath, "add", "--all");
         Git(WorkPath, "commit", "--quiet", "--allow-empty", "-m", subject);
+        if (push)
+        {
+            Push();
+        }
+        return Head();
+    }
+
+    /// <summary><c>git revert --no-edit SHA</c>, pushed unless told not to. Returns the revert commit.</summary>
+    public string Revert(string sha, bool push = true)
+    {
+        Git(WorkPath, "revert", "--no-edit", sha);
         if (push)
         {
             Push();
