@@ -239,9 +239,9 @@ pass "git and ssh run inside the sandbox"
 # Why two common hardening options are off (informational: a newer runtime may change the answer).
 if "$PY" packaging/unit-sandbox.py --unit "$UNIT" --notify-log /dev/null --deny-write-execute -- \
     /usr/bin/reconciler --version >/dev/null 2>&1; then
-    note "the runtime now starts under MemoryDenyWriteExecute=yes: consider setting it in the unit"
+    note "the native build starts under MemoryDenyWriteExecute=yes (the unit leaves it off until an authenticated HTTPS fetch is tested under it)"
 else
-    note "MemoryDenyWriteExecute=yes: the .NET runtime cannot start (expected; the unit leaves it off)"
+    note "MemoryDenyWriteExecute=yes: the runtime cannot start under it (the unit leaves it off)"
 fi
 sed 's/^\[Service\]$/[Service]\nProtectProc=invisible/' "$UNIT" >"$WORK/protectproc.service"
 : >"$WORK/protectproc.notify"
