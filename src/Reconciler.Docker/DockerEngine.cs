@@ -40,6 +40,25 @@ public sealed class DockerEngine : IDisposable
     public IDockerImageOperations Images { get; }
     public IDockerEventSource Events { get; }
 
+    /// <summary>
+    /// The running containers that publish <paramref name="hostPort"/> on the host, by name, with
+    /// their compose project label (null: not a compose container). For naming who holds a port a
+    /// deploy could not bind. (The engine's own <c>publish</c> filter matches container ports, not
+    /// host ports, so the list is filtered here.)
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, string? Project)>> ContainersPublishingAsync(int hostPort, CancellationToken ct = default)
+    {
+        var running = await EngineErrors.Run(Endpoint, "list containers", "(running)",
+            () => _client.Containers.ListContainersAsync(new global::Docker.DotNet.Models.ContainersListParameters { All = false }, ct), ct).ConfigureAwait(false);
+        return
+        [
+            .. running
+                .Where(c => c.Ports?.Any(p => p.PublicPort == hostPort) == true)
+                .Select(c => (c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID[..Math.Min(12, c.ID.Length)],
+                    c.Labels is { } labels && labels.TryGetValue("com.docker.compose.project", out var project) ? project : (string?)null)),
+        ];
+    }
+
     /// <summary>The underlying Docker.DotNet client, for tests and diagnostics only.</summary>
     internal IDockerClient Client => _client;
 

@@ -43,12 +43,12 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
     public Task<StackState?> GetStackAsync(string stack, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stack);
-        return _database.RunAsync($"read stack '{stack}'",
+        return _database.ReadAsync($"read stack '{stack}'",
             (connection, ct) => ReadStackAsync(connection, null, stack, ct), cancellationToken);
     }
 
     public Task<IReadOnlyList<StackState>> ListStacksAsync(CancellationToken cancellationToken) =>
-        _database.RunAsync("list stacks", async (connection, ct) =>
+        _database.ReadAsync("list stacks", async (connection, ct) =>
         {
             await using var command = Command(connection, null, $"SELECT {StackColumns} FROM stacks ORDER BY name");
             return await ReadAllAsync(command, ReadStack, ct);
@@ -88,7 +88,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
     public Task<RepoState?> GetRepoAsync(string repo, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(repo);
-        return _database.RunAsync($"read repo '{repo}'", async (connection, ct) =>
+        return _database.ReadAsync($"read repo '{repo}'", async (connection, ct) =>
         {
             await using var command = Command(connection, null, $"SELECT {RepoColumns} FROM repos WHERE repo = $repo", ("$repo", repo));
             return (await ReadAllAsync(command, ReadRepo, ct)).SingleOrDefault();
@@ -96,7 +96,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
     }
 
     public Task<IReadOnlyList<RepoState>> ListReposAsync(CancellationToken cancellationToken) =>
-        _database.RunAsync("list repos", async (connection, ct) =>
+        _database.ReadAsync("list repos", async (connection, ct) =>
         {
             await using var command = Command(connection, null, $"SELECT {RepoColumns} FROM repos ORDER BY repo");
             return await ReadAllAsync(command, ReadRepo, ct);
@@ -174,7 +174,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
     }
 
     public Task<Deployment?> GetDeploymentAsync(long id, CancellationToken cancellationToken) =>
-        _database.RunAsync($"read deployment {id}",
+        _database.ReadAsync($"read deployment {id}",
             (connection, ct) => ReadDeploymentAsync(connection, null, id, ct), cancellationToken);
 
     public Task<DeploymentPage> ListDeploymentsAsync(DeploymentQuery query, CancellationToken cancellationToken)
@@ -193,7 +193,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
         }
         var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
         var what = query.Stack is null ? "list deployments" : $"list deployments of stack '{query.Stack}'";
-        return _database.RunAsync(what, async (connection, ct) =>
+        return _database.ReadAsync(what, async (connection, ct) =>
         {
             // One more than asked for tells whether another page follows.
             await using var command = Command(connection, null,

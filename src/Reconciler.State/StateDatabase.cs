@@ -34,6 +34,7 @@ internal sealed class StateDatabase : IDisposable
 
     private readonly string _directory;
     private readonly string _connectionString;
+    private readonly string _immutableConnectionString;
     private readonly TimeSpan _busyTimeout;
     private readonly TimeProvider _time;
     private readonly IReadOnlyList<SchemaMigration> _migrations;
@@ -66,6 +67,13 @@ internal sealed class StateDatabase : IDisposable
             Pooling = true,
             // Microsoft.Data.Sqlite also retries a busy database itself, for as long as this.
             DefaultTimeout = (int)Math.Ceiling(_busyTimeout.TotalSeconds),
+        }.ToString();
+        // A URI, for SQLite's immutable flag: no locks, no write-ahead-log index to create.
+        _immutableConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = new Uri(Path).AbsoluteUri + "?immutable=1",
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
         }.ToString();
     }
 
@@ -106,6 +114,7 @@ internal sealed class StateDatabase : IDisposable
         }
         catch (Exception ex) when (IsEnvironmental(ex))
         {
+            ReleaseConnections();
             throw Unavailable(operation, ex);
         }
         finally
@@ -142,8 +151,60 @@ internal sealed class StateDatabase : IDisposable
             }
             catch (Exception ex) when (IsEnvironmental(ex))
             {
+                // A connection opened while the disk refused writes stays read-only for good;
+                // pooled, it would fail every later write even once the disk is writable again.
+                // So the pool goes, and a write refused as read-only gets one more try on a fresh one.
+                ReleaseConnections();
+                if (attempt == 1 && ex is SqliteException { SqliteErrorCode: SqliteReadOnly })
+                {
+                    continue;
+                }
                 throw Unavailable(operation, ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RunAsync{T}"/> for work that only reads. When the database cannot be opened at
+    /// all because the state directory is read-only (in write-ahead-log mode SQLite cannot even read
+    /// without creating its index file next to the database), it is read as an immutable file
+    /// instead: a daemon started on a read-only state_dir still knows its stacks' last good and
+    /// failed commits. Commits still in a log left by a killed process are not seen that way.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(string operation, Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(operation, work, cancellationToken);
+        }
+        catch (StateStoreUnavailableException refused)
+            when (refused.Failure is StateStoreFailure.ReadOnly or StateStoreFailure.CannotOpen && File.Exists(Path))
+        {
+            var (read, value) = await TryReadImmutableAsync(work, cancellationToken);
+            if (!read)
+            {
+                throw;
+            }
+            return value!;
+        }
+    }
+
+    private async Task<(bool Read, T? Value)> TryReadImmutableAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new SqliteConnection(_immutableConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            // An older schema would need the upgrade it cannot get here.
+            if (await ReadVersionAsync(connection, null, cancellationToken) != LatestVersion)
+            {
+                return (false, default);
+            }
+            return (true, await work(connection, cancellationToken));
+        }
+        catch (Exception ex) when (IsEnvironmental(ex))
+        {
+            return (false, default);
         }
     }
 

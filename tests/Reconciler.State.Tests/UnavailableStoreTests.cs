@@ -84,6 +84,59 @@ public sealed class UnavailableStoreTests : IDisposable
         store.ReleaseConnections();
     }
 
+    [Fact]
+    public async Task Writes_succeed_again_once_an_immutable_database_is_writable_without_anyone_releasing_connections()
+    {
+        using var store = _directory.OpenStore();
+        await store.UpdateStackAsync("web", (state, _) => state.Attempting("c1"), CancellationToken.None);
+        // Not state.db-shm: SQLite maps it into memory, and a write fault on an immutable file's page is SIGBUS.
+        string[] files = [_directory.Path, .. new[] { _directory.DatabasePath, _directory.DatabasePath + "-wal" }.Where(File.Exists)];
+        using (ImmutableAll(files))
+        {
+            // Connections opened from now on are read-only ones (SQLite falls back to read-only when it cannot open for writing).
+            store.ReleaseConnections();
+            await Assert.ThrowsAsync<StateStoreUnavailableException>(() =>
+                store.UpdateStackAsync("web", (state, _) => state.Attempting("c2"), CancellationToken.None));
+            // Reads still work meanwhile, and leave a read-only connection in the pool.
+            Assert.Equal("c1", (await store.GetStackAsync("web", CancellationToken.None))!.LastAttemptedCommit);
+        }
+
+        // A pooled connection that met the read-only file must not keep failing every later write.
+        await store.UpdateStackAsync("web", (state, _) => state.Attempting("c2"), CancellationToken.None);
+        Assert.Equal("c2", (await store.GetStackAsync("web", CancellationToken.None))!.LastAttemptedCommit);
+    }
+
+    [Fact]
+    public async Task A_store_opened_on_a_read_only_mount_still_reads_what_was_stored_and_refuses_writes()
+    {
+        using (var before = _directory.OpenStore())
+        {
+            await before.UpdateStackAsync("web", (state, _) => state.Failed(new StackError("crashed") { Commit = "bad" }, DeploymentResult.RolledBack, blockCommit: true), CancellationToken.None);
+            await before.RecordFetchAsync("origin", "bad", CancellationToken.None);
+            var d = await before.StartDeploymentAsync(new DeploymentStart("web", "bad", DeploymentTrigger.Poll), CancellationToken.None);
+            await before.FinishDeploymentAsync(d.Id, new DeploymentFinish(DeploymentResult.RolledBack, 1, "crashed"), CancellationToken.None);
+        }
+        Assert.Equal("state.db", string.Join(",", Directory.GetFiles(_directory.Path).Select(Path.GetFileName).Order()));
+        using (ReadOnlyBindMount(_directory.Path))
+        {
+            // A new process (the daemon restarted): in write-ahead-log mode SQLite cannot open the file
+            // for reading on a read-only directory, so the store reads it as an immutable file.
+            using var store = _directory.OpenStore();
+            var state = await store.GetStackAsync("web", CancellationToken.None);
+            Assert.NotNull(state);
+            Assert.True(state.IsFailedCommit("bad"));
+            Assert.Single(await store.ListStacksAsync(CancellationToken.None));
+            Assert.Equal("bad", (await store.GetRepoAsync("origin", CancellationToken.None))!.HeadCommit);
+            Assert.Equal(DeploymentResult.RolledBack,
+                Assert.Single((await store.ListDeploymentsAsync(new DeploymentQuery { Stack = "web" }, CancellationToken.None)).Deployments).Result);
+
+            var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(() =>
+                store.UpdateStackAsync("web", (s, _) => s.Attempting("c3"), CancellationToken.None));
+            Assert.Equal(StateStoreFailure.ReadOnly, refused.Failure);
+            store.ReleaseConnections();
+        }
+    }
+
     private static void FillDisk(string path)
     {
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
@@ -127,6 +180,12 @@ public sealed class UnavailableStoreTests : IDisposable
     {
         HostCommand.Run("chattr", "+i", directory);
         return new Undo(() => HostCommand.Run("chattr", "-i", directory));
+    }
+
+    private static Undo ImmutableAll(string[] paths)
+    {
+        HostCommand.Run("chattr", ["+i", .. paths]);
+        return new Undo(() => HostCommand.Run("chattr", ["-i", .. paths]));
     }
 
     private sealed class Undo(Action undo) : IDisposable

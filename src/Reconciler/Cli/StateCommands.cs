@@ -45,7 +45,7 @@ internal static class StateCommands
                 Console.WriteLine($"{stack.Name}");
                 Console.WriteLine($"  repo:      {repo.Name} ({GitRedact(repo.Url)} {repo.Branch}), last fetch {rs?.LastFetchAt?.ToString("u") ?? "never"}");
                 Console.WriteLine($"  deployed:  {Short(s.LastAppliedCommit)}   last good: {Short(s.LastGoodCommit)}");
-                Console.WriteLine($"  status:    {Status(s)}{(s.LastResult is { } r ? $", last result {r.ToString().ToLowerInvariant()}" : "")}");
+                Console.WriteLine($"  status:    {Status(s)}{(s.LastResult is { } r ? $", last result {r.Name()}" : "")}");
                 if (s.DriftSummary is { } drift) Console.WriteLine($"  drift:     {drift}");
                 if (s.LastError is { } e) Console.WriteLine($"  error:     {e}");
                 if (s.FailedCommits.Count > 0) Console.WriteLine($"  not retried until a newer commit: {string.Join(", ", s.FailedCommits.Select(Short))}");
@@ -93,7 +93,7 @@ internal static class StateCommands
             foreach (var d in page.Deployments)
             {
                 var took = d.FinishedAt is { } f ? $"{(f - d.StartedAt).TotalSeconds:0.0}s" : "running";
-                Console.WriteLine($"{d.StartedAt:u}  {Short(d.Commit)}  {d.Result?.ToString().ToLowerInvariant() ?? "in progress",-11} {d.ActionCount,3} actions  {took,8}  {d.Trigger.ToString().ToLowerInvariant(),-8} {d.Author}: {d.Subject}");
+                Console.WriteLine($"{d.StartedAt:u}  {Short(d.Commit)}  {d.Result?.Name() ?? "in progress",-11} {d.ActionCount,3} actions  {took,8}  {d.Trigger.Name(),-8} {d.Author}: {d.Subject}");
                 if (d.Error is { } e) Console.WriteLine($"    {e}");
             }
             return 0;

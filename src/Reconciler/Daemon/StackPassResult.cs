@@ -10,13 +10,15 @@ public sealed record StackPassResult
     /// <summary>Drifted containers by reason (missing, stopped, config, image, orphan, unmanaged_conflict).</summary>
     public IReadOnlyList<DriftItem> Drift { get; init; } = [];
     public string? Error { get; init; }
-    /// <summary>Where the error went wrong: load, plan, apply, fetch.</summary>
+    /// <summary>Where the error went wrong: load, plan, apply, health, internal.</summary>
     public string? FailedPhase { get; init; }
     public TimeSpan Duration { get; init; }
     /// <summary>Per action kind, per service: what was done (for actions_total).</summary>
     public IReadOnlyList<(string Service, string Action)> Done { get; init; } = [];
     /// <summary>The rollout failed its health gate and the last good commit was restored.</summary>
     public bool RolledBack { get; init; }
+    /// <summary>The failure may pass by itself (engine, registry, disk, a container killed by hand): retry with backoff.</summary>
+    public bool Transient { get; init; }
 }
 
 public enum PassOutcome { Noop, Applied, Failed, Suspended, DriftReported, Waiting }

@@ -10,29 +10,58 @@ namespace Reconciler.Daemon;
 /// <summary>The recording half of a pass: state and history writes that never fail the pass.</summary>
 public sealed partial class StackReconciler
 {
+    // The stack's state as this process last knew it (only the stack's loop touches these). While
+    // the store refuses writes it is the authority: a failed commit's mark must not be forgotten
+    // because the disk is read-only, or the commit is redeployed (and rolled back) on every tick.
+    // Written back as soon as the store takes writes again.
+    private StackState? _known;
+    private bool _unsaved;
+
     private async Task<StackState> SafeGetStateAsync(CancellationToken ct)
     {
+        StackState stored;
         try
         {
-            return await store.GetStackAsync(stack.Name, ct).ConfigureAwait(false) ?? StackState.Initial(stack.Name);
+            stored = await store.GetStackAsync(stack.Name, ct).ConfigureAwait(false) ?? StackState.Initial(stack.Name);
         }
         catch (StateStoreUnavailableException e)
         {
             Log.StateUnavailable(logger, stack.Name, e.Message);
-            return StackState.Initial(stack.Name);
+            return _known ?? StackState.Initial(stack.Name);
+        }
+        if (!_unsaved || _known is null) return _known = stored;
+        // A suspend or resume from the CLI meanwhile is the store's, and wins.
+        var known = _known with { Suspended = stored.Suspended };
+        try
+        {
+            _known = await store.UpdateStackAsync(stack.Name, (s, _) => known with { Suspended = s.Suspended }, ct).ConfigureAwait(false);
+            _unsaved = false;
+            Log.StateSaved(logger, stack.Name);
+            return _known;
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            Log.StateUnavailable(logger, stack.Name, e.Message);
+            return _known = known;
         }
     }
 
     private async Task UpdateStateAsync(Func<StackState, StackState> change, CancellationToken ct)
     {
+        // What this process knows but could not write yet is the basis, not the store's older copy.
+        var basis = _unsaved ? _known : null;
         try
         {
-            await store.UpdateStackAsync(stack.Name, (s, _) => change(s), ct).ConfigureAwait(false);
+            _known = await store.UpdateStackAsync(stack.Name,
+                (s, _) => change(basis is null ? s : basis with { Suspended = s.Suspended }), ct).ConfigureAwait(false);
+            _unsaved = false;
         }
         catch (StateStoreUnavailableException e)
         {
             // A read-only or full disk must not stop deploys: the engine is the truth, state is a record.
             Log.StateUnavailable(logger, stack.Name, e.Message);
+            _known = change(_known ?? StackState.Initial(stack.Name));
+            _unsaved = true;
         }
     }
 
@@ -86,7 +115,8 @@ public sealed partial class StackReconciler
             // After a rollback the host runs the last good commit again: the next passes hold it.
             return appliedCommit is null ? failed : failed with { LastAppliedCommit = appliedCommit };
         }, ct).ConfigureAwait(false);
-        return result with { Error = located };
+        // Not the commit's fault (engine, registry, disk, a container killed by hand): worth a retry.
+        return result with { Error = located, Transient = !blockCommit };
     }
 
     private async Task RecordSuccessAsync(string commit, DeploymentResult result, DesiredProject desired, StackState before,
@@ -163,5 +193,8 @@ public sealed partial class StackReconciler
 
         [LoggerMessage(6, LogLevel.Warning, "stack={Stack} state store unavailable, continuing without recording: {Error}")]
         public static partial void StateUnavailable(ILogger logger, string stack, string error);
+
+        [LoggerMessage(9, LogLevel.Information, "stack={Stack} state store writable again: the state kept in memory meanwhile is recorded")]
+        public static partial void StateSaved(ILogger logger, string stack);
     }
 }

@@ -128,8 +128,9 @@ public sealed partial class StackReconciler(
                 var kept = await new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
                     new LoggingObserver(logger, stack.Name, Short(target)), dependencyTimeout: stack.HealthTimeout)
                     .ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
+                // A repair that failed (engine, a port taken) is retried; the head's own failure is not.
                 return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load",
-                    plan.Actions.Length, drift);
+                    plan.Actions.Length, drift) with { Transient = !kept.Succeeded };
             }
             return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load", drift: drift);
         }
@@ -144,7 +145,11 @@ public sealed partial class StackReconciler(
             return Result(suspended ? PassOutcome.Suspended : PassOutcome.DriftReported, target, drift: drift);
         }
 
-        long? deployment = await StartDeploymentAsync(target, info, trigger, ct).ConfigureAwait(false);
+        // A retry of a commit whose failure is recorded already gets no row of its own up front: a
+        // row is added only if it ends differently (applied, or another error), so a registry that
+        // is down for an hour leaves one failed row, not one per retry.
+        var retry = state.LastError?.Commit == target;
+        long? deployment = retry ? null : await StartDeploymentAsync(target, info, trigger, ct).ConfigureAwait(false);
         await UpdateStateAsync(s => s.Attempting(target), ct).ConfigureAwait(false);
         var executor = new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
             Observability.ReconcilerTelemetry.TraceActions(new LoggingObserver(logger, stack.Name, Short(target)), stack.Name, target), // Observability: a span per action
@@ -153,12 +158,27 @@ public sealed partial class StackReconciler(
         var done = outcome.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => (o.Action.Service ?? "", Observability.ReconcilerTelemetry.ActionName(o.Action))).ToList();
         if (!outcome.Succeeded)
         {
-            var message = string.Join("; ", outcome.Failures.Select(f => $"{f.Action.Service ?? "-"}: {f.Error}"));
+            var message = await NamePortHoldersAsync(
+                string.Join("; ", outcome.Failures.Select(f => $"{f.Action.Service ?? "-"}: {f.Error}")), ct).ConfigureAwait(false);
             // A failed action is often the engine or registry (transient): the commit stays eligible.
+            // An image the registry does not have is the commit's own fault: hammering it cannot help
+            // (the pull comes before any container is touched, so what runs keeps running).
+            var missingImage = outcome.Failures.Any(IsMissingImage);
             var failed = Result(PassOutcome.Failed, target, message, "apply", plan.Actions.Length, drift, done);
-            return await FailAsync(failed, state, info, trigger, blockCommit: false, ct, deploymentId: deployment).ConfigureAwait(false);
+            return await FailAsync(failed, state, info, trigger, blockCommit: missingImage, ct, deploymentId: deployment).ConfigureAwait(false);
         }
-        var failure = await new RolloutGate(engine.Containers, time).WaitAsync(RolloutGate.Touched(plan.Actions), stack.HealthTimeout, ct).ConfigureAwait(false);
+        RolloutGate.Failure? failure;
+        try
+        {
+            failure = await new RolloutGate(engine.Containers, time).WaitAsync(RolloutGate.Touched(plan.Actions), stack.HealthTimeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The engine went away while the gate watched: not the commit's fault, so not marked
+            // failed; the retry (or the next drift pass) finds out how the containers are.
+            var lost = Result(PassOutcome.Failed, target, $"health check interrupted: {e.Message}", "health", plan.Actions.Length, drift, done);
+            return await FailAsync(lost, state, info, trigger, blockCommit: false, ct, deploymentId: deployment).ConfigureAwait(false);
+        }
         if (failure is not null)
         {
             var why = $"rollout failed: {failure.Service} ({failure.Container}) {failure.Reason}";
@@ -168,8 +188,11 @@ public sealed partial class StackReconciler(
             var failed = Result(PassOutcome.Failed, target, why + (rolledBack ? $"; rolled back to {Short(state.LastGoodCommit!)}" : ""), "health",
                 plan.Actions.Length, drift, done) with { RolledBack = rolledBack };
             // The commit itself is bad (its containers don't come up): not retried until a newer one arrives —
-            // unless a container was removed by hand meanwhile, which the next drift pass repairs.
-            var commitsFault = !failure.Reason.StartsWith("container disappeared", StringComparison.Ordinal);
+            // unless a container was removed by hand meanwhile, which the next drift pass repairs. With
+            // no earlier good commit to hold instead (a first deploy), blocking it would leave the stack
+            // down for good over what may be a `docker kill`: it is retried, backing off, instead.
+            var commitsFault = !failure.Reason.StartsWith("container disappeared", StringComparison.Ordinal)
+                && state.LastGoodCommit is { } lastGood && lastGood != target;
             return await FailAsync(failed, state, info, trigger, blockCommit: commitsFault, ct, deploymentId: deployment,
                 result2: rolledBack ? DeploymentResult.RolledBack : DeploymentResult.Failed,
                 appliedCommit: rolledBack ? state.LastGoodCommit : null).ConfigureAwait(false);

@@ -8,7 +8,12 @@ namespace Reconciler.Daemon;
 /// </summary>
 public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus status, Heartbeats heartbeats, ILogger logger)
 {
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(5);
     private readonly TriggerGate _gate = new();
+    private int _retryPending;
+    // Only the loop touches it.
+    private int _failuresInARow;
 
     public string Name => reconciler.Stack.Name;
     public StackReconciler Reconciler => reconciler;
@@ -50,29 +55,53 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
             {
                 // A bug of ours must not end the loop: report it as a failed pass.
                 Log.PassCrashed(logger, Name, e);
-                result = new StackPassResult { Stack = Name, Outcome = PassOutcome.Failed, Error = e.Message, FailedPhase = "internal" };
+                result = new StackPassResult { Stack = Name, Outcome = PassOutcome.Failed, Error = e.Message, FailedPhase = "internal", Transient = true };
             }
             Observability.ReconcilerTelemetry.EndPass(passSpan, result); // Observability
             status.StackPassed(result, trigger);
             heartbeats.Beat(loop, allowed);
-            if (result.Outcome == PassOutcome.Failed && result.FailedPhase is "apply" or "plan" or "internal")
+            if (result.Outcome == PassOutcome.Failed && result.Transient)
             {
-                // Transient trouble (engine, registry): try again soon rather than at the next drift tick.
-                _ = RetryLaterAsync(ct);
+                // Transient trouble (engine, registry, a container killed by hand): try again soon
+                // rather than at the next drift tick, but backing off while it lasts.
+                _failuresInARow++;
+                ScheduleRetry(RetryDelay(_failuresInARow), ct);
+            }
+            else if (result.Outcome != PassOutcome.Failed)
+            {
+                _failuresInARow = 0;
             }
         }
     }
 
-    private async Task RetryLaterAsync(CancellationToken ct)
+    /// <summary>The wait before retry number <paramref name="failures"/>: 10 s, doubling, at most 5 min.</summary>
+    internal static TimeSpan RetryDelay(int failures) =>
+        TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, FirstRetryDelay.TotalSeconds * Math.Pow(2, Math.Clamp(failures - 1, 0, 10))));
+
+    /// <summary>
+    /// At most one retry waits at a time: every failed pass (drift ticks included) scheduling one
+    /// more would pile them up and hammer a registry that is down faster and faster.
+    /// </summary>
+    private void ScheduleRetry(TimeSpan delay, CancellationToken ct)
     {
-        try
+        if (Interlocked.Exchange(ref _retryPending, 1) == 1) return;
+        // Not awaited: it ends with the token or when it fires.
+        _ = Task.Run(async () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            finally
+            {
+                Volatile.Write(ref _retryPending, 0);
+            }
             _gate.Fire(Trigger.Drift);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        }, CancellationToken.None);
     }
 
     private static partial class Log

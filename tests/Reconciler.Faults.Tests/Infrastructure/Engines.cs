@@ -4,8 +4,11 @@ namespace Reconciler.Faults.Tests.Infrastructure;
 
 /// <summary>
 /// A Docker engine a test may stop and start again. By default a private <c>dockerd</c> of the
-/// test's own (its own socket, data root, exec root, containerd, no default bridge, no iptables,
-/// its own address pool): restarting it disturbs nothing else on the host. With
+/// test's own (its own socket, data root, exec root, containerd, default bridge, no iptables, its
+/// own address pool): restarting it disturbs nothing else on the host. Its default bridge is one
+/// the test creates: <c>--bridge none</c> would make dockerd delete the host's <c>docker0</c> (it
+/// removes the default bridge interface when told to have none) under the shared engine and every
+/// test running on it. With
 /// <c>FTEST_ENGINE_RESTART=shared</c> it is the host's shared engine itself, stopped with
 /// <c>kill -TERM $(pidof dockerd)</c> and started again exactly as tests/setup/engine.sh starts it
 /// (every other container on the host is stopped meanwhile and only those with a restart policy
@@ -16,12 +19,14 @@ public sealed class RestartableEngine : IAsyncDisposable
     private const string SharedLog = "/tmp/reconciler-dockerd.log";
     private readonly string? _root;
     private readonly string[] _args;
+    private readonly string? _bridge;
 
-    private RestartableEngine(string? root, string[] args, string? host)
+    private RestartableEngine(string? root, string[] args, string? host, string? bridge = null)
     {
         _root = root;
         _args = args;
         Host = host;
+        _bridge = bridge;
     }
 
     /// <summary>The engine's address for the daemon's config and the CLI (null: the default socket).</summary>
@@ -42,14 +47,28 @@ public sealed class RestartableEngine : IAsyncDisposable
         // Short: the engine's and containerd's unix sockets live under it (108-byte limit).
         var root = Path.Combine("/tmp", "fte-" + name);
         Directory.CreateDirectory(root);
+        // Subnets of their own per engine, so two test runs on one host don't route into each other:
+        // the bridge in 10.232.N.0/24, the project networks in 10.231.4N.0/22.
+        var n = Random.Shared.Next(0, 64);
+        var bridge = "fte" + name; // at most 15 characters for an interface name
+        await Sh.OkAsync("bash", ["-c",
+            $"ip link add {bridge} type bridge && ip addr add 10.232.{n}.1/24 dev {bridge} && ip link set {bridge} up"]);
         string[] args =
         [
             "-H", $"unix://{root}/docker.sock", "--data-root", $"{root}/data", "--exec-root", $"{root}/exec",
-            "--pidfile", $"{root}/docker.pid", "--bridge", "none", "--iptables=false", "--ip-masq=false",
-            "--default-address-pool", "base=10.231.0.0/16,size=24",
+            "--pidfile", $"{root}/docker.pid", "--bridge", bridge, "--iptables=false", "--ip-masq=false",
+            "--default-address-pool", FormattableString.Invariant($"base=10.231.{n * 4}.0/22,size=24"),
         ];
-        var engine = new RestartableEngine(root, args, $"unix://{root}/docker.sock");
-        await engine.SpawnAsync();
+        var engine = new RestartableEngine(root, args, $"unix://{root}/docker.sock", bridge);
+        try
+        {
+            await engine.SpawnAsync();
+        }
+        catch
+        {
+            await engine.DisposeAsync();
+            throw;
+        }
         return engine;
     }
 
@@ -119,6 +138,7 @@ public sealed class RestartableEngine : IAsyncDisposable
             // best effort: still try to remove the directory
         }
         await Sh.RunAsync("bash", "-c", $"grep -o ' {_root}/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+        if (_bridge is not null) await Sh.RunAsync("ip", "link", "delete", _bridge);
         try
         {
             Directory.Delete(_root, recursive: true);
