@@ -16,6 +16,7 @@ public sealed class EngineRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task EngineRestartedMidDeploy_DaemonKeepsRunning_ReadyzDropsAndRecovers_StackConverges_DataIntact()
     {
+        var hostBridge = await RestartableEngine.HostBridgeExistsAsync();
         await using var engine = await RestartableEngine.StartAsync(Guid.NewGuid().ToString("N")[..6]);
         output.WriteLine(engine.Shared ? "restarting the SHARED engine (FTEST_ENGINE_RESTART=shared)" : $"private engine at {engine.Host}");
         await using var s = await Scenario.CreateAsync(output, engine.Host);
@@ -25,7 +26,7 @@ public sealed class EngineRestartTests(ITestOutputHelper output)
             new Svc("web", image) { Command = Compose.Httpd, Data = true },
             new Svc("worker", image) { Data = true },
         ];
-        var first = await s.CommitComposeAsync("web and worker 1.0", Compose.File(Stack(DockerCli.Image10)));
+        var first = await s.CommitComposeAsync("web and worker 1.0", Compose.File(Stack(DockerCli.Image10)) + engine.NetworksYaml);
         var daemon = s.StartDaemon();
         await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10, ["worker"] = DockerCli.Image10 }, first);
         await s.WaitSettledAsync(first);
@@ -33,7 +34,7 @@ public sealed class EngineRestartTests(ITestOutputHelper output)
         await s.WaitAsync("/readyz 200", async () => (await daemon.GetAsync("/readyz")).Code == 200, TimeSpan.FromSeconds(30));
 
         // Mid-cycle: the daemon has started applying a new commit (its first action is done) when the engine goes away.
-        var next = await s.CommitComposeAsync("web and worker 1.1", Compose.File(Stack(DockerCli.Image11)));
+        var next = await s.CommitComposeAsync("web and worker 1.1", Compose.File(Stack(DockerCli.Image11)) + engine.NetworksYaml);
         await s.WaitAsync("the daemon applying the new commit", () => Task.FromResult(s.Log.Count($"commit={next[..12]} action=") > 0), TimeSpan.FromSeconds(60));
         s.Note("stopping the engine");
         await engine.StopAsync();
@@ -54,6 +55,10 @@ public sealed class EngineRestartTests(ITestOutputHelper output)
             output.WriteLine($"engine started again at {DateTime.UtcNow:HH:mm:ss.fff}");
         }
         Assert.True(await engine.UpAsync(), "docker info fails after the restart");
+        // The private engine's restart must leave the shared engine's bridge alone: without docker0,
+        // every container test running beside this one fails to start containers.
+        Assert.True(engine.Shared || !hostBridge || await RestartableEngine.HostBridgeExistsAsync(),
+            "the private engine deleted the host's docker0 bridge when it started or restarted");
 
         // Recovers by itself: ready again, the new commit deployed, the stopped containers running again.
         await s.WaitAsync("/readyz 200 again", async () => (await daemon.GetAsync("/readyz")).Code == 200, TimeSpan.FromSeconds(60));

@@ -4,11 +4,13 @@ namespace Reconciler.Faults.Tests.Infrastructure;
 
 /// <summary>
 /// A Docker engine a test may stop and start again. By default a private <c>dockerd</c> of the
-/// test's own (its own socket, data root, exec root, containerd, default bridge, no iptables, its
-/// own address pool): restarting it disturbs nothing else on the host. Its default bridge is one
-/// the test creates: <c>--bridge none</c> would make dockerd delete the host's <c>docker0</c> (it
-/// removes the default bridge interface when told to have none) under the shared engine and every
-/// test running on it. With
+/// test's own (its own socket, data root, exec root, containerd, default bridge, no iptables):
+/// restarting it disturbs nothing else on the host. Two dockerd options would delete the host's
+/// <c>docker0</c> under the shared engine and every test running on it, so neither is used:
+/// <c>--bridge none</c> (dockerd then removes the default bridge interface, by name) and
+/// <c>--default-address-pool</c> (on a restart, clearing its stale default network, dockerd then
+/// removes the interface named docker0 too). Instead its default bridge is one the test creates,
+/// and the stack's network gets a subnet of its own from the compose file (<see cref="NetworksYaml"/>). With
 /// <c>FTEST_ENGINE_RESTART=shared</c> it is the host's shared engine itself, stopped with
 /// <c>kill -TERM $(pidof dockerd)</c> and started again exactly as tests/setup/engine.sh starts it
 /// (every other container on the host is stopped meanwhile and only those with a restart policy
@@ -21,13 +23,20 @@ public sealed class RestartableEngine : IAsyncDisposable
     private readonly string[] _args;
     private readonly string? _bridge;
 
-    private RestartableEngine(string? root, string[] args, string? host, string? bridge = null)
+    private RestartableEngine(string? root, string[] args, string? host, string? bridge = null, string? subnet = null)
     {
         _root = root;
         _args = args;
         Host = host;
         _bridge = bridge;
+        Subnet = subnet;
     }
+
+    /// <summary>The subnet for the stack's default network on a private engine (null: the shared engine chooses).</summary>
+    public string? Subnet { get; }
+
+    /// <summary>A top-level <c>networks:</c> block giving the default network <see cref="Subnet"/>, to append to a compose file.</summary>
+    public string NetworksYaml => Subnet is null ? "" : $"networks:\n  default:\n    ipam:\n      config:\n        - subnet: {Subnet}\n";
 
     /// <summary>The engine's address for the daemon's config and the CLI (null: the default socket).</summary>
     public string? Host { get; }
@@ -48,8 +57,8 @@ public sealed class RestartableEngine : IAsyncDisposable
         var root = Path.Combine("/tmp", "fte-" + name);
         Directory.CreateDirectory(root);
         // Subnets of their own per engine, so two test runs on one host don't route into each other:
-        // the bridge in 10.232.N.0/24, the project networks in 10.231.4N.0/22.
-        var n = Random.Shared.Next(0, 64);
+        // the bridge in 10.232.N.0/24, the stack's network in 10.231.N.0/24.
+        var n = Random.Shared.Next(0, 256);
         var bridge = "fte" + name; // at most 15 characters for an interface name
         await Sh.OkAsync("bash", ["-c",
             $"ip link add {bridge} type bridge && ip addr add 10.232.{n}.1/24 dev {bridge} && ip link set {bridge} up"]);
@@ -57,9 +66,8 @@ public sealed class RestartableEngine : IAsyncDisposable
         [
             "-H", $"unix://{root}/docker.sock", "--data-root", $"{root}/data", "--exec-root", $"{root}/exec",
             "--pidfile", $"{root}/docker.pid", "--bridge", bridge, "--iptables=false", "--ip-masq=false",
-            "--default-address-pool", FormattableString.Invariant($"base=10.231.{n * 4}.0/22,size=24"),
         ];
-        var engine = new RestartableEngine(root, args, $"unix://{root}/docker.sock", bridge);
+        var engine = new RestartableEngine(root, args, $"unix://{root}/docker.sock", bridge, FormattableString.Invariant($"10.231.{n}.0/24"));
         try
         {
             await engine.SpawnAsync();
@@ -71,6 +79,9 @@ public sealed class RestartableEngine : IAsyncDisposable
         }
         return engine;
     }
+
+    /// <summary>Whether the host's default bridge, which the shared engine's containers hang on, is there.</summary>
+    public static async Task<bool> HostBridgeExistsAsync() => (await Sh.RunAsync("ip", "link", "show", "docker0")).Ok;
 
     /// <summary>The dockerd process id now (the one with exactly the command line this engine runs with).</summary>
     public async Task<int> PidAsync()
