@@ -55,7 +55,7 @@ public sealed class DockerEngine : IDisposable
             .. running
                 .Where(c => c.Ports?.Any(p => p.PublicPort == hostPort) == true)
                 .Select(c => (c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID[..Math.Min(12, c.ID.Length)],
-                    c.Labels is { } labels && labels.TryGetValue("com.docker.compose.project", out var project) ? project : (string?)null)),
+                    c.Labels is { } labels && labels.TryGetValue(Reconciler.Core.Desired.ComposeLabels.Project, out var project) ? project : (string?)null)),
         ];
     }
 

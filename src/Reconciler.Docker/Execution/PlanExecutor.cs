@@ -99,8 +99,8 @@ public sealed class PlanExecutor(
     private static bool CanCreateEarly(CreateContainer create, Dictionary<int, PlanAction> byId, HashSet<int> done,
         Dictionary<int, ActionResult> state, IEnumerable<PlanAction> running)
     {
-        if (!create.Spec.Host.VolumesFrom.IsDefaultOrEmpty) return false;
         var host = create.Spec.Host;
+        if (!host.VolumesFrom.IsDefaultOrEmpty) return false;
         if (new[] { host.NetworkMode, host.IpcMode, host.PidMode }.Any(m => m?.StartsWith("service:", StringComparison.Ordinal) == true)) return false;
         var runningIds = running.Select(r => r.Id).ToHashSet();
         foreach (var d in create.DependsOn)

@@ -122,11 +122,13 @@ internal static class RunCommand
         }
         catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
-            Console.Error.WriteLine($"error: metrics.listen {config.MetricsListen}: address already in use (another reconciler, or set metrics.listen)");
+            Console.Error.WriteLine($"error: metrics.listen {config.MetricsListen}: {AddressInUse}");
             return 1;
         }
         return 0;
     }
+
+    private const string AddressInUse = "address already in use (another reconciler, or set metrics.listen)";
 
     private static string? ListenProblem(IPEndPoint endpoint)
     {
@@ -138,7 +140,7 @@ internal static class RunCommand
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            return "address already in use (another reconciler, or set metrics.listen)";
+            return AddressInUse;
         }
         catch (SocketException e)
         {

@@ -15,7 +15,11 @@ public sealed class RolloutGate(IDockerContainerOperations containers, TimeProvi
     public static TimeSpan SettlePeriod { get; set; } = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(300);
 
-    public sealed record Failure(string Service, string Container, string Reason);
+    public sealed record Failure(string Service, string Container, string Reason)
+    {
+        /// <summary>The container was removed (by hand, say) while the gate watched: that says nothing about the commit.</summary>
+        public bool Disappeared { get; init; }
+    }
 
     public static IReadOnlyList<(string Service, string Container)> Touched(IEnumerable<PlanAction> actions) =>
     [
@@ -37,7 +41,7 @@ public sealed class RolloutGate(IDockerContainerOperations containers, TimeProvi
             foreach (var (service, name) in pending.ToList())
             {
                 var s = await containers.InspectAsync(name, ct).ConfigureAwait(false);
-                if (s is null) return new Failure(service, name, "container disappeared during rollout");
+                if (s is null) return new Failure(service, name, "container disappeared during rollout") { Disappeared = true };
                 if (s.OomKilled) return new Failure(service, name, $"killed: out of memory (exit code {s.ExitCode})");
                 if (!s.Running && !s.Restarting)
                 {

@@ -182,17 +182,15 @@ public sealed partial class StackReconciler(
         if (failure is not null)
         {
             var why = $"rollout failed: {failure.Service} ({failure.Container}) {failure.Reason}";
-            var rolledBack = stack.Rollback == "auto" && !failure.Reason.StartsWith("container disappeared", StringComparison.Ordinal)
-                && state.LastGoodCommit is { } good && good != target
-                && await RollBackAsync(good, state.LastGoodImages, ct).ConfigureAwait(false);
+            // The commit itself is bad (its containers don't come up): rolled back and not retried until a
+            // newer one arrives — unless a container was removed by hand meanwhile, which the next drift
+            // pass repairs. With no earlier good commit to hold instead (a first deploy), blocking it would
+            // leave the stack down for good over what may be a `docker kill`: it is retried, backing off.
+            var commitsFault = !failure.Disappeared && state.LastGoodCommit is { } good && good != target;
+            var rolledBack = commitsFault && stack.Rollback == "auto"
+                && await RollBackAsync(state.LastGoodCommit!, state.LastGoodImages, ct).ConfigureAwait(false);
             var failed = Result(PassOutcome.Failed, target, why + (rolledBack ? $"; rolled back to {Short(state.LastGoodCommit!)}" : ""), "health",
                 plan.Actions.Length, drift, done) with { RolledBack = rolledBack };
-            // The commit itself is bad (its containers don't come up): not retried until a newer one arrives —
-            // unless a container was removed by hand meanwhile, which the next drift pass repairs. With
-            // no earlier good commit to hold instead (a first deploy), blocking it would leave the stack
-            // down for good over what may be a `docker kill`: it is retried, backing off, instead.
-            var commitsFault = !failure.Reason.StartsWith("container disappeared", StringComparison.Ordinal)
-                && state.LastGoodCommit is { } lastGood && lastGood != target;
             return await FailAsync(failed, state, info, trigger, blockCommit: commitsFault, ct, deploymentId: deployment,
                 result2: rolledBack ? DeploymentResult.RolledBack : DeploymentResult.Failed,
                 appliedCommit: rolledBack ? state.LastGoodCommit : null).ConfigureAwait(false);
