@@ -108,10 +108,7 @@ public sealed class ReadOnlyStateTests(ITestOutputHelper output)
     public async Task StateDirReadOnlyAtRestart_WithARolledBackCommitAtTheHead_TheGoodVersionKeepsRunningAndIsStillRepaired()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var good = await s.CommitComposeAsync("1.0", Compose.File(new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true }));
-        var daemon = s.StartDaemon();
-        await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10 }, good);
-        await s.WaitSettledAsync(good);
+        var (good, daemon) = await s.DeployFirstAsync("1.0", new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true });
         var token = await s.WriteTokenAsync("web");
         var bad = await s.CommitComposeAsync("2.0 that crashes", Compose.File(new Svc("web", DockerCli.Image20) { Command = Compose.ExitAtOnce, Data = true }));
         await s.WaitAsync("the bad commit rolled back", async () =>

@@ -9,10 +9,7 @@ public sealed class RegistryTests(ITestOutputHelper output)
     public async Task MissingImageTag_OldContainerKeepsRunning_SameId_ErrorRecorded()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var good = await s.CommitComposeAsync("1.0", Compose.File(new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true }));
-        var daemon = s.StartDaemon();
-        await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10 }, good);
-        await s.WaitSettledAsync(good);
+        var (good, daemon) = await s.DeployFirstAsync("1.0", new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true });
         var before = await s.ServiceContainerAsync("web");
         var token = await s.WriteTokenAsync("web");
 
@@ -55,10 +52,7 @@ public sealed class RegistryTests(ITestOutputHelper output)
     public async Task RegistryUnreachable_OldContainerKeepsRunning_ErrorRecorded_DeploysByItselfWhenTheRegistryIsBack()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var good = await s.CommitComposeAsync("1.0", Compose.File(new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true }));
-        var daemon = s.StartDaemon();
-        await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10 }, good);
-        await s.WaitSettledAsync(good);
+        var (good, daemon) = await s.DeployFirstAsync("1.0", new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true });
         var before = await s.ServiceContainerAsync("web");
         var token = await s.WriteTokenAsync("web");
 

@@ -9,10 +9,7 @@ public sealed class RollbackTests(ITestOutputHelper output)
     public async Task ExitAtOnceCommit_IsRolledBackToTheSameImageId_RecordedAndNotRetried_ANewerGoodCommitDeploys()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var good = await s.CommitComposeAsync("web 1.1", Compose.File(new Svc("web", DockerCli.Image11) { Command = Compose.Httpd, Data = true }));
-        var daemon = s.StartDaemon();
-        await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image11 }, good);
-        await s.WaitSettledAsync(good);
+        var (good, daemon) = await s.DeployFirstAsync("web 1.1", new Svc("web", DockerCli.Image11) { Command = Compose.Httpd, Data = true });
         var before = await s.ServiceContainerAsync("web");
         var token = await s.WriteTokenAsync("web");
         Assert.Contains("busybox 1.1", await s.Docker.OkAsync("exec", before.Name, "wget", "-qO-", "http://127.0.0.1:8080/"));
@@ -73,10 +70,7 @@ public sealed class RollbackTests(ITestOutputHelper output)
     public async Task CrashLoopingCommitWithRestartPolicy_IsRolledBack_DataKept()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var good = await s.CommitComposeAsync("worker 1.0", Compose.File(new Svc("worker", DockerCli.Image10) { Data = true }));
-        var daemon = s.StartDaemon();
-        await s.WaitConvergedAsync(new Dictionary<string, string> { ["worker"] = DockerCli.Image10 }, good);
-        await s.WaitSettledAsync(good);
+        var (good, daemon) = await s.DeployFirstAsync("worker 1.0", new Svc("worker", DockerCli.Image10) { Data = true });
         var token = await s.WriteTokenAsync("worker");
 
         // restart: always turns the crash into a restart loop; the gate must still see it.

@@ -98,6 +98,16 @@ public sealed class Scenario : IAsyncDisposable
         return d;
     }
 
+    /// <summary>The usual start of a fault test: one service committed, the daemon started, that commit deployed and its rollout settled.</summary>
+    public async Task<(string Commit, DaemonProcess Daemon)> DeployFirstAsync(string message, Svc service)
+    {
+        var commit = await CommitComposeAsync(message, Compose.File(service));
+        var daemon = StartDaemon();
+        await WaitConvergedAsync(new Dictionary<string, string> { [service.Name] = service.Image }, commit);
+        await WaitSettledAsync(commit);
+        return (commit, daemon);
+    }
+
     /// <summary>A marker in the daemon log, so a failure's log shows when the test did what.</summary>
     public void Note(string what) => Log.Line($"=== test {DateTime.UtcNow:HH:mm:ss.fff}: {what}");
 

@@ -48,13 +48,7 @@ public class TracingTests
     public void A_pass_is_one_trace_with_spans_for_its_phases_and_each_action()
     {
         var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == ReconcilerTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordSpans(spans);
         var inner = new CountingObserver();
 
         var pass = ReconcilerTelemetry.StartPass("shop", Trigger.Drift);
@@ -91,13 +85,7 @@ public class TracingTests
     public void A_failed_pass_marks_its_trace_as_an_error_with_the_phase()
     {
         var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == ReconcilerTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordSpans(spans);
 
         var pass = ReconcilerTelemetry.StartPass("shop", Trigger.Poll);
         ReconcilerTelemetry.EndPass(pass, new StackPassResult
@@ -146,4 +134,17 @@ public class TracingTests
     [InlineData("")]
     public void An_endpoint_that_is_not_an_http_url_is_refused(string endpoint) =>
         Assert.NotNull(ObservabilityServices.OtlpEndpointError(endpoint));
+
+    /// <summary>Records every finished span of Reconciler's activity source into <paramref name="spans"/> until disposed.</summary>
+    private static ActivityListener RecordSpans(List<Activity> spans)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == ReconcilerTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
 }
