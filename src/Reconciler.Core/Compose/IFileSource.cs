@@ -17,4 +17,11 @@ public interface IFileSource
 
     /// <summary>Files under a directory, recursively, as full paths; empty when absent.</summary>
     IEnumerable<string> ListFiles(string directory);
+
+    /// <summary>
+    /// Null when the loader may read (or hand to the engine) the file at <paramref name="path"/>;
+    /// otherwise a short reason for the diagnostic ("resolves outside the stack's repository").
+    /// The daemon confines a stack to its rendered repo tree; the CLI reads what its user can.
+    /// </summary>
+    string? Refusal(string path) => null;
 }

@@ -21,4 +21,6 @@ public sealed record LoadOptions
     public ImmutableDictionary<string, string> Environment { get; init; } = ImmutableDictionary<string, string>.Empty;
     /// <summary>The user's home, for <c>~</c> in bind mounts.</summary>
     public string? HomeDirectory { get; init; }
+    /// <summary>What the load may spend (sizes, depth, expansion); see <see cref="LoadLimits"/>.</summary>
+    public LoadLimits Limits { get; init; } = LoadLimits.Default;
 }

@@ -10,6 +10,14 @@ public sealed record DaemonConfig
     public string? DockerHost { get; init; }
     public required string StateDir { get; init; }
     public string MetricsListen { get; init; } = "127.0.0.1:9464";
+    /// <summary>
+    /// <c>webhook.listen</c>: a separate address for <c>POST /hooks/git/{repo}</c>, so the webhook can be
+    /// exposed while <c>/metrics</c> and <c>/status</c> stay on loopback. Null: the webhook is served on
+    /// <see cref="MetricsListen"/>.
+    /// </summary>
+    public string? WebhookListen { get; init; }
+    /// <summary><c>metrics.status_token_file</c>: when set, <c>/status</c> needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+    public string? StatusTokenFile { get; init; }
     public string? OtlpEndpoint { get; init; }
     /// <summary>Remove a stack's containers when its compose files disappear from git (off by default).</summary>
     public bool PruneStacks { get; init; }
@@ -56,6 +64,18 @@ public sealed record StackConfig
     public bool Suspend { get; init; }
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public string Rollback { get; init; } = "auto";
+    /// <summary>
+    /// Host paths (files or directories, absolute) that this stack's compose files may read or hand
+    /// to a container (<c>env_file</c>, <c>secrets.file</c>, <c>configs.file</c>, <c>include</c>,
+    /// <c>extends.file</c>) although they lie outside the rendered repo tree.
+    /// </summary>
+    public ImmutableArray<string> HostFiles { get; init; } = [];
+    /// <summary>Variables for interpolation, given in the daemon config (win over the stack's <c>.env</c>).</summary>
+    public ImmutableDictionary<string, string> Variables { get; init; } = ImmutableDictionary<string, string>.Empty;
+    /// <summary>Names of daemon environment variables passed to the stack's interpolation; no others are.</summary>
+    public ImmutableArray<string> PassEnv { get; init; } = [];
+    /// <summary>The load budget (<c>limits:</c>): file size, nesting depth, expansion.</summary>
+    public Core.Compose.LoadLimits Limits { get; init; } = Core.Compose.LoadLimits.Default;
 
     public string ProjectName => Project ?? Name;
 }

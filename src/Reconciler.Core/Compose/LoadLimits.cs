@@ -1,0 +1,31 @@
+namespace Reconciler.Core.Compose;
+
+/// <summary>
+/// The budget a load may spend. The daemon loads files written by whoever can push to the branch,
+/// so no input may overflow the stack, exhaust memory or take unbounded time: past a limit the load
+/// fails with a diagnostic naming the limit and where it was hit (a failure of that commit, never a
+/// crash or a transient error). Defaults sit far above any real compose project (the largest of the
+/// real-world corpus is under 100 KB and nests 9 levels) and are documented in the README.
+/// </summary>
+public sealed record LoadLimits
+{
+    public static readonly LoadLimits Default = new();
+
+    /// <summary>Size of any one file the loader reads (compose file, .env, env_file, include, extends).</summary>
+    public long MaxFileBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Files read in one load (compose files, includes, extends targets, env files).</summary>
+    public int MaxFiles { get; init; } = 256;
+
+    /// <summary>Nesting of YAML collections (block or flow), checked while parsing, before any tree is built.</summary>
+    public int MaxDepth { get; init; } = 128;
+
+    /// <summary>YAML nodes in one load, aliases expanded (a "billion laughs" file stops here).</summary>
+    public int MaxNodes { get; init; } = 1_000_000;
+
+    /// <summary>Length of one value after interpolation (and of one variable in an env file).</summary>
+    public int MaxValueBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Characters produced by interpolation over the whole load (project files and env files).</summary>
+    public long MaxExpandedBytes { get; init; } = 64 * 1024 * 1024;
+}
