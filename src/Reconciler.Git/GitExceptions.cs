@@ -47,3 +47,15 @@ public sealed class GitCommitNotFoundException(string repository, string redacte
 {
     public string Sha { get; } = sha;
 }
+
+/// <summary>
+/// The commit's tree holds an entry that could not be written safely (a name such as <c>..</c>,
+/// one with <c>/</c> or NUL in it, or <c>.git</c>). The commit's own fault: nothing was written,
+/// and retrying the same commit cannot help.
+/// </summary>
+public sealed class GitUnsafeTreeException(string repository, string redactedUrl, string entryPath, string reason, Exception? inner = null)
+    : GitException(repository, redactedUrl, reason, inner)
+{
+    /// <summary>The refused entry's path in the tree, as far as it could be named.</summary>
+    public string EntryPath { get; } = entryPath;
+}

@@ -169,6 +169,7 @@ public sealed class GitRepositoryMirror
     /// When the directory already holds that commit's export, nothing is written.
     /// </summary>
     /// <exception cref="GitCommitNotFoundException"/>
+    /// <exception cref="GitUnsafeTreeException">the tree holds a name that could escape the directory; nothing was written</exception>
     public Task<string?> MaterializeAsync(string sha, string treePath, string directory, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -184,7 +185,14 @@ public sealed class GitRepositoryMirror
             }
             if (!TreeExporter.IsCurrent(target, commit.Sha, node.Path))
             {
-                TreeExporter.Export(node.Tree, commit.Sha, node.Path, target, ct);
+                try
+                {
+                    TreeExporter.Export(node.Tree, commit.Sha, node.Path, target, ct);
+                }
+                catch (UnsafeTreeEntryException e)
+                {
+                    throw new GitUnsafeTreeException(Remote.Name, Remote.RedactedUrl, e.EntryPath, e.Message, e);
+                }
             }
             return (string?)target;
         }, ct);

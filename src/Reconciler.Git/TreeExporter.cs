@@ -54,6 +54,7 @@ internal static class TreeExporter
 
     public static void Export(Tree tree, string sha, string treePath, string directory, CancellationToken ct)
     {
+        directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         var parent = Path.GetDirectoryName(directory) ?? throw new ArgumentException($"no parent directory: {directory}", nameof(directory));
         Directory.CreateDirectory(parent);
         RemoveSwapLeftovers(parent, directory);
@@ -78,6 +79,11 @@ internal static class TreeExporter
                 }
             }
             throw;
+        }
+
+        foreach (var step in plan)
+        {
+            EnsureInside(directory, step is Replace r ? r.Final : ((Remove)step).Path);
         }
 
         // The marker goes first so that no crash below leaves it naming the wrong content.
@@ -130,6 +136,7 @@ internal static class TreeExporter
             CheckName(entry.Name, relative);
             var rel = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
             var path = Path.Combine(dir, entry.Name);
+            EnsureInside(root, path);
             switch (entry.Mode)
             {
                 case Mode.Directory:
@@ -188,6 +195,7 @@ internal static class TreeExporter
             CheckName(entry.Name, relative);
             var rel = relative + "/" + entry.Name;
             var path = Path.Combine(directory, entry.Name);
+            EnsureInside(directory, path);
             switch (entry.Mode)
             {
                 case Mode.Directory:
@@ -250,12 +258,52 @@ internal static class TreeExporter
         return true;
     }
 
+    /// <summary>
+    /// Refuses a name that could make a path leave the directory it is written in, or that git
+    /// itself refuses to check out (fsck, libgit2 and both Flux and Argo CD agree): empty, "." or
+    /// "..", a "/" or NUL inside, ".git" in any case. git's own tools never write such trees, but a
+    /// crafted object can hold them. Then the name's length, which the file system would refuse only
+    /// after staging.
+    /// </summary>
     private static void CheckName(string name, string relative)
     {
+        var where = relative.Length == 0 ? "the top of the tree" : relative;
+        var problem = name switch
+        {
+            "" => "an empty name",
+            "." or ".." => $"the name '{name}'",
+            _ when name.Contains('/') || name.Contains('\0') => $"a name with '/' or NUL in it ('{Printable(name)}')",
+            _ when name.Equals(".git", StringComparison.OrdinalIgnoreCase) => $"the name '{name}' (git's own directory)",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new UnsafeTreeEntryException(relative.Length == 0 ? Printable(name) : relative + "/" + Printable(name),
+                $"{where} holds an entry with {problem}; such a tree could write outside the checkout, so the commit is refused");
+        }
         if (Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
         {
-            var where = relative.Length == 0 ? "the exported directory" : relative;
             throw new PathTooLongException($"{where}: the name '{name[..40]}…' is longer than {MaxNameBytes} bytes, which the file system cannot hold");
+        }
+    }
+
+    private static string Printable(string name)
+    {
+        var shown = name.Replace("\0", "\\0", StringComparison.Ordinal);
+        return shown.Length > 80 ? shown[..80] + "…" : shown;
+    }
+
+    /// <summary>
+    /// The last guard before any write or delete: the path, made absolute and normalized, must lie
+    /// strictly inside the export's root. Entry names are checked already; this holds even if a
+    /// check above were wrong.
+    /// </summary>
+    private static void EnsureInside(string root, string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new UnsafeTreeEntryException(path, $"the path {path} resolves outside the export directory {root}; refused");
         }
     }
 

@@ -8,7 +8,7 @@ public static class ProcessRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string file, IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string>? env = null, string? stdin = null, TimeSpan? timeout = null)
+    public static Result Run(string file, IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string>? env = null, string? stdin = null, TimeSpan? timeout = null, byte[]? stdinBytes = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -33,6 +33,10 @@ public static class ProcessRunner
         {
             p.StandardInput.Write(stdin);
         }
+        if (stdinBytes is not null)
+        {
+            p.StandardInput.BaseStream.Write(stdinBytes);
+        }
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -44,10 +48,17 @@ public static class ProcessRunner
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    public static string Check(string file, IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string>? env = null, string? stdin = null)
+    public static string Check(string file, IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string>? env = null, string? stdin = null) =>
+        Check(file, args, workingDirectory, env, stdin, stdinBytes: null);
+
+    /// <summary><see cref="Check(string, IEnumerable{string}, string?, IDictionary{string, string}?, string?)"/> with bytes on stdin.</summary>
+    public static string CheckBinaryInput(string file, IEnumerable<string> args, string? workingDirectory, IDictionary<string, string>? env, byte[] stdin) =>
+        Check(file, args, workingDirectory, env, stdin: null, stdinBytes: stdin);
+
+    private static string Check(string file, IEnumerable<string> args, string? workingDirectory, IDictionary<string, string>? env, string? stdin, byte[]? stdinBytes)
     {
         var list = args.ToList();
-        var r = Run(file, list, workingDirectory, env, stdin);
+        var r = Run(file, list, workingDirectory, env, stdin, stdinBytes: stdinBytes);
         if (r.ExitCode != 0)
         {
             throw new InvalidOperationException($"`{file} {string.Join(' ', list)}` exited {r.ExitCode}: {r.Stderr}{r.Stdout}");

@@ -79,8 +79,9 @@ public sealed partial class StackReconciler(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A tree that could escape its directory is the commit's own fault; a full disk is not.
             return await FailAsync(Result(PassOutcome.Failed, target, $"rendering commit {Short(target)}: {e.Message}", "load"),
-                state, info, trigger, blockCommit: false, ct).ConfigureAwait(false);
+                state, info, trigger, blockCommit: e is GitUnsafeTreeException, ct).ConfigureAwait(false);
         }
 
         Observability.ReconcilerTelemetry.Phase("fetch", stack.Name, target, fetchStarted); // Observability

@@ -1,0 +1,86 @@
+using Reconciler.Git.Tests.Infrastructure;
+using Reconciler.TestSupport;
+
+namespace Reconciler.Git.Tests;
+
+/// <summary>
+/// Commits crafted to escape the export directory. Safe even against a broken exporter: the export
+/// is one level below a directory the test owns, and every crafted entry climbs at most one level.
+/// </summary>
+[Collection(GitServersCollection.Name)]
+public sealed class UnsafeTreeTests(GitServerFixture servers)
+{
+    // An empty name is refused too, but git cannot even push a tree holding one.
+    public static TheoryData<string> RefusedNames => ["..", ".", ".git", ".GIT", ".Git", "../x", "a/b"];
+
+    [Theory]
+    [MemberData(nameof(RefusedNames))]
+    public async Task A_tree_entry_that_could_escape_is_refused_and_nothing_is_written(string name)
+    {
+        var (origin, mirror, owned, target) = await SetupWithGoodExport();
+        var bad = origin.CommitCraftedTree("hostile", [
+            CraftedEntry.File("compose.yaml", "bad\n"),
+            CraftedEntry.Directory(name, CraftedEntry.File("pwned", "pwned\n")),
+        ]);
+        await mirror.FetchAsync();
+
+        var e = await Assert.ThrowsAsync<GitUnsafeTreeException>(() => mirror.MaterializeAsync(bad, "", target));
+
+        Assert.Contains("refused", e.Message);
+        Assert.Contains(name.Contains('/') ? "'/'" : $"'{name}'", e.Message);
+        AssertUntouched(owned, target);
+    }
+
+    [Fact]
+    public async Task A_dot_dot_entry_deep_in_the_tree_is_refused_naming_its_path()
+    {
+        var (origin, mirror, owned, target) = await SetupWithGoodExport();
+        var bad = origin.CommitCraftedTree("hostile", [
+            CraftedEntry.File("compose.yaml", "bad\n"),
+            CraftedEntry.Directory("conf", CraftedEntry.Directory("..", CraftedEntry.File("pwned", "pwned\n"))),
+        ]);
+        await mirror.FetchAsync();
+
+        var e = await Assert.ThrowsAsync<GitUnsafeTreeException>(() => mirror.MaterializeAsync(bad, "", target));
+
+        Assert.Equal("conf/..", e.EntryPath);
+        Assert.StartsWith("conf holds an entry with the name '..'", e.Reason);
+        AssertUntouched(owned, target);
+    }
+
+    [Fact]
+    public async Task A_good_commit_after_a_refused_one_exports()
+    {
+        var (origin, mirror, owned, target) = await SetupWithGoodExport();
+        origin.CommitCraftedTree("hostile", [CraftedEntry.Directory("..", CraftedEntry.File("pwned", "x\n"))]);
+        var good = origin.Commit("fixed", new Dictionary<string, string?> { ["compose.yaml"] = "fixed\n" });
+        await mirror.FetchAsync();
+
+        await mirror.MaterializeAsync(good, "", target);
+
+        Assert.Equal("fixed\n", File.ReadAllText(Path.Combine(target, "compose.yaml")));
+        Assert.True(File.Exists(Path.Combine(owned, "sentinel")));
+        Assert.False(File.Exists(Path.Combine(owned, "pwned")));
+    }
+
+    private async Task<(OriginRepository Origin, GitRepositoryMirror Mirror, string Owned, string Target)> SetupWithGoodExport()
+    {
+        var origin = servers.NewOrigin();
+        var mirror = new GitRepositoryMirror(servers.RemoteFor(Transport.FileUrl, origin), servers.NewDirectory());
+        var owned = servers.NewDirectory("owned");
+        File.WriteAllText(Path.Combine(owned, "sentinel"), "keep\n");
+        var target = Path.Combine(owned, "tree");
+        var good = origin.Commit("good", new Dictionary<string, string?> { ["compose.yaml"] = "good\n" });
+        await mirror.FetchAsync();
+        await mirror.MaterializeAsync(good, "", target);
+        return (origin, mirror, owned, target);
+    }
+
+    private static void AssertUntouched(string owned, string target)
+    {
+        Assert.Equal("good\n", File.ReadAllText(Path.Combine(target, "compose.yaml")));
+        Assert.Equal([Path.Combine(target, "compose.yaml")], Directory.EnumerateFileSystemEntries(target));
+        Assert.Equal("keep\n", File.ReadAllText(Path.Combine(owned, "sentinel")));
+        Assert.Equal(["sentinel", "tree", "tree.commit"], Directory.EnumerateFileSystemEntries(owned).Select(Path.GetFileName).Order());
+    }
+}
