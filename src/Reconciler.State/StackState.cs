@@ -114,10 +114,13 @@ public sealed record StackState
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(commit);
         ArgumentNullException.ThrowIfNull(imagesByService);
+        // Never less than was known: an observation that missed a service (or failed, and found
+        // none) must not erase the image a rollback to this same commit would need.
+        var images = commit == LastGoodCommit ? LastGoodImages.SetItems(imagesByService) : NoImages.AddRange(imagesByService);
         return this with
         {
             LastGoodCommit = commit,
-            LastGoodImages = NoImages.AddRange(imagesByService),
+            LastGoodImages = images,
             FailedCommits = NoCommits,
         };
     }

@@ -77,7 +77,21 @@ public sealed class StackStateTests
 
         Assert.Equal(a, b);
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
-        Assert.NotEqual(a, a.BecameHealthy("c", new Dictionary<string, string> { ["a"] = "1" }));
+        Assert.NotEqual(a, a.BecameHealthy("c", new Dictionary<string, string> { ["a"] = "9" }));
+    }
+
+    [Fact]
+    public void The_images_of_the_last_good_commit_are_never_replaced_by_fewer()
+    {
+        var a = StackState.Initial("web").BecameHealthy("c", new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" });
+
+        var again = a.BecameHealthy("c", new Dictionary<string, string>()); // the observation found nothing
+        var partly = a.BecameHealthy("c", new Dictionary<string, string> { ["a"] = "3" });
+        var newer = a.BecameHealthy("d", new Dictionary<string, string> { ["a"] = "4" });
+
+        Assert.Equal(a.LastGoodImages, again.LastGoodImages);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "3", ["b"] = "2" }, partly.LastGoodImages);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "4" }, newer.LastGoodImages);
     }
 
     [Fact]

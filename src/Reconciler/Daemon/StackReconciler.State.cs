@@ -130,7 +130,10 @@ public sealed partial class StackReconciler
         if (result == DeploymentResult.Applied) Log.Deployed(logger, stack.Name, Short(commit), actions, info?.Subject ?? "");
     }
 
-    /// <summary>The image id each service runs now, so a rollback can restore exactly that.</summary>
+    /// <summary>
+    /// The exact image each service runs now (by repository digest, else id: <see cref="ImagePin"/>),
+    /// so a rollback can restore exactly that.
+    /// </summary>
     private async Task<Dictionary<string, string>> ImagesByServiceAsync(DesiredProject desired, CancellationToken ct)
     {
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -138,7 +141,8 @@ public sealed partial class StackReconciler
         {
             var observed = await engine.State.ReadAsync(desired.Name, [], ct).ConfigureAwait(false);
             foreach (var c in observed.Containers)
-                if (c.Label(ComposeLabels.Service) is { } service && c.ImageId.Length > 0) images.TryAdd(service, c.ImageId);
+                if (c.Label(ComposeLabels.Service) is { } service && c.ImageId.Length > 0)
+                    images.TryAdd(service, ImagePin.For(desired.Services.TryGetValue(service, out var s) ? s.Image : c.Image, c.ImageId, observed.LocalImages));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
