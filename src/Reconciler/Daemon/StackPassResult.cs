@@ -17,6 +17,13 @@ public sealed record StackPassResult
     public IReadOnlyList<(string Service, string Action)> Done { get; init; } = [];
     /// <summary>The rollout failed its health gate and the last good commit was restored.</summary>
     public bool RolledBack { get; init; }
+    /// <summary>
+    /// The head is a commit that failed before, so the stack holds (and heals) the last good commit:
+    /// a state, not a new failure (<c>reconciler_stack_held</c>, not another error).
+    /// </summary>
+    public bool Held { get; init; }
+    /// <summary>The failure reported was recorded by an earlier pass: shown, not counted again.</summary>
+    public bool Repeated { get; init; }
     /// <summary>The failure may pass by itself (engine, registry, disk, a container killed by hand): retry with backoff.</summary>
     public bool Transient { get; init; }
 }

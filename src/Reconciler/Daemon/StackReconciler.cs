@@ -55,7 +55,7 @@ public sealed partial class StackReconciler(
         // applied commit stays the target, so self-heal keeps the running version whole.
         var target = head;
         if (state.IsFailedCommit(head) && state.LastAppliedCommit is { } applied) target = applied;
-        else if (state.IsFailedCommit(head)) return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load");
+        else if (state.IsFailedCommit(head)) return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load") with { Repeated = true };
 
         var isNewCommit = target != state.LastAppliedCommit;
         var applyAllowed = !suspended && (isNewCommit || trigger != Trigger.Drift || stack.SelfHeal);
@@ -131,9 +131,9 @@ public sealed partial class StackReconciler(
                     .ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
                 // A repair that failed (engine, a port taken) is retried; the head's own failure is not.
                 return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load",
-                    plan.Actions.Length, drift) with { Transient = !kept.Succeeded };
+                    plan.Actions.Length, drift) with { Transient = !kept.Succeeded, Held = true, Repeated = kept.Succeeded };
             }
-            return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load", drift: drift);
+            return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load", drift: drift) with { Held = true, Repeated = true };
         }
         if (plan.IsEmpty)
         {

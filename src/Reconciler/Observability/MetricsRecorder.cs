@@ -41,6 +41,8 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
                 metrics.ReconcileDuration.WithLabels(stack.Name, result);
             }
             foreach (var phase in ReconcilerMetrics.Phases) metrics.StackErrors.WithLabels(stack.Name, phase);
+            metrics.StackHeld.WithLabels(stack.Name).Set(0);
+            metrics.Rollbacks.WithLabels(stack.Name);
         }
         foreach (var repo in config.Repos)
             foreach (var result in new[] { "fetched", "unchanged", "failed" }) metrics.GitFetches.WithLabels(repo.Name, result);
@@ -127,7 +129,11 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         };
         _metrics.Reconciles.WithLabels(r.Stack, result).Inc();
         _metrics.ReconcileDuration.WithLabels(r.Stack, result).Observe(r.Duration.TotalSeconds);
-        if (r.Outcome == PassOutcome.Failed) _metrics.StackErrors.WithLabels(r.Stack, r.FailedPhase ?? "internal").Inc();
+        // A failure is counted once, by the pass that met it; passes that hold the last good commit
+        // meanwhile show it (sync_status="failed", stack_held) without counting it again.
+        if (r.Outcome == PassOutcome.Failed && !r.Repeated) _metrics.StackErrors.WithLabels(r.Stack, r.FailedPhase ?? "internal").Inc();
+        if (r.RolledBack) _metrics.Rollbacks.WithLabels(r.Stack).Inc();
+        _metrics.StackHeld.WithLabels(r.Stack).Set(r.Held || r.RolledBack ? 1 : 0);
         foreach (var (service, action) in r.Done) _metrics.Actions.WithLabels(r.Stack, service, action).Inc();
 
         var inSync = r.Outcome is PassOutcome.Noop or PassOutcome.Applied || (r.Outcome == PassOutcome.Suspended && r.Drift.Count == 0);

@@ -41,6 +41,10 @@ internal sealed class ReconcilerMetrics
             "Unix time of the stack's last pass that ended in sync (noop or applied).", "stack");
         StackErrors = f.CreateCounter("reconciler_stack_errors_total",
             "Failed passes by the phase that failed (fetch, load, plan, apply, health, internal).", "stack", "phase");
+        StackHeld = f.CreateGauge("reconciler_stack_held",
+            "1 while the stack's head commit failed (and was rolled back or never applied) and the last good commit is held instead.", "stack");
+        Rollbacks = f.CreateCounter("reconciler_rollbacks_total",
+            "Automatic rollbacks to the last good commit after a rollout failed its health gate.", "stack");
         ReconcileDuration = f.CreateHistogram("reconciler_reconcile_duration_seconds",
             "Duration of reconcile passes by result (noop, applied, failed).",
             new HistogramConfiguration
@@ -73,6 +77,8 @@ internal sealed class ReconcilerMetrics
 
     public CollectorRegistry Registry { get; }
     public Gauge StackInSync { get; }
+    public Gauge StackHeld { get; }
+    public Counter Rollbacks { get; }
     public Gauge StackDrift { get; }
     public Gauge StackDriftFields { get; }
     public Gauge StackInfo { get; }

@@ -43,6 +43,25 @@ public class MetricsRecorderTests
     private IReadOnlyList<string> Samples(string name) => Exposition.Samples(Exposition.Of(_registry), name);
 
     [Fact]
+    public void A_rollback_is_counted_once_and_the_held_commit_shows_as_held_not_as_new_errors()
+    {
+        _status.StackPassed(Pass(PassOutcome.Failed, Sha2) with { FailedPhase = "health", Error = "web exited", RolledBack = true }, Trigger.Poll);
+        for (var i = 0; i < 20; i++)
+            _status.StackPassed(Pass(PassOutcome.Failed, Sha2) with { FailedPhase = "load", Error = "web exited", Held = true, Repeated = true }, Trigger.Drift);
+
+        Assert.Equal(["""reconciler_rollbacks_total{stack="shop"} 1"""], Samples("reconciler_rollbacks_total"));
+        Assert.Equal(["""reconciler_stack_held{stack="shop"} 1"""], Samples("reconciler_stack_held"));
+        Assert.Contains("""reconciler_stack_errors_total{stack="shop",phase="health"} 1""", Samples("reconciler_stack_errors_total"));
+        Assert.Contains("""reconciler_stack_errors_total{stack="shop",phase="load"} 0""", Samples("reconciler_stack_errors_total"));
+        Assert.Single(Samples("reconciler_stack_info"), s => s.Contains("sync_status=\"failed\"", StringComparison.Ordinal));
+
+        _status.StackPassed(Pass(PassOutcome.Applied, Sha1), Trigger.Poll);
+
+        Assert.Equal(["""reconciler_stack_held{stack="shop"} 0"""], Samples("reconciler_stack_held"));
+        Assert.Equal(["""reconciler_rollbacks_total{stack="shop"} 1"""], Samples("reconciler_rollbacks_total"));
+    }
+
+    [Fact]
     public void A_sequence_of_passes_becomes_counters_a_histogram_and_in_sync()
     {
         _status.StackPassed(Pass(PassOutcome.Applied) with

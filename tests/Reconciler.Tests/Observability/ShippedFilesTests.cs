@@ -44,7 +44,7 @@ public partial class ShippedFilesTests(ITestOutputHelper output)
         foreach (var wanted in new[]
         {
             "Stacks in sync", "Drift by service and reason", "Drift by field", "Deployed commit per stack", "Deploy duration p50 / p95",
-            "Reconcile rate by result", "Errors by phase", "Container restarts", "Crash loops", "Git fetch age",
+            "Reconcile rate by result", "Errors by phase, rollbacks", "Holding last good commit", "Container restarts", "Crash loops", "Git fetch age",
         })
         {
             Assert.Contains(wanted, titles);
