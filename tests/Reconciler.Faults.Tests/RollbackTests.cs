@@ -24,6 +24,8 @@ public sealed class RollbackTests(ITestOutputHelper output)
         // The previous version serves again, on the very image id it ran before.
         var after = await s.ServiceContainerAsync("web");
         Assert.Equal(before.ImageId, after.ImageId);
+        // Pinned by repository digest, so docker ps and the dashboards still name the image.
+        Assert.StartsWith(DockerCli.Image11[..DockerCli.Image11.LastIndexOf(':')] + "@sha256:", after.ConfigImage);
         Assert.Contains("busybox 1.1", await s.Docker.OkAsync("exec", after.Name, "wget", "-qO-", "http://127.0.0.1:8080/"));
 
         var history = await daemon.HistoryAsync();
@@ -46,6 +48,14 @@ public sealed class RollbackTests(ITestOutputHelper output)
         Assert.True(still.Running && still.RestartCount == 0, $"the rolled-back container was disturbed: {still}");
         Assert.DoesNotContain(later, h => h.Result is "in_progress");
 
+        // Visible as a rollback and a held commit, its failure counted once, not once per drift pass.
+        var (_, metrics) = await daemon.GetAsync("/metrics");
+        Assert.Contains($"reconciler_rollbacks_total{{stack=\"{s.Project}\"}} 1", metrics);
+        Assert.Contains($"reconciler_stack_held{{stack=\"{s.Project}\"}} 1", metrics);
+        Assert.Contains($"reconciler_stack_errors_total{{stack=\"{s.Project}\",phase=\"health\"}} 1", metrics);
+        Assert.Contains($"reconciler_stack_errors_total{{stack=\"{s.Project}\",phase=\"load\"}} 0", metrics);
+        Assert.Contains("sync_status=\"failed\"", metrics);
+
         // A newer good commit deploys normally.
         var next = await s.CommitComposeAsync("web 2.0 that works", Compose.File(new Svc("web", DockerCli.Image20) { Command = Compose.Httpd, Data = true }));
         await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image20 }, next);
@@ -60,6 +70,7 @@ public sealed class RollbackTests(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(30));
 
         await s.AssertTokenAsync(token);
+        await s.WaitAsync("no longer held", async () => (await daemon.GetAsync("/metrics")).Body.Contains($"reconciler_stack_held{{stack=\"{s.Project}\"}} 0", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
 
         // Last, as it is only the spelling: history prints the result as the store names it.
         Assert.True(badRows[0].Result == "rolled_back",
