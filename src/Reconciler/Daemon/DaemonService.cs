@@ -42,7 +42,7 @@ public sealed partial class DaemonService(
         {
             var watcher = _watchers[stack.Repo];
             var reconciler = new StackReconciler(stack, config.PruneStacks, watcher.Mirror, engine, store, config.StateDir, time, loggers.CreateLogger("Reconciler.Stack"));
-            var worker = new StackWorker(reconciler, status, heartbeats, loggers.CreateLogger("Reconciler.Stack"));
+            var worker = new StackWorker(reconciler, status, heartbeats, time, loggers.CreateLogger("Reconciler.Stack"));
             _workers[stack.Name] = worker;
             watcher.OnNewCommit(worker.Fire);
         }
@@ -94,7 +94,7 @@ public sealed partial class DaemonService(
                 status.DockerError = e.Message;
             }
             heartbeats.Beat("docker-ping", TimeSpan.FromMinutes(2));
-            try { await Task.Delay(TimeSpan.FromSeconds(status.DockerReachable == true ? 15 : 3), ct).ConfigureAwait(false); }
+            try { await Task.Delay(TimeSpan.FromSeconds(status.DockerReachable == true ? 15 : 3), time, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
         }
     }
@@ -109,7 +109,7 @@ public sealed partial class DaemonService(
             var stalled = heartbeats.Stalled();
             if (stalled.Count == 0) notifier.Notify(new ServiceState("WATCHDOG=1"));
             else Log.Stalled(_logger, string.Join(", ", stalled));
-            try { await Task.Delay(period, ct).ConfigureAwait(false); }
+            try { await Task.Delay(period, time, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
         }
     }

@@ -9,11 +9,12 @@ namespace Reconciler.Daemon;
 /// the stack's health_timeout. A container that exits, restarts or turns unhealthy fails the
 /// rollout, with the service, exit code or last health output in the reason.
 /// </summary>
-public sealed class RolloutGate(IDockerContainerOperations containers, TimeProvider time)
+/// <param name="settlePeriod">How long a container without a healthcheck must keep running to count as up (default 3 s).</param>
+public sealed class RolloutGate(IDockerContainerOperations containers, TimeProvider time, TimeSpan? settlePeriod = null)
 {
-    /// <summary>How long a container without a healthcheck must keep running to count as up.</summary>
-    public static TimeSpan SettlePeriod { get; set; } = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(300);
+    public static readonly TimeSpan DefaultSettlePeriod = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(300);
+    private readonly TimeSpan _settle = settlePeriod ?? DefaultSettlePeriod;
 
     public sealed record Failure(string Service, string Container, string Reason)
     {
@@ -57,7 +58,7 @@ public sealed class RolloutGate(IDockerContainerOperations containers, TimeProvi
                 var settled = s.HealthStatus switch
                 {
                     "healthy" => true,
-                    null => time.GetUtcNow() - seen.Since >= SettlePeriod,
+                    null => time.GetUtcNow() - seen.Since >= _settle,
                     _ => false,
                 };
                 lastState = $"{name}: {s.HealthStatus ?? s.Status}";
@@ -69,7 +70,7 @@ public sealed class RolloutGate(IDockerContainerOperations containers, TimeProvi
                 var (service, name) = pending[0];
                 return new Failure(service, name, $"not healthy within {timeout.TotalSeconds:0}s ({lastState})");
             }
-            await Task.Delay(Poll, ct).ConfigureAwait(false);
+            await Task.Delay(Poll, time, ct).ConfigureAwait(false);
         }
         return null;
     }

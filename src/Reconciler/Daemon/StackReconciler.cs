@@ -29,7 +29,7 @@ public sealed partial class StackReconciler(
     IStateStore store,
     string stateDir,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger) : IStackPass
 {
     public StackConfig Stack => stack;
 

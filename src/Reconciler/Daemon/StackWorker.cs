@@ -6,7 +6,7 @@ namespace Reconciler.Daemon;
 /// The loop of one stack: one pass at a time, triggers coalesced, a drift tick every
 /// drift_interval. Isolated: a failing stack never slows or stops another.
 /// </summary>
-public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus status, Heartbeats heartbeats, ILogger logger)
+public sealed partial class StackWorker(IStackPass reconciler, DaemonStatus status, Heartbeats heartbeats, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(5);
@@ -16,7 +16,7 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
     private int _failuresInARow;
 
     public string Name => reconciler.Stack.Name;
-    public StackReconciler Reconciler => reconciler;
+    public IStackPass Reconciler => reconciler;
 
     public void Fire(Trigger trigger) => _gate.Fire(trigger);
 
@@ -24,15 +24,9 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
     {
         var loop = $"stack:{Name}";
         var drift = reconciler.Stack.DriftInterval;
-        // Not disposed: it ends with the token, and disposing a running task throws.
-        _ = Task.Run(async () =>
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                try { await Task.Delay(drift, ct).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
-                _gate.Fire(Trigger.Drift);
-            }
-        }, ct);
+        // Not awaited: it ends with the token. Called, not Task.Run: the first tick's timer exists
+        // once RunAsync yields, so a test's clock cannot move before it.
+        _ = DriftTicksAsync(drift, ct);
         // Allowed silence: a drift tick plus a slow deploy (health waits) plus slack.
         var allowed = drift + reconciler.Stack.HealthTimeout + TimeSpan.FromMinutes(5);
         heartbeats.Beat(loop, allowed);
@@ -58,8 +52,6 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
                 result = new StackPassResult { Stack = Name, Outcome = PassOutcome.Failed, Error = e.Message, FailedPhase = "internal", Transient = true };
             }
             Observability.ReconcilerTelemetry.EndPass(passSpan, result); // Observability
-            status.StackPassed(result, trigger);
-            heartbeats.Beat(loop, allowed);
             if (result.Outcome == PassOutcome.Failed && result.Transient)
             {
                 // Transient trouble (engine, registry, a container killed by hand): try again soon
@@ -71,6 +63,17 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
             {
                 _failuresInARow = 0;
             }
+            status.StackPassed(result, trigger);
+            heartbeats.Beat(loop, allowed);
+        }
+    }
+
+    private async Task DriftTicksAsync(TimeSpan drift, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try { await Task.Delay(drift, time, ct).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+            _gate.Fire(Trigger.Drift);
         }
     }
 
@@ -86,22 +89,24 @@ public sealed partial class StackWorker(StackReconciler reconciler, DaemonStatus
     {
         if (Interlocked.Exchange(ref _retryPending, 1) == 1) return;
         // Not awaited: it ends with the token or when it fires.
-        _ = Task.Run(async () =>
+        _ = RetryAfterAsync(delay, ct);
+    }
+
+    private async Task RetryAfterAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
         {
-            try
-            {
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            finally
-            {
-                Volatile.Write(ref _retryPending, 0);
-            }
-            _gate.Fire(Trigger.Drift);
-        }, CancellationToken.None);
+            await Task.Delay(delay, time, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        finally
+        {
+            Volatile.Write(ref _retryPending, 0);
+        }
+        _gate.Fire(Trigger.Drift);
     }
 
     private static partial class Log
