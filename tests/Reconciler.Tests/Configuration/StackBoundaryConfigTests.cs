@@ -1,5 +1,7 @@
+using System.Text.RegularExpressions;
 using Reconciler.Configuration;
 using Reconciler.Core.Compose;
+using Reconciler.Tests.Observability;
 
 namespace Reconciler.Tests.Configuration;
 
@@ -133,5 +135,21 @@ public sealed class StackBoundaryConfigTests
     public void A_bad_fleet_limit_is_an_error_naming_its_key()
     {
         Assert.Equal("limits.max_nodes", OnlyError("", "limits: {max_nodes: many}").KeyPath);
+    }
+
+    [Fact]
+    public void The_sample_configs_boundary_keys_read_as_documented_once_uncommented()
+    {
+        var sample = File.ReadAllLines(Path.Combine(Tools.RepoRoot, "config.sample.yaml"));
+        var uncommented = sample.Select(l => Regex.Replace(l, @"^(\s*)# (\s*(?:host_files|variables|pass_env|limits|TAG|max_[a-z_]+):)", "$1$2"));
+
+        var (config, errors) = DaemonConfigReader.Parse(string.Join("\n", uncommented), "/etc/reconciler/config.yaml");
+
+        Assert.Empty(errors);
+        var stack = Assert.Single(config!.Stacks);
+        Assert.Equal(["/etc/reconciler/secrets/hello"], stack.HostFiles.ToArray());
+        Assert.Equal("1.4", stack.Variables["TAG"]);
+        Assert.Equal(["REGION"], stack.PassEnv.ToArray());
+        Assert.Equal(LoadLimits.Default with { MaxFileBytes = 8 * 1024 * 1024 }, stack.Limits);
     }
 }
