@@ -52,16 +52,9 @@ internal static class ValidateCommand
                             failed = true;
                             continue;
                         }
-                        var loaded = ComposeLoader.Load(new Core.Compose.LoadOptions
-                        {
-                            WorkingDirectory = dir,
-                            ProjectDirectory = dir,
-                            ProjectName = stack.ProjectName,
-                            Files = [.. stack.Files],
-                            EnvFiles = [.. stack.EnvFiles],
-                            Profiles = [.. stack.Profiles],
-                            HomeDirectory = Environment.GetEnvironmentVariable("HOME"),
-                        }, Files.DiskFileSource.Instance);
+                        // The daemon's own load options: confined to the tree, with the stack's variables only.
+                        var (options, files) = StackLoading.For(stack, tree!, dir, StackLoading.ProcessEnvironment());
+                        var loaded = ComposeLoader.Load(options, files);
                         foreach (var d in loaded.Diagnostics)
                             Console.Error.WriteLine($"{(d.Severity == Core.Compose.Severity.Error ? "error" : "warning")}: stack {stack.Name}: {d.ToString().Replace(tree + "/", "", StringComparison.Ordinal)}");
                         if (loaded.Project is null) failed = true;

@@ -9,7 +9,7 @@ namespace Reconciler.Configuration;
 /// Reads the daemon's YAML config strictly: unknown keys, wrong types, duplicate names, a stack
 /// naming a repo that isn't declared, and secrets written inline are all errors naming the key.
 /// </summary>
-public static class DaemonConfigReader
+public static partial class DaemonConfigReader
 {
     public static (DaemonConfig? Config, IReadOnlyList<ConfigError> Errors) Read(string path)
     {
@@ -44,7 +44,8 @@ public static class DaemonConfigReader
         if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
 
         var dir = System.IO.Path.GetDirectoryName(path)!;
-        ctx.Keys(root, "", "docker", "state_dir", "metrics", "telemetry", "prune_stacks", "repos", "stacks");
+        ctx.Keys(root, "", "docker", "state_dir", "metrics", "telemetry", "prune_stacks", "limits", "repos", "stacks");
+        var fleetLimits = ReadLimits(ctx, root, "", Core.Compose.LoadLimits.Default);
         var docker = ctx.Map(root, "docker", "docker");
         if (docker is not null) ctx.Keys(docker, "docker", "host");
         var metrics = ctx.Map(root, "metrics", "metrics");
@@ -100,7 +101,7 @@ public static class DaemonConfigReader
             var p = $"stacks[{i}]";
             if (stackSeq!.Children[i] is not YamlMappingNode s) { ctx.Error(stackSeq.Children[i], p, "must be a mapping"); continue; }
             ctx.Keys(s, p, "name", "repo", "path", "files", "profiles", "env_files", "project", "prune", "self_heal",
-                "drift_interval", "suspend", "health_timeout", "rollback");
+                "drift_interval", "suspend", "health_timeout", "rollback", "host_files", "variables", "pass_env", "limits");
             var name = ctx.Required(s, "name", p);
             var repo = ctx.Required(s, "repo", p);
             if (name is null || repo is null) continue;
@@ -114,6 +115,7 @@ public static class DaemonConfigReader
             if (rollback is not ("auto" or "off")) ctx.Error(s, p + ".rollback", "must be auto or off");
             var path2 = (ctx.Str(s, "path", p) ?? ".").Trim('/');
             if (path2.Split('/').Contains("..")) ctx.Error(s, p + ".path", "must stay inside the repo (no ..)");
+            var variables = ReadVariables(ctx, s, p);
             stacks.Add(new StackConfig
             {
                 Name = name,
@@ -129,6 +131,10 @@ public static class DaemonConfigReader
                 Suspend = ctx.Bool(s, "suspend", p) ?? false,
                 HealthTimeout = ctx.Duration(s, "health_timeout", p) ?? TimeSpan.FromMinutes(2),
                 Rollback = rollback,
+                HostFiles = ReadHostFiles(ctx, s, p),
+                Variables = variables,
+                PassEnv = ReadPassEnv(ctx, s, p, variables),
+                Limits = ReadLimits(ctx, s, p, fleetLimits),
             });
         }
         if (repos.Count == 0 && errors.Count == 0) ctx.Error(root, "repos", "declare at least one repo");
@@ -164,6 +170,8 @@ public static class DaemonConfigReader
 
         private static YamlNode? Get(YamlMappingNode m, string key) =>
             m.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
+
+        public YamlNode? Node(YamlMappingNode m, string key) => Get(m, key);
 
         public void Keys(YamlMappingNode m, string path, params string[] known)
         {

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -9,7 +8,6 @@ using Reconciler.Core.Desired;
 using Reconciler.Core.Planning;
 using Reconciler.Docker;
 using Reconciler.Docker.Execution;
-using Reconciler.Files;
 using Reconciler.Git;
 using Reconciler.State;
 
@@ -86,7 +84,8 @@ public sealed partial class StackReconciler(
 
         Observability.ReconcilerTelemetry.Phase("fetch", stack.Name, target, fetchStarted); // Observability
         var loadStarted = Observability.ReconcilerTelemetry.PhaseStart(); // Observability
-        var loaded = ComposeLoader.Load(LoadOptionsFor(stackDir), DiskFileSource.Instance);
+        var (options, files) = StackLoading.For(stack, TreeDirectory, stackDir, StackLoading.ProcessEnvironment());
+        var loaded = ComposeLoader.Load(options, files);
         Observability.ReconcilerTelemetry.Phase("load", stack.Name, target, loadStarted, loaded.Project is null ? "invalid compose project" : null); // Observability
         foreach (var w in loaded.Warnings) Log.LoadWarning(logger, stack.Name, Short(target), w.ToString());
         if (loaded.Project is null)
@@ -94,13 +93,13 @@ public sealed partial class StackReconciler(
             var first = loaded.Errors.FirstOrDefault();
             // The first error's location goes into the record's file:line; the message keeps the rest.
             var message = string.Join("; ", loaded.Errors.Select((e, i) => i == 0 && e.Where is not null
-                ? (string.IsNullOrEmpty(e.KeyPath) ? "" : e.KeyPath + ": ") + e.Message
+                ? ((string.IsNullOrEmpty(e.KeyPath) ? "" : e.KeyPath + ": ") + e.Message).Replace(TreeDirectory + "/", "", StringComparison.Ordinal)
                 : e.ToString().Replace(TreeDirectory + "/", "", StringComparison.Ordinal)));
             return await FailAsync(Result(PassOutcome.Failed, target, message, "load"), state, info, trigger, blockCommit: isNewCommit, ct,
                 first?.Where is { } where ? (Relative(where.File), where.Line) : null).ConfigureAwait(false);
         }
 
-        var desired = DesiredStateBuilder.Build(loaded.Project, DiskFileSource.Instance,
+        var desired = DesiredStateBuilder.Build(loaded.Project, files,
             new Dictionary<string, string> { [ComposeLabels.Commit] = target });
         // Holding the last good commit (the head failed): keep the exact images that ran then.
         if (target != head && target == state.LastGoodCommit) desired = PinImages(desired, state.LastGoodImages);
@@ -237,9 +236,10 @@ public sealed partial class StackReconciler(
             Log.RollingBack(logger, stack.Name, Short(good));
             var tree = await mirror.MaterializeAsync(good, "", TreeDirectory, ct).ConfigureAwait(false);
             if (tree is null) return false;
-            var loaded = ComposeLoader.Load(LoadOptionsFor(stack.Path == "." ? tree : Path.Combine(tree, stack.Path)), DiskFileSource.Instance);
+            var (options, files) = StackLoading.For(stack, tree, stack.Path == "." ? tree : Path.Combine(tree, stack.Path), StackLoading.ProcessEnvironment());
+            var loaded = ComposeLoader.Load(options, files);
             if (loaded.Project is null) return false;
-            var desired = PinImages(DesiredStateBuilder.Build(loaded.Project, DiskFileSource.Instance,
+            var desired = PinImages(DesiredStateBuilder.Build(loaded.Project, files,
                 new Dictionary<string, string> { [ComposeLabels.Commit] = good }), images);
             var plan = await PlanAsync(desired, newCommit: false, ct).ConfigureAwait(false);
             if (plan.IsBlocked) return false;
@@ -266,26 +266,6 @@ public sealed partial class StackReconciler(
                     ? kv.Value with { Image = id, PullPolicy = "never", Template = kv.Value.Template with { Image = id } }
                     : kv.Value, StringComparer.Ordinal),
         };
-
-    private LoadOptions LoadOptionsFor(string stackDir)
-    {
-        var env = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables()) env[(string)e.Key] = (string?)e.Value ?? "";
-        // The stack's project name is the config's, whatever COMPOSE_PROJECT_NAME the daemon inherits.
-        env.Remove("COMPOSE_PROJECT_NAME");
-        env.Remove("COMPOSE_FILE");
-        return new LoadOptions
-        {
-            WorkingDirectory = stackDir,
-            ProjectDirectory = stackDir,
-            ProjectName = stack.ProjectName,
-            Files = [.. stack.Files],
-            EnvFiles = [.. stack.EnvFiles],
-            Profiles = [.. stack.Profiles],
-            Environment = env.ToImmutable(),
-            HomeDirectory = System.Environment.GetEnvironmentVariable("HOME"),
-        };
-    }
 
     private async Task<Plan> PlanAsync(DesiredProject desired, bool newCommit, CancellationToken ct, bool? removeOrphans = null)
     {

@@ -119,11 +119,20 @@ public static class ProjectEnvironment
         ArgumentNullException.ThrowIfNull(fs);
         ArgumentNullException.ThrowIfNull(diagnostics);
         var envFiles = options.EnvFiles.IsDefault ? [] : options.EnvFiles.Select(f => Path.GetFullPath(f, workingDirectory)).ToList();
+        // A refused file (outside the stack's repository) is an error and reads as empty, so it
+        // neither feeds the environment nor adds a "not found" of its own.
+        string? Read(string file)
+        {
+            if (Loading.FileRefusal.Check(fs, file, "env file " + Loading.FileRefusal.Shown(file, workingDirectory)) is not { } refused)
+                return fs.ReadText(file);
+            diagnostics.Add(refused);
+            return "";
+        }
         var result = Build(
             options.Environment,
             envFiles,
             Path.Combine(projectDirectory, DefaultEnvFileName),
-            fs.ReadText,
+            Read,
             fs.DirectoryExists);
         foreach (var d in result.Diagnostics)
         {

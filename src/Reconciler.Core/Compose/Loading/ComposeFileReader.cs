@@ -14,6 +14,7 @@ internal sealed class ComposeFileReader(IFileSource fs, Func<string, string?> lo
     public List<MappingNode> Read(string file)
     {
         if (_cache.TryGetValue(file, out var cached)) return cached.Select(d => (MappingNode)d.Clone()).ToList();
+        FileRefusal.ThrowIfRefused(fs, file, "compose file " + file);
         var text = fs.ReadText(file) ?? throw new ComposeException(Diagnostic.Error($"open {file}: no such file or directory"));
         var docs = new List<MappingNode>();
         foreach (var doc in YamlTreeReader.Read(text, file))
@@ -61,7 +62,11 @@ internal sealed class ComposeFileReader(IFileSource fs, Func<string, string?> lo
             case ScalarNode { IsNull: false } s: baseName = s.Value; break;
             case MappingNode m when m["service"] is ScalarNode sn:
                 baseName = sn.Value;
-                if (m["file"] is ScalarNode f) baseFile = Path.GetFullPath(f.Value, Path.GetDirectoryName(file)!);
+                if (m["file"] is ScalarNode f)
+                {
+                    baseFile = Path.GetFullPath(f.Value, Path.GetDirectoryName(file)!);
+                    FileRefusal.ThrowIfRefused(fs, baseFile, f.Value, f.Mark, $"services.{name}.extends.file");
+                }
                 break;
             default:
                 throw new ComposeException(Diagnostic.Error("extends must name a service, or be {service: NAME, file: PATH}", ext.Mark, $"services.{name}.extends"));

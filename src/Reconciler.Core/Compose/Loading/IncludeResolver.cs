@@ -15,18 +15,31 @@ internal static class IncludeResolver
             throw new ComposeException(Diagnostic.Error("include cycle detected", include.Mark, "include"));
         if (include is not SequenceNode entries)
             throw new ComposeException(Diagnostic.Error("include must be a list", include.Mark, "include"));
-        foreach (var entry in entries.Items)
+        for (var index = 0; index < entries.Items.Count; index++)
         {
+            var entry = entries.Items[index];
+            var at = $"include[{index}]";
             List<string> paths;
             List<string> envFiles = [];
             string? dir = null;
+            // Every path the entry names, with where it was written: each is asked for before any is read.
+            var named = new List<(string Written, Mark Mark, string Key)>();
             switch (entry)
             {
-                case ScalarNode { IsNull: false } s: paths = [s.Value]; break;
+                case ScalarNode { IsNull: false } s:
+                    paths = [s.Value];
+                    named.Add((s.Value, s.Mark, at));
+                    break;
                 case MappingNode m:
                     paths = Strings(m["path"]);
                     envFiles = Strings(m["env_file"]);
-                    if (m["project_directory"] is ScalarNode pd) dir = Path.GetFullPath(pd.Value, projectDir);
+                    named.AddRange(paths.Select(p => (p, m["path"]!.Mark, at + ".path")));
+                    named.AddRange(envFiles.Select(f => (f, m["env_file"]!.Mark, at + ".env_file")));
+                    if (m["project_directory"] is ScalarNode pd)
+                    {
+                        dir = Path.GetFullPath(pd.Value, projectDir);
+                        named.Add((pd.Value, pd.Mark, at + ".project_directory"));
+                    }
                     foreach (var key in m.Keys.Where(k => k is not ("path" or "env_file" or "project_directory")))
                         diagnostics.Add(Diagnostic.Error($"unknown key \"{key}\"", m.KeyMark(key), "include." + key));
                     break;
@@ -35,6 +48,8 @@ internal static class IncludeResolver
             }
             if (paths.Count == 0)
                 throw new ComposeException(Diagnostic.Error("an include entry needs a path", entry.Mark, "include"));
+            foreach (var (written, mark, key) in named)
+                FileRefusal.ThrowIfRefused(fs, Path.GetFullPath(written, projectDir), written, mark, key);
             var files = paths.Select(p => Path.GetFullPath(p, projectDir)).ToList();
             dir ??= Path.GetDirectoryName(files[0])!;
             var env = Environment.ProjectEnvironment.Build(

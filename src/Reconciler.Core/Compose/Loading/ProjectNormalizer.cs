@@ -51,6 +51,12 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             if (files.Items[i] is not MappingNode entry || entry["path"] is not ScalarNode p) continue;
             var file = Path.GetFullPath(ExpandHome(p.Value), projectDir);
             var required = entry["required"] is not ScalarNode { Value: "false" };
+            // Asked before existence, so an optional file outside the repository is refused, not skipped.
+            if (FileRefusal.Check(fs, file, p.Value, p.Mark, path.Next("env_file").Index(i).Value) is { } refused)
+            {
+                diagnostics.Add(refused);
+                continue;
+            }
             if (!fs.FileExists(file))
             {
                 if (required)
@@ -148,9 +154,14 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
     private void ResolveFilePaths(MappingNode project, string kind)
     {
         if (project[kind] is not MappingNode resources) return;
-        foreach (var (_, node) in resources.Entries)
+        foreach (var (key, node) in resources.Entries)
             if (node is MappingNode r && r["file"] is ScalarNode f)
-                r["file"] = Str(Path.GetFullPath(ExpandHome(f.Value), projectDir), f.Mark);
+            {
+                var file = Path.GetFullPath(ExpandHome(f.Value), projectDir);
+                // The engine bind-mounts the file into containers: its content leaves the host as surely as a read.
+                if (FileRefusal.Check(fs, file, f.Value, f.Mark, $"{kind}.{key}.file") is { } refused) diagnostics.Add(refused);
+                r["file"] = Str(file, f.Mark);
+            }
     }
 
     /// <summary>compose prints only the networks, volumes, secrets and configs the enabled services use.</summary>
