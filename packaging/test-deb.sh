@@ -142,7 +142,7 @@ pass "dpkg -i"
 dpkg-query -W -f='${Conffiles}\n' reconciler | grep -q '^ /etc/reconciler/config.yaml ' || fail "config.yaml is not a conffile"
 id -nG reconciler | tr ' ' '\n' | grep -qx docker || fail "user reconciler is not in group docker"
 [ "$(getent passwd reconciler | cut -d: -f6)" = /var/lib/reconciler ] || fail "reconciler's home is not /var/lib/reconciler"
-[ "$(stat -c '%U:%G %a' /var/lib/reconciler)" = "reconciler:reconciler 750" ] || fail "/var/lib/reconciler: $(stat -c '%U:%G %a' /var/lib/reconciler)"
+[ "$(stat -c '%U:%G %a' /var/lib/reconciler)" = "reconciler:reconciler 700" ] || fail "/var/lib/reconciler: $(stat -c '%U:%G %a' /var/lib/reconciler)"
 [ -L /etc/systemd/system/multi-user.target.wants/reconciler.service ] || fail "unit not enabled"
 pass "files, conffile, user reconciler (group docker), /var/lib/reconciler, unit enabled"
 

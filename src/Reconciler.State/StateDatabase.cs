@@ -98,7 +98,7 @@ internal sealed class StateDatabase : IDisposable
             {
                 return openedMeanwhile;
             }
-            Directory.CreateDirectory(_directory);
+            PrivateFiles.EnsureDirectory(_directory);
             int previousVersion;
             try
             {
@@ -246,6 +246,14 @@ internal sealed class StateDatabase : IDisposable
     /// <returns>The schema version found before upgrading.</returns>
     private async Task<int> MigrateAsync(string operation, CancellationToken cancellationToken)
     {
+        // The database is created 0600 before SQLite opens it, whatever the umask, and SQLite gives
+        // its -wal, -shm and -journal files the database's mode; files left wider by an older
+        // version are narrowed.
+        PrivateFiles.CreateEmpty(Path);
+        foreach (var suffix in (ReadOnlySpan<string>)["", "-wal", "-shm", "-journal"])
+        {
+            PrivateFiles.Restrict(Path + suffix);
+        }
         await using var connection = await ConnectAsync(cancellationToken);
 
         // Before anything writes: a damaged file is moved aside whole, not written into.

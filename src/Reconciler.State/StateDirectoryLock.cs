@@ -47,12 +47,13 @@ public sealed class StateDirectoryLock : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(stateDirectory);
         var directory = Path.GetFullPath(stateDirectory);
         var path = Path.Combine(directory, FileName);
-        Directory.CreateDirectory(directory);
+        PrivateFiles.EnsureDirectory(directory);
+        PrivateFiles.Restrict(path);
 
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            file = new FileStream(path, PrivateFiles.Create(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
         catch (IOException ex) when (IsHeldElsewhere(ex))
         {

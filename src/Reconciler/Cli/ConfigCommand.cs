@@ -39,7 +39,13 @@ internal static class ConfigCommand
     /// <summary>Loads the project, printing warnings and errors to stderr as compose does.</summary>
     public static LoadResult Load(ProjectOptions project, ParseResult result)
     {
-        var loaded = ComposeLoader.Load(project.ToLoadOptions(result), DiskFileSource.Instance);
+        var options = project.ToLoadOptions(result);
+        // The loader only sees "not a file"; a folder given to -f is a common slip worth naming.
+        var folders = options.Files.Where(f => f != "-" && Directory.Exists(Path.GetFullPath(f, options.WorkingDirectory))).ToList();
+        foreach (var folder in folders)
+            Console.Error.WriteLine($"error: -f {folder} is a directory: name the compose file in it (-f {Path.Join(folder, "compose.yaml")}), or use --project-directory {folder}");
+        if (folders.Count > 0) return new LoadResult(null, []);
+        var loaded = ComposeLoader.Load(options, DiskFileSource.Instance);
         foreach (var d in loaded.Diagnostics)
             Console.Error.WriteLine((d.Severity == Severity.Warning ? "WARN " : "error: ") + d);
         return loaded;

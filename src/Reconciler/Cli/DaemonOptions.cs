@@ -20,4 +20,13 @@ internal static class DaemonOptions
         foreach (var e in errors) Console.Error.WriteLine($"error: {e}");
         return config;
     }
+
+    /// <summary>False, after saying which stacks there are, when <paramref name="name"/> is not one of them.</summary>
+    public static bool IsStack(DaemonConfig config, string name)
+    {
+        if (config.Stacks.Any(s => s.Name == name)) return true;
+        var known = config.Stacks.Length == 0 ? "none" : string.Join(", ", config.Stacks.Select(s => s.Name));
+        Console.Error.WriteLine($"error: no stack named {name} in {config.Path} (stacks: {known})");
+        return false;
+    }
 }

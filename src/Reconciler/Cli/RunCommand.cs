@@ -16,7 +16,7 @@ using Reconciler.State;
 namespace Reconciler.Cli;
 
 /// <summary><c>reconciler run</c>: the daemon. Pulls the config repos and keeps every stack converged.</summary>
-internal static class RunCommand
+internal static partial class RunCommand
 {
     public static Command Create()
     {
@@ -41,9 +41,15 @@ internal static class RunCommand
 
     public static async Task<int> RunAsync(DaemonConfig config, CancellationToken ct)
     {
+        // A missing or shared secret file is said now, naming its key, not found at the first fetch
+        // or webhook (a missing password_file would otherwise mean anonymous access).
+        var secretErrors = SecretFiles.Check(config);
+        foreach (var e in secretErrors) Console.Error.WriteLine($"error: {e}");
+        if (secretErrors.Count > 0) return 1;
         try
         {
-            Directory.CreateDirectory(config.StateDir);
+            if (!PrivateFiles.EnsureDirectory(config.StateDir))
+                Console.Error.WriteLine($"warning: state_dir {config.StateDir}: cannot close it to other users (chmod 700 it, as its owner)");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -61,22 +67,13 @@ internal static class RunCommand
             return 1;
         }
         using var _ = stateLock;
-        if (!IPEndPoint.TryParse(config.MetricsListen, out var endpoint))
-        {
-            Console.Error.WriteLine($"error: metrics.listen \"{config.MetricsListen}\" is not an address:port");
-            return 1;
-        }
-        // Kestrel binds only after the hosted services started (a first pass could deploy) and
-        // fails with a stack trace: a taken address is an operator's error, said in one line first.
-        if (ListenProblem(endpoint) is { } problem)
-        {
-            Console.Error.WriteLine($"error: metrics.listen {config.MetricsListen}: {problem}");
-            return 1;
-        }
+        if (Listen("metrics.listen", config.MetricsListen) is not { } endpoint) return 1;
+        IPEndPoint? webhookEndpoint = null;
+        if (config.WebhookListen is { } webhookListen && (webhookEndpoint = Listen("webhook.listen", webhookListen)) is null) return 1;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Host.UseSystemd();
-        builder.WebHost.UseKestrel(o => o.Listen(endpoint));
+        builder.WebHost.UseKestrel(o => DaemonListeners.Configure(o, endpoint, webhookEndpoint));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -93,7 +90,15 @@ internal static class RunCommand
         services.AddSingleton<DaemonStatus>();
         services.AddSingleton<Heartbeats>();
         services.AddSingleton(_ => DockerEngine.Connect(config.DockerHost));
-        services.AddSingleton<IStateStore>(sp => new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = config.StateDir }, TimeProvider.System));
+        services.AddSingleton<IStateStore>(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Reconciler.State");
+            return new SqliteStateStore(new SqliteStateStoreOptions
+            {
+                StateDirectory = config.StateDir,
+                OnCorruptDatabaseRecovered = r => Log.DatabaseRecovered(logger, r.DatabasePath, r.Reason, r.MovedTo),
+            }, TimeProvider.System);
+        });
         // Outside systemd there is no notify socket; the notifier then does nothing.
         services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
         // Observability: metrics recorder, container event watchers, OTLP tracing when configured (before DaemonService, to hear the first pass).
@@ -114,7 +119,12 @@ internal static class RunCommand
             // The daemon still converges without its record; status will say so.
             Console.Error.WriteLine($"warning: state store unavailable, running without history: {e.Message}");
         }
-        HttpEndpoints.Map(app, config, app.Services.GetRequiredService<DaemonStatus>(), () => app.Services.GetRequiredService<DaemonService>());
+        HttpEndpoints.Map(app, config, app.Services.GetRequiredService<DaemonStatus>(), repo =>
+        {
+            if (!app.Services.GetRequiredService<DaemonService>().Watchers.TryGetValue(repo, out var watcher)) return false;
+            watcher.Poke();
+            return true;
+        });
         Observability.ObservabilityServices.MapReconcilerMetrics(app); // Observability: GET /metrics
         try
         {
@@ -122,13 +132,32 @@ internal static class RunCommand
         }
         catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
-            Console.Error.WriteLine($"error: metrics.listen {config.MetricsListen}: {AddressInUse}");
+            var which = config.WebhookListen is { } w ? $"metrics.listen {config.MetricsListen} or webhook.listen {w}" : $"metrics.listen {config.MetricsListen}";
+            Console.Error.WriteLine($"error: {which}: {AddressInUse}");
             return 1;
         }
         return 0;
     }
 
-    private const string AddressInUse = "address already in use (another reconciler, or set metrics.listen)";
+    private const string AddressInUse = "address already in use (another reconciler, or choose another address)";
+
+    /// <summary>The address to listen on, or null after saying why it cannot be.</summary>
+    private static IPEndPoint? Listen(string key, string address)
+    {
+        if (!IPEndPoint.TryParse(address, out var endpoint))
+        {
+            Console.Error.WriteLine($"error: {key} \"{address}\" is not an address:port");
+            return null;
+        }
+        // Kestrel binds only after the hosted services started (a first pass could deploy) and
+        // fails with a stack trace: a taken address is an operator's error, said in one line first.
+        if (ListenProblem(endpoint) is { } problem)
+        {
+            Console.Error.WriteLine($"error: {key} {address}: {problem}");
+            return null;
+        }
+        return endpoint;
+    }
 
     private static string? ListenProblem(IPEndPoint endpoint)
     {
@@ -146,5 +175,11 @@ internal static class RunCommand
         {
             return e.Message;
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(51, LogLevel.Warning, "state database {Path} was damaged ({Reason}): moved it to {MovedTo} and started an empty one; stacks start again from their next commit")]
+        public static partial void DatabaseRecovered(ILogger logger, string path, string reason, string movedTo);
     }
 }

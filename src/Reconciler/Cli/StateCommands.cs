@@ -86,7 +86,7 @@ internal static class StateCommands
         command.SetAction(async (result, ct) =>
         {
             var cfg = DaemonOptions.Load(result.GetValue(config)!);
-            if (cfg is null) return 1;
+            if (cfg is null || !DaemonOptions.IsStack(cfg, result.GetValue(stack)!)) return 1;
             using var store = await OpenAsync(cfg, ct);
             if (store is null) return 1;
             var page = await store.ListDeploymentsAsync(new DeploymentQuery { Stack = result.GetValue(stack)!, Limit = Math.Clamp(result.GetValue(limit), 1, DeploymentQuery.MaxLimit) }, ct);
@@ -125,12 +125,8 @@ internal static class StateCommands
             var cfg = DaemonOptions.Load(result.GetValue(config)!);
             if (cfg is null) return 1;
             var name = result.GetValue(stack)!;
-            if (!cfg.Stacks.Any(s => s.Name == name))
-            {
-                Console.Error.WriteLine($"error: no stack named \"{name}\" in {cfg.Path}");
-                return 1;
-            }
-            Directory.CreateDirectory(cfg.StateDir);
+            if (!DaemonOptions.IsStack(cfg, name)) return 1;
+            PrivateFiles.EnsureDirectory(cfg.StateDir);
             using var store = new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = cfg.StateDir }, TimeProvider.System);
             await store.OpenAsync(ct);
             await store.UpdateStackAsync(name, (s, _) => suspend ? s.Suspend() : s.Resume(), ct);

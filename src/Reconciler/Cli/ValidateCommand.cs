@@ -23,9 +23,13 @@ internal static class ValidateCommand
         {
             var cfg = DaemonOptions.Load(result.GetValue(config)!);
             if (cfg is null) return 1;
-            var failed = false;
-            // Validation fetches into a scratch directory: the daemon's mirrors are left alone.
-            var scratch = Path.Combine(Path.GetTempPath(), $"reconciler-validate-{Environment.ProcessId}");
+            var secretErrors = Configuration.SecretFiles.Check(cfg);
+            foreach (var e in secretErrors) Console.Error.WriteLine($"error: {e}");
+            var failed = secretErrors.Count > 0;
+            // Validation fetches into a scratch directory: the daemon's mirrors are left alone. A new
+            // one with an unpredictable name, 0700 (another user could otherwise plant or read it), and
+            // removed however this ends: an exception, Ctrl-C, an early return.
+            var scratch = Directory.CreateTempSubdirectory("reconciler-validate-").FullName;
             try
             {
                 foreach (var repo in cfg.Repos)
@@ -64,11 +68,23 @@ internal static class ValidateCommand
             }
             finally
             {
-                try { Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                RemoveScratch(scratch);
             }
             if (!failed) Console.WriteLine($"{cfg.Path}: ok");
             return failed ? 1 : 0;
         });
         return command;
+    }
+
+    private static void RemoveScratch(string scratch)
+    {
+        try
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: could not remove the scratch directory {scratch}: {e.Message}");
+        }
     }
 }

@@ -44,12 +44,19 @@ public static partial class DaemonConfigReader
         if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
 
         var dir = System.IO.Path.GetDirectoryName(path)!;
-        ctx.Keys(root, "", "docker", "state_dir", "metrics", "telemetry", "prune_stacks", "limits", "repos", "stacks");
+        ctx.Keys(root, "", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "repos", "stacks");
         var fleetLimits = ReadLimits(ctx, root, "", Core.Compose.LoadLimits.Default);
         var docker = ctx.Map(root, "docker", "docker");
         if (docker is not null) ctx.Keys(docker, "docker", "host");
         var metrics = ctx.Map(root, "metrics", "metrics");
-        if (metrics is not null) ctx.Keys(metrics, "metrics", "listen");
+        if (metrics is not null) ctx.Keys(metrics, "metrics", "listen", "status_token_file");
+        var metricsListen = (metrics is null ? null : ctx.Str(metrics, "listen", "metrics")) ?? "127.0.0.1:9464";
+        if (metrics is not null) ctx.Address(metrics, "listen", "metrics");
+        var webhook = ctx.Map(root, "webhook", "webhook");
+        if (webhook is not null) ctx.Keys(webhook, "webhook", "listen");
+        var webhookListen = webhook is null ? null : ctx.Str(webhook, "listen", "webhook");
+        if (webhook is not null && ctx.Address(webhook, "listen", "webhook") && webhookListen == metricsListen)
+            ctx.Error(webhook, "webhook.listen", "is the same address as metrics.listen: give the webhook its own address, or remove webhook: to serve it on metrics.listen");
         var telemetry = ctx.Map(root, "telemetry", "telemetry");
         if (telemetry is not null) ctx.Keys(telemetry, "telemetry", "otlp_endpoint");
 
@@ -63,6 +70,7 @@ public static partial class DaemonConfigReader
             var name = ctx.Required(r, "name", p);
             var url = ctx.Required(r, "url", p);
             if (name is null || url is null) continue;
+            if (UrlCredentialProblem(url) is { } credentials) ctx.Error(r, p + ".url", credentials);
             RepoAuth? auth = null;
             if (ctx.Map(r, "auth", p + ".auth") is { } a)
             {
@@ -148,7 +156,9 @@ public static partial class DaemonConfigReader
             Path = path,
             DockerHost = docker is null ? null : ctx.Str(docker, "host", "docker"),
             StateDir = stateDir,
-            MetricsListen = metrics is null ? "127.0.0.1:9464" : ctx.Str(metrics, "listen", "metrics") ?? "127.0.0.1:9464",
+            MetricsListen = metricsListen,
+            WebhookListen = webhookListen,
+            StatusTokenFile = metrics is null ? null : Abs(ctx.Str(metrics, "status_token_file", "metrics"), dir),
             OtlpEndpoint = telemetry is null ? null : ctx.Str(telemetry, "otlp_endpoint", "telemetry"),
             PruneStacks = ctx.Bool(root, "prune_stacks", "") ?? false,
             Repos = [.. repos],
@@ -160,6 +170,38 @@ public static partial class DaemonConfigReader
     private static bool IsRemote(string url) =>
         url.Contains("://", StringComparison.Ordinal) && !url.StartsWith("file://", StringComparison.Ordinal)
         || (url.Contains('@') && url.Contains(':'));
+
+    /// <summary>
+    /// Why <paramref name="url"/> must not be used because it carries a secret, or null. Said without
+    /// quoting the url: the secret would land in the terminal, the journal and CI logs. Any user part
+    /// of an http(s) url counts (a forge token works as the user name alone); an ssh user is only a
+    /// name unless it carries a password.
+    /// </summary>
+    internal static string? UrlCredentialProblem(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        string userInfo;
+        if (scheme > 0)
+        {
+            var rest = url[(scheme + 3)..];
+            var authority = rest[..(rest.IndexOfAny(['/', '?', '#']) is >= 0 and var end ? end : rest.Length)];
+            var at = authority.LastIndexOf('@');
+            if (at < 0) return null;
+            userInfo = authority[..at];
+            var web = url[..scheme].ToLowerInvariant() is "http" or "https";
+            if (!web && !userInfo.Contains(':')) return null;
+        }
+        else
+        {
+            // scp-like user@host:path: a password would sit between the user and the @.
+            var at = url.IndexOf('@');
+            var colon = url.IndexOf(':');
+            if (at < 0 || colon < 0 || colon > at || url.StartsWith('/') || url.StartsWith('.')) return null;
+            userInfo = url[..at];
+        }
+        return userInfo.Length == 0 ? null
+            : "credentials in the url are refused (they would show in logs and status): put the user in auth.username and the password or token in a file named by auth.password_file (mode 600)";
+    }
 
     private static string? Abs(string? p, string dir) => p is null ? null : System.IO.Path.GetFullPath(p, dir);
 
@@ -213,6 +255,15 @@ public static partial class DaemonConfigReader
             if (v is YamlScalarNode s) return s.Value is null or "" or "~" or "null" && s.Style == ScalarStyle.Plain ? null : s.Value;
             Error(v, path.Length == 0 ? key : $"{path}.{key}", "must be a string");
             return null;
+        }
+
+        /// <summary>Checks that the key, when present, is an address:port; false when it is not.</summary>
+        public bool Address(YamlMappingNode m, string key, string path)
+        {
+            var s = Str(m, key, path);
+            if (s is null || System.Net.IPEndPoint.TryParse(s, out var e) && e.Port > 0) return true;
+            Error(Get(m, key)!, $"{path}.{key}", $"\"{s}\" is not an address:port (like 127.0.0.1:9464, or 0.0.0.0:9465 for every interface)");
+            return false;
         }
 
         public string? Required(YamlMappingNode m, string key, string path)

@@ -141,6 +141,7 @@ internal sealed class Scenario : IAsyncDisposable
         {
             var passwordFile = System.IO.Path.Combine(Directory, "git-password");
             File.WriteAllText(passwordFile, DaemonFixture.HttpPassword + "\n");
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the daemon refuses a shared secret file
             repo.Append($"""
                     auth:
                       username: {DaemonFixture.HttpUser}
@@ -152,6 +153,7 @@ internal sealed class Scenario : IAsyncDisposable
         {
             var secretFile = System.IO.Path.Combine(Directory, "webhook-secret");
             File.WriteAllText(secretFile, secret + "\n");
+            File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             repo.Append($"""
                     webhook_secret_file: {secretFile}
 
