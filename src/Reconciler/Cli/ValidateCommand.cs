@@ -48,7 +48,18 @@ internal static class ValidateCommand
                     }
                     foreach (var stack in cfg.Stacks.Where(s => s.Repo == repo.Name))
                     {
-                        var tree = await mirror.MaterializeAsync(fetched.Sha, "", Path.Combine(scratch, "stacks", stack.Name), ct);
+                        string? tree;
+                        try
+                        {
+                            tree = await mirror.MaterializeAsync(fetched.Sha, "", Path.Combine(scratch, "stacks", stack.Name), ct);
+                        }
+                        catch (GitException e)
+                        {
+                            // A tree that could escape its directory (a ".." entry): refused, nothing written.
+                            Console.Error.WriteLine($"error: stack {stack.Name}: {e.Message}");
+                            failed = true;
+                            continue;
+                        }
                         var dir = tree is null ? null : stack.Path == "." ? tree : Path.Combine(tree, stack.Path);
                         if (dir is null || !Directory.Exists(dir))
                         {
@@ -57,8 +68,7 @@ internal static class ValidateCommand
                             continue;
                         }
                         // The daemon's own load options: confined to the tree, with the stack's variables only.
-                        var (options, files) = StackLoading.For(stack, tree!, dir, StackLoading.ProcessEnvironment());
-                        var loaded = ComposeLoader.Load(options, files);
+                        var loaded = (await LargeStackThread.RunAsync(() => StackLoading.Load(stack, tree!, dir, fetched.Sha, StackLoading.ProcessEnvironment()), ct)).Result;
                         foreach (var d in loaded.Diagnostics)
                             Console.Error.WriteLine($"{(d.Severity == Core.Compose.Severity.Error ? "error" : "warning")}: stack {stack.Name}: {d.ToString().Replace(tree + "/", "", StringComparison.Ordinal)}");
                         if (loaded.Project is null) failed = true;

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Reconciler.Configuration;
 using Reconciler.Core.Compose;
+using Reconciler.Core.Compose.Loading;
+using Reconciler.Core.Desired;
 using Reconciler.Files;
 
 namespace Reconciler.Daemon;
@@ -35,6 +37,36 @@ internal static class StackLoading
             Limits = stack.Limits,
         };
         return (options, new ConfinedFileSource(stack.Name, treeDirectory, stack.HostFiles));
+    }
+
+    /// <summary>
+    /// Loads one commit of the stack and builds its desired state, the commit label set. Never throws:
+    /// whatever goes wrong (a bug of ours, memory the limits did not foresee) becomes an error of the
+    /// load, so the commit is recorded as failed instead of the daemon retrying or crashing on it.
+    /// Run it on <see cref="LargeStackThread"/> (<see cref="CommitLoadCache"/> does).
+    /// </summary>
+    public static LoadedCommit Load(StackConfig stack, string treeDirectory, string stackDirectory, string commit,
+        IReadOnlyDictionary<string, string> processEnvironment)
+    {
+        var (options, files) = For(stack, treeDirectory, stackDirectory, processEnvironment);
+        LoadResult loaded;
+        try
+        {
+            loaded = ComposeLoader.Load(options, files);
+            if (loaded.Project is null) return new LoadedCommit(loaded, null);
+            return new LoadedCommit(loaded, DesiredStateBuilder.Build(loaded.Project, files,
+                new Dictionary<string, string> { [ComposeLabels.Commit] = commit }));
+        }
+        catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
+        {
+            return Refused($"loading the commit needed more memory or stack than this host gives it ({e.GetType().Name}); lower the stack's limits: (README, \"Limits\") or simplify the files");
+        }
+        catch (Exception e)
+        {
+            return Refused($"internal error while loading the commit ({e.GetType().Name}); please report it with the compose files");
+        }
+
+        static LoadedCommit Refused(string message) => new(new LoadResult(null, [Diagnostic.Error(message)]), null);
     }
 
     /// <summary>

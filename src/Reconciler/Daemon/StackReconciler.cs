@@ -29,6 +29,8 @@ public sealed partial class StackReconciler(
     TimeProvider time,
     ILogger logger) : IStackPass
 {
+    private readonly CommitLoadCache _loads = new();
+
     public StackConfig Stack => stack;
 
     /// <summary>Where the stack's repo tree is rendered; stable across commits so bind mounts keep their paths.</summary>
@@ -84,10 +86,10 @@ public sealed partial class StackReconciler(
 
         Observability.ReconcilerTelemetry.Phase("fetch", stack.Name, target, fetchStarted); // Observability
         var loadStarted = Observability.ReconcilerTelemetry.PhaseStart(); // Observability
-        var (options, files) = StackLoading.For(stack, TreeDirectory, stackDir, StackLoading.ProcessEnvironment());
-        var loaded = ComposeLoader.Load(options, files);
+        var (commitLoad, cached) = await LoadAsync(target, stackDir, ct).ConfigureAwait(false);
+        var loaded = commitLoad.Result;
         Observability.ReconcilerTelemetry.Phase("load", stack.Name, target, loadStarted, loaded.Project is null ? "invalid compose project" : null); // Observability
-        foreach (var w in loaded.Warnings) Log.LoadWarning(logger, stack.Name, Short(target), w.ToString());
+        if (!cached) foreach (var w in loaded.Warnings) Log.LoadWarning(logger, stack.Name, Short(target), w.ToString());
         if (loaded.Project is null)
         {
             var first = loaded.Errors.FirstOrDefault();
@@ -99,8 +101,7 @@ public sealed partial class StackReconciler(
                 first?.Where is { } where ? (Relative(where.File), where.Line) : null).ConfigureAwait(false);
         }
 
-        var desired = DesiredStateBuilder.Build(loaded.Project, files,
-            new Dictionary<string, string> { [ComposeLabels.Commit] = target });
+        var desired = commitLoad.Desired!;
         // Holding the last good commit (the head failed): keep the exact images that ran then.
         if (target != head && target == state.LastGoodCommit) desired = PinImages(desired, state.LastGoodImages);
         var planStarted = Observability.ReconcilerTelemetry.PhaseStart(); // Observability
@@ -236,11 +237,9 @@ public sealed partial class StackReconciler(
             Log.RollingBack(logger, stack.Name, Short(good));
             var tree = await mirror.MaterializeAsync(good, "", TreeDirectory, ct).ConfigureAwait(false);
             if (tree is null) return false;
-            var (options, files) = StackLoading.For(stack, tree, stack.Path == "." ? tree : Path.Combine(tree, stack.Path), StackLoading.ProcessEnvironment());
-            var loaded = ComposeLoader.Load(options, files);
-            if (loaded.Project is null) return false;
-            var desired = PinImages(DesiredStateBuilder.Build(loaded.Project, files,
-                new Dictionary<string, string> { [ComposeLabels.Commit] = good }), images);
+            var (loaded, _) = await LoadAsync(good, stack.Path == "." ? tree : Path.Combine(tree, stack.Path), ct).ConfigureAwait(false);
+            if (loaded.Desired is null) return false;
+            var desired = PinImages(loaded.Desired, images);
             var plan = await PlanAsync(desired, newCommit: false, ct).ConfigureAwait(false);
             if (plan.IsBlocked) return false;
             var outcome = await new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
@@ -255,6 +254,21 @@ public sealed partial class StackReconciler(
             Log.PassFailed(logger, stack.Name, Short(good), "rollback", e.Message);
             return false;
         }
+    }
+
+    /// <summary>
+    /// The commit's load, from the cache when an earlier pass loaded it: the files of a commit do not
+    /// change, so drift passes do not read and parse them again (<see cref="CommitLoadCache"/>).
+    /// </summary>
+    private async Task<(LoadedCommit Loaded, bool Cached)> LoadAsync(string commit, string stackDir, CancellationToken ct)
+    {
+        var fresh = false;
+        var loaded = await _loads.GetAsync(commit, CommitLoadCache.HostFilesFingerprint(stack.HostFiles), () =>
+        {
+            fresh = true;
+            return StackLoading.Load(stack, TreeDirectory, stackDir, commit, StackLoading.ProcessEnvironment());
+        }, ct).ConfigureAwait(false);
+        return (loaded, !fresh);
     }
 
     /// <summary>Services pinned to the image ids they ran at the last good commit.</summary>
