@@ -90,13 +90,20 @@ public sealed class GitRepositoryMirror
     /// <exception cref="GitAuthenticationException"/>
     /// <exception cref="GitBranchNotFoundException"/>
     /// <exception cref="GitException">The fetch failed for another reason (even after re-creating the mirror).</exception>
-    public async Task<FetchResult> FetchAsync(CancellationToken ct = default)
+    public Task<FetchResult> FetchAsync(CancellationToken ct = default) => FetchAsync(remoteHead: null, ct);
+
+    /// <summary>
+    /// <see cref="FetchAsync(CancellationToken)"/> when the caller has just asked the remote for its head
+    /// (<see cref="GetRemoteHeadAsync"/>): that answer is used instead of asking again, so a new commit
+    /// costs one ref advertisement, not two.
+    /// </summary>
+    public async Task<FetchResult> FetchAsync(RemoteHead? remoteHead, CancellationToken ct = default)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             EnsureMirror();
-            var remoteSha = (await GetRemoteHeadAsync(ct).ConfigureAwait(false)).Sha;
+            var remoteSha = (remoteHead ?? await GetRemoteHeadAsync(ct).ConfigureAwait(false)).Sha;
             var previous = ReadLocalHead();
             if (!string.Equals(previous, remoteSha, StringComparison.OrdinalIgnoreCase))
             {

@@ -44,6 +44,26 @@ public sealed class GitRepositoryMirrorTests(GitServerFixture servers)
         Assert.Equal(requestsBefore, servers.Http.Requests.Count(r => r.StartsWith("POST", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task A_fetch_given_the_head_just_checked_does_not_ask_the_remote_for_it_again()
+    {
+        var (origin, mirror) = Setup(Transport.Http);
+        origin.Commit("first", Files(("compose.yaml", "services: {}\n")));
+        await mirror.FetchAsync();
+        var second = origin.Commit("second", Files(("compose.yaml", "services: {a: {image: x}}\n")));
+        int Advertisements() => servers.Http.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal) && r.Contains("info/refs", StringComparison.Ordinal));
+        var before = Advertisements();
+
+        var head = await mirror.GetRemoteHeadAsync();
+        var perCheck = Advertisements() - before; // with the auth challenge, more than one request
+        var fetched = await mirror.FetchAsync(head);
+
+        Assert.Equal(second, fetched.Sha);
+        // The head check, then the advertisement the fetch itself needs; not a second head check.
+        Assert.True(perCheck > 0);
+        Assert.Equal(before + 2 * perCheck, Advertisements());
+    }
+
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task Head_check_is_cheap_enough_to_run_every_second(Transport transport)

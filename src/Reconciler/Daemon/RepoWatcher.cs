@@ -86,9 +86,10 @@ public sealed partial class RepoWatcher(
     private async Task<bool> CheckAsync(CancellationToken ct)
     {
         var local = mirror.GetLocalHead();
+        RemoteHead? remote = null;
         if (local is not null)
         {
-            var remote = await mirror.GetRemoteHeadAsync(ct).ConfigureAwait(false);
+            remote = await mirror.GetRemoteHeadAsync(ct).ConfigureAwait(false);
             if (remote.Sha == local)
             {
                 status.CountFetch(repo.Name, "unchanged");
@@ -98,7 +99,8 @@ public sealed partial class RepoWatcher(
                 return false;
             }
         }
-        var fetched = await mirror.FetchAsync(ct).ConfigureAwait(false);
+        // The head just seen is passed on: a new commit costs one ls-remote, not two.
+        var fetched = await mirror.FetchAsync(remote, ct).ConfigureAwait(false);
         status.CountFetch(repo.Name, "fetched");
         await RecordFetchAsync(fetched.Sha, ct).ConfigureAwait(false);
         if (fetched.Moved) Log.NewCommit(logger, repo.Name, StackReconciler.Short(fetched.Sha), fetched.Commit.AuthorName, fetched.Commit.Subject);
