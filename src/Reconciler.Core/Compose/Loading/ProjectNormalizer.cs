@@ -11,7 +11,7 @@ namespace Reconciler.Core.Compose.Loading;
 /// profiles applied, then the consistency checks compose makes before it runs anything.
 /// </summary>
 internal sealed class ProjectNormalizer(string name, string projectDir, ImmutableDictionary<string, string> environment,
-    string? home, IFileSource fs, List<Diagnostic> diagnostics)
+    string? home, IFileSource fs, List<Diagnostic> diagnostics, LoadBudget budget)
 {
     private static ScalarNode Str(string v, Mark m) => new(v, ScalarKind.String, m);
     private static ScalarNode Bool(bool v, Mark m) => new(v ? "true" : "false", ScalarKind.Bool, m);
@@ -57,7 +57,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
                     diagnostics.Add(Diagnostic.Error($"env file {file} not found: stat {file}: no such file or directory (set required: false to make it optional)", p.Mark, path.Next("env_file").Index(i).Value));
                 continue;
             }
-            foreach (var (k, v) in EnvFileReader.Read(file, fs, Lookup, diagnostics))
+            foreach (var (k, v) in EnvFileReader.Read(file, fs, Lookup, diagnostics, budget))
                 fromFiles[k] = (v, p.Mark);
         }
         var env = service["environment"] as MappingNode;

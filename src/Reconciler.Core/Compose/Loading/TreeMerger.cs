@@ -14,8 +14,7 @@ internal static class TreeMerger
 
     private static Merge Rule(TreePath p)
     {
-        var v = p.Value;
-        if (!v.StartsWith("services.", StringComparison.Ordinal))
+        if (!p.IsUnder("services"))
         {
             if (p.Matches("networks.*.labels") || p.Matches("volumes.*.labels")) return Merge.ToSequence;
             return Merge.Default;
