@@ -139,7 +139,8 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             if (all || ps.Items.OfType<ScalarNode>().Any(p => profiles.Contains(p.Value))) continue;
             disabled.Add(serviceName);
         }
-        foreach (var d in disabled) services.Remove(d);
+        var off = disabled.ToHashSet(StringComparer.Ordinal);
+        services.RemoveWhere((k, _) => off.Contains(k));
         _disabled.UnionWith(disabled);
     }
 
@@ -175,7 +176,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         foreach (var (kind, used) in new[] { ("networks", usedNetworks), ("volumes", usedVolumes), ("secrets", usedSecrets), ("configs", usedConfigs) })
         {
             if (project[kind] is not MappingNode resources) continue;
-            foreach (var key in resources.Keys.Where(k => !used.Contains(k)).ToList()) resources.Remove(key);
+            resources.RemoveWhere((k, _) => !used.Contains(k));
             if (resources.Count == 0) project.Remove(kind);
         }
     }
@@ -213,13 +214,12 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
     private static void ReorderTopLevel(MappingNode project)
     {
         var order = new[] { "name", "networks", "services", "volumes", "secrets", "configs", "models", "include" };
+        // One pass and a lookup: a project may hold 100,000 top-level x- keys.
         var entries = project.Entries.ToList();
-        foreach (var (k, _) in entries) project.Remove(k);
-        foreach (var k in order.Concat(entries.Select(e => e.Key)).Distinct())
-        {
-            var e = entries.FirstOrDefault(x => x.Key == k);
-            if (e.Value is not null) project[k] = e.Value;
-        }
+        var byKey = entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        project.RemoveWhere((_, _) => true);
+        foreach (var k in order.Concat(entries.Select(e => e.Key)).Distinct(StringComparer.Ordinal))
+            if (byKey.TryGetValue(k, out var v)) project[k] = v;
     }
 
     private void NameResources(MappingNode project, string kind)
