@@ -110,8 +110,9 @@ public static class ComposeLoader
         // compose: -p, then COMPOSE_PROJECT_NAME, then the file's name:, then the directory's name.
         string? name = null;
         var explicitly = true;
-        if (!string.IsNullOrEmpty(options.ProjectName)) name = options.ProjectName;
-        else if (env.TryGetValue("COMPOSE_PROJECT_NAME", out var envName) && envName.Length > 0) name = envName;
+        string? from = null; // where a name not from the file came from, for the error
+        if (!string.IsNullOrEmpty(options.ProjectName)) (name, from) = (options.ProjectName, "-p");
+        else if (env.TryGetValue("COMPOSE_PROJECT_NAME", out var envName) && envName.Length > 0) (name, from) = (envName, "COMPOSE_PROJECT_NAME");
         else if (merged["name"] is ScalarNode { IsNull: false } n) name = ProjectName.Normalize(YamlCoreSchema.AsGoString(n));
         else
         {
@@ -121,8 +122,8 @@ public static class ComposeLoader
         if (explicitly && !ProjectName.IsValid(name))
         {
             diagnostics.Add(Diagnostic.Error(
-                $"invalid project name {Excerpt.Quoted(name)}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number",
-                merged.ContainsKey("name") ? merged.KeyMark("name") : null, "name"));
+                $"invalid project name {Excerpt.Quoted(name)}{(from is null ? "" : $" (from {from})")}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number",
+                from is null && merged.ContainsKey("name") ? merged.KeyMark("name") : null, from is null ? "name" : null));
             return null;
         }
         if (name.Length == 0)

@@ -35,8 +35,8 @@ internal static class FileReads
     internal static string Decode(byte[] bytes, string path, FileKind kind)
     {
         ReadOnlySpan<byte> span = bytes;
-        if (span.StartsWith("\xEF\xBB\xBF"u8)) span = span[3..];
-        else if (kind == FileKind.Compose && (span.StartsWith("\xFF\xFE"u8) || span.StartsWith("\xFE\xFF"u8)))
+        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) span = span[3..];
+        else if (kind == FileKind.Compose && (span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])))
             return DecodeUtf16(span, path);
 
         var chars = new char[span.Length];

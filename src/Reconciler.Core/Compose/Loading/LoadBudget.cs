@@ -26,7 +26,7 @@ internal sealed class LoadBudget
     /// <summary>Shared by every interpolation of the load: the project's files and all env files.</summary>
     public ExpansionBudget Expansion { get; }
 
-    public int MaxDepth => Limits.MaxDepth;
+    public int MaxDepth => Math.Min(Limits.MaxDepth, LoadLimits.DepthCeiling);
 
     /// <summary>Counts one file about to be read, of <paramref name="length"/> bytes.</summary>
     public void CountFile(string path, long length)
@@ -47,7 +47,7 @@ internal sealed class LoadBudget
     }
 
     public ComposeException TooDeep(Mark where, string what = "YAML collections") =>
-        Exceeded($"{what} nested deeper than {Count(Limits.MaxDepth)} levels", "max_depth", where);
+        Exceeded($"{what} nested deeper than {Count(MaxDepth)} levels", "max_depth", where);
 
     public static ComposeException Exceeded(string message, string setting, Mark? where) =>
         new(Diagnostic.Error($"{message} ({Setting(setting)})", where));

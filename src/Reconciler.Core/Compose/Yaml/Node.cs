@@ -49,7 +49,8 @@ internal sealed class ScalarNode : Node
 
     public bool IsNull => Kind == ScalarKind.Null;
 
-    public override Node Clone() => new ScalarNode(Value, Mark, Plain) { Kind = Kind, Tag = Tag };
+    // Copies the kind instead of resolving the text again: aliases clone up to max_nodes scalars.
+    public override Node Clone() => new ScalarNode(Value, Kind, Mark) { Plain = Plain, Tag = Tag };
     public static ScalarNode Null(Mark mark) => new("", mark, plain: true);
     public override string ToString() => Value;
 }
