@@ -32,6 +32,9 @@ public sealed record LoadLimits
     /// <summary>Length of one value after interpolation (and of one variable in an env file).</summary>
     public int MaxValueBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Characters produced by interpolation over the whole load (project files and env files).</summary>
-    public long MaxExpandedBytes { get; init; } = 64 * 1024 * 1024;
+    /// <summary>
+    /// Characters produced by interpolation over the whole load (project files and env files).
+    /// 16 MiB: at 64 MiB a project that used it all peaked at 471 MiB of memory (bench/limits).
+    /// </summary>
+    public long MaxExpandedBytes { get; init; } = 16 * 1024 * 1024;
 }
