@@ -17,8 +17,17 @@ public sealed record Diagnostic(Severity Severity, string Message, Mark? Where =
         return $"{where}{path}{Message}";
     }
 
-    public static Diagnostic Error(string message, Mark? where = null, string? keyPath = null) => new(Severity.Error, message, where, keyPath);
-    public static Diagnostic Warn(string message, Mark? where = null, string? keyPath = null) => new(Severity.Warning, message, where, keyPath);
+    public static Diagnostic Error(string message, Mark? where = null, string? keyPath = null) => new(Severity.Error, Bounded(message), where, keyPath);
+    public static Diagnostic Warn(string message, Mark? where = null, string? keyPath = null) => new(Severity.Warning, Bounded(message), where, keyPath);
+
+    /// <summary>
+    /// A backstop: messages quote names and values through <see cref="Excerpt"/>, but a message
+    /// that still grew past a few excerpts is cut rather than carried whole into logs and status.
+    /// </summary>
+    private const int MaxMessageLength = 2000;
+
+    private static string Bounded(string message) =>
+        message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength), "…");
 }
 
 /// <summary>Thrown inside the loader to abandon a load on the first fatal problem; never escapes it.</summary>

@@ -24,4 +24,11 @@ public interface IFileSource
     /// The daemon confines a stack to its rendered repo tree; the CLI reads what its user can.
     /// </summary>
     string? Refusal(string path) => null;
+
+    /// <summary>
+    /// The file's size in bytes when the source knows it without reading the file, else null.
+    /// The loader checks it against <see cref="LoadLimits.MaxFileBytes"/> before reading, so a
+    /// huge file is refused without being loaded into memory; with null it checks after reading.
+    /// </summary>
+    long? FileLength(string path) => null;
 }

@@ -527,12 +527,18 @@ public static class DesiredStateBuilder
     private static ImmutableSortedDictionary<string, string> Flatten(string json)
     {
         var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        // Paths repeat their parents' keys: a hostile file (long keys, deep free-form fields such as
+        // develop:) could make them gigabytes. Keys are cut to an excerpt and the report stops at a
+        // budget of path text; the config hash does not depend on these fields.
+        var pathBudget = 4L * 1024 * 1024;
         void Walk(JsonElement e, string path)
         {
+            pathBudget -= path.Length;
+            if (pathBudget < 0) return;
             switch (e.ValueKind)
             {
                 case JsonValueKind.Object:
-                    foreach (var p in e.EnumerateObject()) Walk(p.Value, path.Length == 0 ? p.Name : $"{path}.{p.Name}");
+                    foreach (var p in e.EnumerateObject()) Walk(p.Value, path.Length == 0 ? Compose.Excerpt.Of(p.Name) : $"{path}.{Compose.Excerpt.Of(p.Name)}");
                     break;
                 case JsonValueKind.Array:
                     // Lists of scalars read best whole (command: [a, b]); lists of objects by index.
@@ -549,7 +555,8 @@ public static class DesiredStateBuilder
                 default: result[path] = e.GetRawText(); break;
             }
         }
-        using var doc = JsonDocument.Parse(json);
+        // The loader bounds nesting (limits.max_depth); the reader's own default of 64 is lower.
+        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = LoadLimits.DepthCeiling + 16 });
         Walk(doc.RootElement, "");
         return result.ToImmutable();
     }

@@ -36,18 +36,29 @@ public static class DotEnvParser
     /// Variables from outside the file (for the project's env files: the process environment, then
     /// the env files read before this one). Returns null for an unset variable.
     /// </param>
-    public static DotEnvResult Parse(string text, string fileName, Func<string, string?> lookup)
+    /// <param name="budget">
+    /// When given, no variable may be longer than its per-value limit and expansion spends from it;
+    /// past either limit parsing stops with an error (so lines that double each other stop early).
+    /// </param>
+    /// <remarks>
+    /// Diagnostics never quote the file's text (env files hold passwords): they give the line and
+    /// column and say what is wrong.
+    /// </remarks>
+    public static DotEnvResult Parse(string text, string fileName, Func<string, string?> lookup, ExpansionBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(lookup);
-        var parser = new Parser(text, fileName, lookup);
+        var parser = new Parser(text, fileName, lookup, budget);
         parser.Run();
         return parser.Result();
     }
 
-    private sealed class Parser(string text, string file, Func<string, string?> lookup)
+    private sealed class Parser(string text, string file, Func<string, string?> lookup, ExpansionBudget? budget)
     {
+        // One warning per unset name and file: compose warns per use, but a line of a million
+        // $UNSET would otherwise make a million diagnostics.
+        private readonly HashSet<string> _warnedUnset = new(StringComparer.Ordinal);
         private readonly List<DotEnvEntry> _entries = [];
         private readonly Dictionary<string, int> _entryIndex = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
@@ -118,7 +129,7 @@ public static class DotEnvParser
                     continue;
                 }
                 if (status != System.Buffers.OperationStatus.Done) rune = Rune.ReplacementChar;
-                Error(i, $"unexpected character {GoQuote.Quote(rune)} in variable name {GoQuote.Quote(LineFrom(keyStart))}");
+                Error(i, $"unexpected character {GoQuote.Quote(rune)} in a variable name (names hold letters, digits, _ . - [ ])");
                 return false;
             }
 
@@ -129,7 +140,7 @@ public static class DotEnvParser
                 // finds no key at all and reads the whole line as the value of an empty-named variable.
                 var rest = text[keyStart..].TrimEnd();
                 Warning(keyStart,
-                    $"{GoQuote.Quote(rest)} on the last line without a line break after it is read by compose as the value of a variable with an empty name, not as a variable to inherit; end the file with a line break");
+                    "a name alone on the last line without a line break after it is read by compose as the value of a variable with an empty name, not as a variable to inherit; end the file with a line break");
                 Set("", rest, line);
                 pos = text.Length;
                 return true;
@@ -163,6 +174,11 @@ public static class DotEnvParser
             var valueStart = i + 1;
             while (valueStart < text.Length && IsBlank(text[valueStart])) valueStart++;
             if (!Value(valueStart, out var value, out pos)) return false;
+            if (budget is not null && value.Length > budget.MaxValueLength)
+            {
+                Error(valueStart, $"the value of {GoQuote.Quote(Excerpt.Of(key))} is longer than {Loading.LoadBudget.Size(budget.MaxValueLength)} ({Loading.LoadBudget.Setting("max_value_size")})");
+                return false;
+            }
             Set(key, value, line);
             return true;
         }
@@ -221,8 +237,7 @@ public static class DotEnvParser
                 return Expand(UnescapeDoubleQuoted(sb.ToString()), start, out value);
             }
 
-            var end = text.IndexOf('\n', start);
-            Error(start, $"unterminated quoted value {text[start..(end < 0 ? text.Length : end)]}");
+            Error(start, $"unterminated quoted value: the {(quote == '"' ? "double" : "single")} quote opened here is never closed");
             next = text.Length;
             return false;
         }
@@ -238,12 +253,13 @@ public static class DotEnvParser
         /// <summary>Expands variables as compose does: the outside lookup first, then the file's own earlier values.</summary>
         private bool Expand(string raw, int at, out string value)
         {
-            var result = Interpolator.Interpolate(raw, k => lookup(k) ?? (_values.TryGetValue(k, out var v) ? v : null));
+            var result = Interpolator.Interpolate(raw, k => lookup(k) ?? (_values.TryGetValue(k, out var v) ? v : null), budget);
             foreach (var name in result.Warnings)
-                Warning(at, Interpolator.UnsetVariableMessage(name));
+                if (_warnedUnset.Add(name))
+                    Warning(at, Interpolator.UnsetVariableMessage(name));
             if (result.ErrorDetail is { } error)
             {
-                Error(at, error.Message);
+                Error(at, error.MessageWithoutContents);
                 value = raw;
                 return false;
             }
@@ -269,12 +285,6 @@ public static class DotEnvParser
             string.CompareOrdinal(text, pos, "export", 0, 6) == 0
             && pos + 6 < text.Length
             && text[pos + 6] is ' ' or '\t' or '\n' or '\f' or '\r'; // Go regexp's \s
-
-        private string LineFrom(int pos)
-        {
-            var newline = text.IndexOf('\n', pos);
-            return newline < 0 ? text[pos..] : text[pos..newline];
-        }
 
         private void Error(int at, string message) => Report(EnvDiagnosticSeverity.Error, at, message);
         private void Warning(int at, string message) => Report(EnvDiagnosticSeverity.Warning, at, message);

@@ -36,17 +36,31 @@ public static class Interpolator
     /// or null when the variable is not set (an empty string is set). A value without <c>$</c> is
     /// returned as is, without allocating.
     /// </summary>
-    public static InterpolationResult Interpolate(string value, Func<string, string?> lookup)
+    /// <param name="budget">
+    /// When given, the value may not produce more than the budget allows (per value and what is
+    /// left of the total); the characters produced are spent from it. Past it the result is an
+    /// error of kind <see cref="InterpolationErrorKind.ValueTooLong"/> or
+    /// <see cref="InterpolationErrorKind.ExpansionTooLarge"/>, found without building the value.
+    /// </param>
+    public static InterpolationResult Interpolate(string value, Func<string, string?> lookup, ExpansionBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(lookup);
         var first = value.IndexOf('$');
         if (first < 0) return new InterpolationResult(value, [], null);
 
-        var state = new State(value, lookup);
-        var sb = new StringBuilder(value.Length + 16);
+        var (allowance, totalBinds) = budget?.Next() ?? (long.MaxValue, false);
+        var state = new State(value, lookup, allowance);
+        var sb = new StringBuilder((int)Math.Min(value.Length + 16L, Math.Max(allowance, 16)));
         sb.Append(value, 0, first);
         var error = state.Substitute(first, value.Length, 0, sb, depth: 0);
+        budget?.Spend(Math.Min(state.Produced(sb), allowance + 1));
+        if (state.Overflowed)
+        {
+            error = totalBinds
+                ? InterpolationError.ExpansionTooLarge(budget!.MaxTotalLength)
+                : InterpolationError.ValueTooLong(budget!.MaxValueLength);
+        }
         IReadOnlyList<string> warnings = state.Warnings is null ? [] : state.Warnings;
         return error is null
             ? new InterpolationResult(sb.ToString(), warnings, null)
@@ -62,9 +76,28 @@ public static class Interpolator
 
     private static bool IsOperator(char c) => c is '-' or '+' or '?';
 
-    private sealed class State(string text, Func<string, string?> lookup)
+    private sealed class State(string text, Func<string, string?> lookup, long allowance)
     {
         public List<string>? Warnings;
+
+        /// <summary>Set once the value produced more than its allowance; every level then stops.</summary>
+        public bool Overflowed;
+
+        // Characters appended and later dropped (an unused operator argument): work done all the same.
+        private long _dropped;
+
+        public long Produced(StringBuilder sb) => sb.Length + _dropped;
+
+        private bool OverAllowance(StringBuilder sb)
+        {
+            if (sb.Length + _dropped > allowance) Overflowed = true;
+            return Overflowed;
+        }
+
+        // The scans for "the last } on the line" would otherwise rescan the rest of the line for every
+        // template, which made a line of n templates cost n² (500,000 ${A:-b} took minutes).
+        private int _newlineFrom = -1, _newlineAt;
+        private int _braceStop = -1, _braceSearchedTo, _braceAt;
 
         /// <summary>
         /// Interpolates text[scanFrom..end) into <paramref name="sb"/> (text[templateStart..scanFrom)
@@ -83,6 +116,7 @@ public static class Interpolator
             var i = scanFrom;
             while (true)
             {
+                if (OverAllowance(sb)) return firstError;
                 while (i >= curEnd && enclosing is { Count: > 0 })
                     (curStart, curEnd) = enclosing.Pop();
                 if (i >= curEnd) break;
@@ -140,6 +174,7 @@ public static class Interpolator
                             if (last >= 0)
                             {
                                 var error = ApplyOperator(dollar, nameStart, nameEnd, opLen, last, sb, depth, out var restStart);
+                                if (Overflowed) return firstError ?? error;
                                 if (error is not null)
                                 {
                                     firstError ??= error;
@@ -213,9 +248,9 @@ public static class Interpolator
                     argError = Substitute(argScan, argEnd, argStart, sb, depth + 1);
                 }
             }
-            if (argError is not null)
+            if (argError is not null || Overflowed)
             {
-                sb.Length = mark;
+                Drop(sb, mark);
                 return argError;
             }
 
@@ -236,24 +271,53 @@ public static class Interpolator
                         return null;
                     }
                     var reason = sb.ToString(mark, sb.Length - mark);
-                    sb.Length = mark;
+                    Drop(sb, mark);
                     return InterpolationError.MissingRequired(name, reason);
             }
         }
 
-        private static void Replace(StringBuilder sb, int mark, string value)
+        private void Replace(StringBuilder sb, int mark, string value)
         {
-            sb.Length = mark;
+            Drop(sb, mark);
             sb.Append(value);
+        }
+
+        private void Drop(StringBuilder sb, int mark)
+        {
+            _dropped += sb.Length - mark;
+            sb.Length = mark;
         }
 
         /// <summary>The last <c>}</c> in [from, end) before any line break, or -1 (the regex's greedy <c>.*}</c>).</summary>
         private int LastClosingBraceOnLine(int from, int end)
         {
-            var newline = text.IndexOf('\n', from, end - from);
-            var stop = newline < 0 ? end : newline;
-            for (var k = stop - 1; k >= from; k--)
-                if (text[k] == '}') return k;
+            // The next line break after from: remembered, since from only moves forward along a line.
+            if (_newlineFrom < 0 || from < _newlineFrom || (_newlineAt >= 0 && from > _newlineAt))
+            {
+                _newlineFrom = from;
+                _newlineAt = text.IndexOf('\n', from);
+            }
+            var stop = _newlineAt < 0 || _newlineAt > end ? end : _newlineAt;
+            if (stop <= from) return -1;
+            // Inside a template's tail the range ends just past its brace: no scan needed.
+            if (text[stop - 1] == '}') return stop - 1;
+            // Otherwise scan back once per stop, remembering how far down the scan went.
+            if (stop != _braceStop)
+            {
+                _braceStop = stop;
+                _braceSearchedTo = stop;
+                _braceAt = -1;
+            }
+            if (_braceAt >= 0) return _braceAt >= from ? _braceAt : -1;
+            for (var k = _braceSearchedTo - 1; k >= from; k--)
+            {
+                if (text[k] == '}')
+                {
+                    _braceAt = k;
+                    return k;
+                }
+            }
+            _braceSearchedTo = Math.Min(_braceSearchedTo, from);
             return -1;
         }
 
@@ -303,6 +367,10 @@ public enum InterpolationErrorKind
     MissingRequired,
     /// <summary>Operator arguments nested deeper than <see cref="Interpolator.MaxNestingDepth"/> (compose has no limit).</summary>
     NestingTooDeep,
+    /// <summary>The value would be longer than the budget's per-value limit (<c>limits.max_value_size</c>).</summary>
+    ValueTooLong,
+    /// <summary>The load's interpolations together would pass the budget's total (<c>limits.max_expanded_size</c>).</summary>
+    ExpansionTooLarge,
 }
 
 public sealed record InterpolationError
@@ -323,23 +391,46 @@ public sealed record InterpolationError
     public string? Reason { get; private init; }
 
     internal static InterpolationError InvalidTemplate(string template) =>
-        new(InterpolationErrorKind.InvalidTemplate, $"Invalid template: {GoQuote.Quote(template)}") { Template = template };
+        new(InterpolationErrorKind.InvalidTemplate, $"Invalid template: {GoQuote.Quote(Excerpt.Of(template))}") { Template = template };
 
     internal static InterpolationError MissingRequired(string variable, string reason) =>
         new(InterpolationErrorKind.MissingRequired,
-            reason.Length > 0 ? $"required variable {variable} is missing a value: {reason}" : $"required variable {variable} is missing a value")
+            reason.Length > 0 ? $"required variable {Excerpt.Of(variable)} is missing a value: {Excerpt.Of(reason)}" : $"required variable {Excerpt.Of(variable)} is missing a value")
         { Variable = variable, Reason = reason };
 
     internal static InterpolationError TooDeep(string template) =>
-        new(InterpolationErrorKind.NestingTooDeep, $"Invalid template: nested deeper than {Interpolator.MaxNestingDepth} levels: {GoQuote.Quote(template)}")
+        new(InterpolationErrorKind.NestingTooDeep, $"Invalid template: nested deeper than {Interpolator.MaxNestingDepth} levels: {GoQuote.Quote(Excerpt.Of(template))}")
         { Template = template };
+
+    internal static InterpolationError ValueTooLong(long limit) =>
+        new(InterpolationErrorKind.ValueTooLong,
+            $"the value is longer than {Loading.LoadBudget.Size(limit)} after interpolation ({Loading.LoadBudget.Setting("max_value_size")})");
+
+    internal static InterpolationError ExpansionTooLarge(long limit) =>
+        new(InterpolationErrorKind.ExpansionTooLarge,
+            $"interpolation produced more than {Loading.LoadBudget.Size(limit)} in this project ({Loading.LoadBudget.Setting("max_expanded_size")})");
+
+    /// <summary>A budget error: the load stops there instead of reporting every later value.</summary>
+    public bool IsLimit => Kind is InterpolationErrorKind.ValueTooLong or InterpolationErrorKind.ExpansionTooLarge;
+
+    /// <summary>
+    /// The message without any text of the value, for values read from env files (which may hold
+    /// secrets): what is wrong, not what was written.
+    /// </summary>
+    public string MessageWithoutContents => Kind switch
+    {
+        InterpolationErrorKind.InvalidTemplate => "Invalid template: a ${ that does not start a valid ${NAME…} (write $$ for a literal $)",
+        InterpolationErrorKind.MissingRequired => $"required variable {Excerpt.Of(Variable!)} is missing a value",
+        InterpolationErrorKind.NestingTooDeep => $"Invalid template: nested deeper than {Interpolator.MaxNestingDepth} levels",
+        _ => Message,
+    };
 
     /// <summary>
     /// The message docker compose prints for a value at <paramref name="path"/> (e.g.
     /// <c>services.web.environment.A</c>), as its loader words it.
     /// </summary>
     public string FormatForPath(string path) => Kind == InterpolationErrorKind.InvalidTemplate
-        ? $"invalid interpolation format for {path}.\nYou may need to escape any $ with another $.\n{Template}"
+        ? $"invalid interpolation format for {path}.\nYou may need to escape any $ with another $.\n{Excerpt.Of(Template!)}"
         : $"error while interpolating {path}: {Message}";
 
     public override string ToString() => Message;

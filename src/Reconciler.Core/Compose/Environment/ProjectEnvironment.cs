@@ -26,12 +26,14 @@ public static class ProjectEnvironment
     /// <param name="defaultEnvFile">The project directory's <c>.env</c> path, used when <paramref name="envFiles"/> is empty.</param>
     /// <param name="readFile">A file's text, or null when there is no such file.</param>
     /// <param name="isDirectory">Whether the path is a directory (a directory <c>.env</c> is ignored; an explicit one is an error); null: never.</param>
+    /// <param name="budget">What expansion may produce, per variable and in total (see <see cref="DotEnvParser.Parse"/>); null: no limit.</param>
     public static ProjectEnvironmentResult Build(
         IReadOnlyDictionary<string, string> processEnvironment,
         IReadOnlyList<string> envFiles,
         string defaultEnvFile,
         Func<string, string?> readFile,
-        Func<string, bool>? isDirectory = null)
+        Func<string, bool>? isDirectory = null,
+        ExpansionBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(processEnvironment);
         ArgumentNullException.ThrowIfNull(envFiles);
@@ -60,7 +62,7 @@ public static class ProjectEnvironment
                 if (parsed is null)
                 {
                     diagnostics.Add(new EnvDiagnostic(EnvDiagnosticSeverity.Error, DisableDefaultEnvFileVariable, 0, 0,
-                        $"strconv.ParseBool: parsing {GoQuote.Quote(disable)}: invalid syntax"));
+                        $"strconv.ParseBool: parsing {GoQuote.Quote(Excerpt.Of(disable))}: invalid syntax"));
                     return Finish();
                 }
                 if (parsed == true) return Finish();
@@ -86,7 +88,7 @@ public static class ProjectEnvironment
 
             read.Add(file);
             var result = DotEnvParser.Parse(text, file, k =>
-                processEnvironment.TryGetValue(k, out var p) ? p : fromFiles.TryGetValue(k, out var f) ? f : null);
+                processEnvironment.TryGetValue(k, out var p) ? p : fromFiles.TryGetValue(k, out var f) ? f : null, budget);
             diagnostics.AddRange(result.Diagnostics);
             if (result.HasErrors) return Finish();
 
@@ -112,19 +114,36 @@ public static class ProjectEnvironment
     /// <c>.env</c> in <paramref name="projectDirectory"/>, files read from <paramref name="fs"/>,
     /// problems appended to <paramref name="diagnostics"/>.
     /// </summary>
+    /// <remarks>Files are read as the loader reads them (size limit, strict UTF-8), within <see cref="LoadOptions.Limits"/>.</remarks>
     public static ImmutableDictionary<string, string> Build(
         LoadOptions options, string projectDirectory, string workingDirectory, IFileSource fs, List<Diagnostic> diagnostics)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fs);
         ArgumentNullException.ThrowIfNull(diagnostics);
+        try
+        {
+            return Build(options, projectDirectory, workingDirectory, fs, diagnostics, new Loading.LoadBudget(options.Limits));
+        }
+        catch (ComposeException e)
+        {
+            diagnostics.Add(e.Diagnostic);
+            return options.Environment.ToImmutableDictionary(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The loader's form: reads spend from the load's budget; a limit passed throws <see cref="ComposeException"/>.</summary>
+    internal static ImmutableDictionary<string, string> Build(
+        LoadOptions options, string projectDirectory, string workingDirectory, IFileSource fs, List<Diagnostic> diagnostics,
+        Loading.LoadBudget budget)
+    {
         var envFiles = options.EnvFiles.IsDefault ? [] : options.EnvFiles.Select(f => Path.GetFullPath(f, workingDirectory)).ToList();
         // A refused file (outside the stack's repository) is an error and reads as empty, so it
         // neither feeds the environment nor adds a "not found" of its own.
         string? Read(string file)
         {
             if (Loading.FileRefusal.Check(fs, file, "env file " + Loading.FileRefusal.Shown(file, workingDirectory)) is not { } refused)
-                return fs.ReadText(file);
+                return Loading.FileReads.ReadText(fs, file, budget, Loading.FileKind.EnvFile);
             diagnostics.Add(refused);
             return "";
         }
@@ -133,7 +152,8 @@ public static class ProjectEnvironment
             envFiles,
             Path.Combine(projectDirectory, DefaultEnvFileName),
             Read,
-            fs.DirectoryExists);
+            fs.DirectoryExists,
+            budget.Expansion);
         foreach (var d in result.Diagnostics)
         {
             var mark = new Yaml.Mark(d.File, d.Line, d.Column);

@@ -17,7 +17,7 @@ public static class ComposeLoader
         var diagnostics = new List<Diagnostic>();
         try
         {
-            var project = LoadCore(options, fs, diagnostics);
+            var project = LoadCore(options, fs, diagnostics, new LoadBudget(options.Limits));
             return new LoadResult(diagnostics.Any(d => d.Severity == Severity.Error) ? null : project, [.. diagnostics]);
         }
         catch (ComposeException e)
@@ -28,12 +28,13 @@ public static class ComposeLoader
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A bug of ours, not the user's: still an answer, never a crash of the daemon.
-            diagnostics.Add(Diagnostic.Error($"internal error while loading the project ({e.GetType().Name}: {e.Message}); please report it with the compose file"));
+            // The exception's type only: its message may quote the file.
+            diagnostics.Add(Diagnostic.Error($"internal error while loading the project ({e.GetType().Name}); please report it with the compose file"));
             return new LoadResult(null, [.. diagnostics]);
         }
     }
 
-    private static ComposeProject? LoadCore(LoadOptions options, IFileSource fs, List<Diagnostic> diagnostics)
+    private static ComposeProject? LoadCore(LoadOptions options, IFileSource fs, List<Diagnostic> diagnostics, LoadBudget budget)
     {
         var cwd = options.WorkingDirectory;
         var files = options.Files.Select(f => Path.GetFullPath(f, cwd)).ToList();
@@ -41,7 +42,7 @@ public static class ComposeLoader
         // .env lives in the project directory; COMPOSE_FILE in it may name the files.
         var projectDir = options.ProjectDirectory is { } pd ? Path.GetFullPath(pd, cwd)
             : files.Count > 0 ? Path.GetDirectoryName(files[0])! : cwd;
-        var environment = Environment.ProjectEnvironment.Build(options, projectDir, cwd, fs, diagnostics);
+        var environment = Environment.ProjectEnvironment.Build(options, projectDir, cwd, fs, diagnostics, budget);
         if (diagnostics.Any(d => d.Severity == Severity.Error)) return null;
 
         if (files.Count == 0 && environment.TryGetValue("COMPOSE_FILE", out var composeFile) && composeFile.Length > 0)
@@ -58,7 +59,7 @@ public static class ComposeLoader
         }
 
         Func<string, string?> lookup = k => environment.TryGetValue(k, out var v) ? v : null;
-        var reader = new ComposeFileReader(fs, lookup, diagnostics);
+        var reader = new ComposeFileReader(fs, lookup, diagnostics, budget);
         MappingNode? merged = null;
         foreach (var file in files)
         {
@@ -68,7 +69,7 @@ public static class ComposeLoader
                 if (map["include"] is { } include)
                 {
                     map.Remove("include");
-                    foreach (var included in IncludeResolver.Load(include, projectDir, options, fs, diagnostics))
+                    foreach (var included in IncludeResolver.Load(include, projectDir, options, fs, diagnostics, budget))
                         merged = merged is null ? included : TreeMerger.MergeRoot(merged, included);
                 }
                 merged = merged is null ? map : TreeMerger.MergeRoot(merged, map);
@@ -82,7 +83,7 @@ public static class ComposeLoader
         var name = ResolveName(options, environment, merged, projectDir, diagnostics);
         if (name is null) return null;
 
-        var ctx = new ShapeContext();
+        var ctx = new ShapeContext(budget);
         var shaped = ComposeSchema.Project.Apply(merged, TreePath.Root, ctx) as MappingNode;
         diagnostics.AddRange(ctx.Diagnostics);
         if (shaped is null || ctx.Diagnostics.Count > 0) return null;
@@ -97,7 +98,7 @@ public static class ComposeLoader
         if (profiles.Count == 0 && environment.TryGetValue("COMPOSE_PROFILES", out var envProfiles))
             profiles.AddRange(envProfiles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-        var normalizer = new ProjectNormalizer(name, projectDir, environment, options.HomeDirectory, fs, diagnostics);
+        var normalizer = new ProjectNormalizer(name, projectDir, environment, options.HomeDirectory, fs, diagnostics, budget);
         normalizer.Normalize(shaped, profiles);
         if (diagnostics.Any(d => d.Severity == Severity.Error)) return null;
 
@@ -109,8 +110,9 @@ public static class ComposeLoader
         // compose: -p, then COMPOSE_PROJECT_NAME, then the file's name:, then the directory's name.
         string? name = null;
         var explicitly = true;
-        if (!string.IsNullOrEmpty(options.ProjectName)) name = options.ProjectName;
-        else if (env.TryGetValue("COMPOSE_PROJECT_NAME", out var envName) && envName.Length > 0) name = envName;
+        string? from = null; // where a name not from the file came from, for the error
+        if (!string.IsNullOrEmpty(options.ProjectName)) (name, from) = (options.ProjectName, "-p");
+        else if (env.TryGetValue("COMPOSE_PROJECT_NAME", out var envName) && envName.Length > 0) (name, from) = (envName, "COMPOSE_PROJECT_NAME");
         else if (merged["name"] is ScalarNode { IsNull: false } n) name = ProjectName.Normalize(YamlCoreSchema.AsGoString(n));
         else
         {
@@ -120,8 +122,8 @@ public static class ComposeLoader
         if (explicitly && !ProjectName.IsValid(name))
         {
             diagnostics.Add(Diagnostic.Error(
-                $"invalid project name \"{name}\": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number",
-                merged.ContainsKey("name") ? merged.KeyMark("name") : null, "name"));
+                $"invalid project name {Excerpt.Quoted(name)}{(from is null ? "" : $" (from {from})")}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number",
+                from is null && merged.ContainsKey("name") ? merged.KeyMark("name") : null, from is null ? "name" : null));
             return null;
         }
         if (name.Length == 0)

@@ -18,15 +18,15 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
         foreach (var (name, node) in services.Entries)
         {
             if (node is not MappingNode s) continue;
-            var path = $"services.{name}";
+            var path = $"services.{Excerpt.Of(name)}";
             if (!s.ContainsKey("image") && !s.ContainsKey("build") && !s.ContainsKey("provider"))
-                Error($"service \"{name}\" has neither an image nor a build context specified: add image:", s, path);
+                Error($"service {Excerpt.Quoted(name)} has neither an image nor a build context specified: add image:", s, path);
             if (s.ContainsKey("network_mode") && s["networks"] is MappingNode { Count: > 0 } && s.ContainsKey("network_mode"))
-                Error($"service {name} declares mutually exclusive `network_mode` and `networks`: keep one", s["network_mode"]!, path + ".network_mode");
+                Error($"service {Excerpt.Of(name)} declares mutually exclusive `network_mode` and `networks`: keep one", s["network_mode"]!, path + ".network_mode");
             if (s["networks"] is MappingNode nets)
                 foreach (var (net, v) in nets.Entries)
                     if (networks?.ContainsKey(net) != true)
-                        Error($"service \"{name}\" refers to undefined network {net}: define it under the top-level networks:", v, $"{path}.networks.{net}");
+                        Error($"service {Excerpt.Quoted(name)} refers to undefined network {Excerpt.Of(net)}: define it under the top-level networks:", v, $"{path}.networks.{Excerpt.Of(net)}");
             if (s["healthcheck"] is MappingNode hc && hc["test"] is SequenceNode { Items.Count: > 0 } test
                 && test.Items[0] is ScalarNode { Value: not ("CMD" or "CMD-SHELL" or "NONE") } first)
                 Error("healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"", first, path + ".healthcheck.test");
@@ -35,20 +35,20 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
                     if (!services.ContainsKey(dep)
                         // compose: an optional dependency on a service whose profile is off is fine.
                         && !(disabled.Contains(dep) && v is MappingNode d && d["required"] is ScalarNode { Value: "false" }))
-                        Error($"service \"{name}\" depends on undefined service \"{dep}\": define it, enable its profile, or mark the dependency required: false", v, $"{path}.depends_on.{dep}");
+                        Error($"service {Excerpt.Quoted(name)} depends on undefined service {Excerpt.Quoted(dep)}: define it, enable its profile, or mark the dependency required: false", v, $"{path}.depends_on.{Excerpt.Of(dep)}");
             if (s["network_mode"] is ScalarNode { Value: var mode } nm && mode.StartsWith("service:", StringComparison.Ordinal)
                 && !services.ContainsKey(mode["service:".Length..]))
-                Error($"service \"{mode["service:".Length..]}\" not found for network_mode '{mode}'", nm, path + ".network_mode");
+                Error($"service {Excerpt.Quoted(mode["service:".Length..])} not found for network_mode '{Excerpt.Of(mode)}'", nm, path + ".network_mode");
             if (s["volumes"] is SequenceNode vols)
                 for (var i = 0; i < vols.Items.Count; i++)
                     if (vols.Items[i] is MappingNode v && v["type"] is ScalarNode { Value: "volume" } && v["source"] is ScalarNode { Value.Length: > 0 } src
                         && volumes?.ContainsKey(src.Value) != true)
-                        Error($"service \"{name}\" refers to undefined volume {src.Value}: define it under the top-level volumes:", src, $"{path}.volumes[{i}]");
+                        Error($"service {Excerpt.Quoted(name)} refers to undefined volume {Excerpt.Of(src.Value)}: define it under the top-level volumes:", src, $"{path}.volumes[{i}]");
             foreach (var kind in new[] { "secrets", "configs" })
                 if (s[kind] is SequenceNode refs)
                     for (var i = 0; i < refs.Items.Count; i++)
                         if (refs.Items[i] is MappingNode r && r["source"] is ScalarNode src && (project[kind] as MappingNode)?.ContainsKey(src.Value) != true)
-                            Error($"service \"{name}\" refers to undefined {kind[..^1]} {src.Value}: define it under the top-level {kind}:", src, $"{path}.{kind}[{i}]");
+                            Error($"service {Excerpt.Quoted(name)} refers to undefined {kind[..^1]} {Excerpt.Of(src.Value)}: define it under the top-level {kind}:", src, $"{path}.{kind}[{i}]");
             CheckLimits(name, s, path);
         }
         FindCycles(services);
@@ -62,39 +62,56 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
             if (s[key] is not ScalarNode v) return;
             var limit = (limits[limitKey] as ScalarNode)?.Value;
             if (limit != v.Value && !(limit is null && v.Value is "0"))
-                Error($"services.{name}: can't set distinct values on '{key}' and 'deploy.resources.limits.{limitKey}': set {what} in one place", v, $"{path}.{key}");
+                Error($"services.{Excerpt.Of(name)}: can't set distinct values on '{key}' and 'deploy.resources.limits.{limitKey}': set {what} in one place", v, $"{path}.{key}");
         }
         Same("cpus", "cpus", "the CPU limit");
         Same("mem_limit", "memory", "the memory limit");
         Same("pids_limit", "pids", "the pids limit");
     }
 
+    /// <summary>
+    /// Depth-first over depends_on with an explicit stack: a chain of 100,000 services is a
+    /// valid (if odd) file and must not exhaust the thread's stack.
+    /// </summary>
     private void FindCycles(MappingNode services)
     {
-        var state = new Dictionary<string, int>(StringComparer.Ordinal);
-        var stack = new List<string>();
-        bool Visit(string n)
+        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1: on the path, 2: done
+        var path = new List<string>();
+        var pending = new Stack<(string Name, IEnumerator<string> Deps)>();
+        IEnumerator<string> DepsOf(string n) =>
+            (services[n] is MappingNode s && s["depends_on"] is MappingNode deps ? deps.Keys : []).GetEnumerator();
+
+        foreach (var root in services.Keys)
         {
-            state[n] = 1;
-            stack.Add(n);
-            if (services[n] is MappingNode s && s["depends_on"] is MappingNode deps)
-                foreach (var dep in deps.Keys)
+            if (state.GetValueOrDefault(root) != 0) continue;
+            state[root] = 1;
+            path.Add(root);
+            pending.Push((root, DepsOf(root)));
+            while (pending.Count > 0)
+            {
+                var (n, deps) = pending.Peek();
+                if (!deps.MoveNext())
                 {
-                    if (!services.ContainsKey(dep)) continue;
-                    var st = state.GetValueOrDefault(dep);
-                    if (st == 1)
-                    {
-                        var cycle = stack.Skip(stack.IndexOf(dep)).Append(dep);
-                        Error($"dependency cycle detected: {string.Join(" -> ", cycle)}", deps[dep]!, $"services.{n}.depends_on");
-                        return true;
-                    }
-                    if (st == 0 && Visit(dep)) return true;
+                    pending.Pop();
+                    path.RemoveAt(path.Count - 1);
+                    state[n] = 2;
+                    continue;
                 }
-            stack.RemoveAt(stack.Count - 1);
-            state[n] = 2;
-            return false;
+                var dep = deps.Current;
+                if (!services.ContainsKey(dep)) continue;
+                var st = state.GetValueOrDefault(dep);
+                if (st == 1)
+                {
+                    var cycle = path.Skip(path.IndexOf(dep)).Append(dep).Select(Excerpt.Of);
+                    var at = ((MappingNode)((MappingNode)services[n]!)["depends_on"]!)[dep]!;
+                    Error($"dependency cycle detected: {Excerpt.Of(string.Join(" -> ", cycle))}", at, $"services.{Excerpt.Of(n)}.depends_on");
+                    return;
+                }
+                if (st != 0) continue;
+                state[dep] = 1;
+                path.Add(dep);
+                pending.Push((dep, DepsOf(dep)));
+            }
         }
-        foreach (var n in services.Keys)
-            if (state.GetValueOrDefault(n) == 0 && Visit(n)) return;
     }
 }

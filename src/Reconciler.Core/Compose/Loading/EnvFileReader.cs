@@ -6,11 +6,11 @@ namespace Reconciler.Core.Compose.Loading;
 /// <summary>Reads a service's <c>env_file</c>; its problems become diagnostics pointing at the file and line.</summary>
 internal static class EnvFileReader
 {
-    public static IEnumerable<(string Key, string? Value)> Read(string path, IFileSource fs, Func<string, string?> lookup, List<Diagnostic> diagnostics)
+    public static IEnumerable<(string Key, string? Value)> Read(string path, IFileSource fs, Func<string, string?> lookup, List<Diagnostic> diagnostics, LoadBudget budget)
     {
-        var text = fs.ReadText(path);
+        var text = FileReads.ReadText(fs, path, budget, FileKind.EnvFile);
         if (text is null) return [];
-        var result = DotEnvParser.Parse(text, path, lookup);
+        var result = DotEnvParser.Parse(text, path, lookup, budget.Expansion);
         foreach (var d in result.Diagnostics)
         {
             var mark = new Mark(d.File, d.Line, d.Column);

@@ -9,7 +9,7 @@ namespace Reconciler.Core.Compose.Loading;
 /// </summary>
 internal static class IncludeResolver
 {
-    public static IEnumerable<MappingNode> Load(Node include, string projectDir, LoadOptions options, IFileSource fs, List<Diagnostic> diagnostics, int depth = 0)
+    public static IEnumerable<MappingNode> Load(Node include, string projectDir, LoadOptions options, IFileSource fs, List<Diagnostic> diagnostics, LoadBudget budget, int depth = 0)
     {
         if (depth > 20)
             throw new ComposeException(Diagnostic.Error("include cycle detected", include.Mark, "include"));
@@ -41,7 +41,7 @@ internal static class IncludeResolver
                         named.Add((pd.Value, pd.Mark, at + ".project_directory"));
                     }
                     foreach (var key in m.Keys.Where(k => k is not ("path" or "env_file" or "project_directory")))
-                        diagnostics.Add(Diagnostic.Error($"unknown key \"{key}\"", m.KeyMark(key), "include." + key));
+                        diagnostics.Add(Diagnostic.Error($"unknown key {Excerpt.Quoted(key)}", m.KeyMark(key), "include." + Excerpt.Of(key)));
                     break;
                 default:
                     throw new ComposeException(Diagnostic.Error("an include entry is a path or {path, env_file, project_directory}", entry.Mark, "include"));
@@ -54,8 +54,8 @@ internal static class IncludeResolver
             dir ??= Path.GetDirectoryName(files[0])!;
             var env = Environment.ProjectEnvironment.Build(
                 options with { EnvFiles = [.. envFiles.Select(f => Path.GetFullPath(f, projectDir))] },
-                dir, projectDir, fs, diagnostics);
-            var reader = new ComposeFileReader(fs, k => env.TryGetValue(k, out var v) ? v : null, diagnostics);
+                dir, projectDir, fs, diagnostics, budget);
+            var reader = new ComposeFileReader(fs, k => env.TryGetValue(k, out var v) ? v : null, diagnostics, budget);
             MappingNode? merged = null;
             foreach (var file in files)
                 foreach (var doc in reader.Read(file))
@@ -63,7 +63,7 @@ internal static class IncludeResolver
                     if (doc["include"] is { } nested)
                     {
                         doc.Remove("include");
-                        foreach (var inner in Load(nested, dir, options, fs, diagnostics, depth + 1))
+                        foreach (var inner in Load(nested, dir, options, fs, diagnostics, budget, depth + 1))
                             merged = merged is null ? inner : TreeMerger.MergeRoot(merged, inner);
                     }
                     if (doc["services"] is MappingNode services)

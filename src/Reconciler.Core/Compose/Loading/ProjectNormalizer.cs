@@ -11,7 +11,7 @@ namespace Reconciler.Core.Compose.Loading;
 /// profiles applied, then the consistency checks compose makes before it runs anything.
 /// </summary>
 internal sealed class ProjectNormalizer(string name, string projectDir, ImmutableDictionary<string, string> environment,
-    string? home, IFileSource fs, List<Diagnostic> diagnostics)
+    string? home, IFileSource fs, List<Diagnostic> diagnostics, LoadBudget budget)
 {
     private static ScalarNode Str(string v, Mark m) => new(v, ScalarKind.String, m);
     private static ScalarNode Bool(bool v, Mark m) => new(v ? "true" : "false", ScalarKind.Bool, m);
@@ -63,7 +63,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
                     diagnostics.Add(Diagnostic.Error($"env file {file} not found: stat {file}: no such file or directory (set required: false to make it optional)", p.Mark, path.Next("env_file").Index(i).Value));
                 continue;
             }
-            foreach (var (k, v) in EnvFileReader.Read(file, fs, Lookup, diagnostics))
+            foreach (var (k, v) in EnvFileReader.Read(file, fs, Lookup, diagnostics, budget))
                 fromFiles[k] = (v, p.Mark);
         }
         var env = service["environment"] as MappingNode;
@@ -145,7 +145,8 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             if (all || ps.Items.OfType<ScalarNode>().Any(p => profiles.Contains(p.Value))) continue;
             disabled.Add(serviceName);
         }
-        foreach (var d in disabled) services.Remove(d);
+        var off = disabled.ToHashSet(StringComparer.Ordinal);
+        services.RemoveWhere((k, _) => off.Contains(k));
         _disabled.UnionWith(disabled);
     }
 
@@ -186,7 +187,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         foreach (var (kind, used) in new[] { ("networks", usedNetworks), ("volumes", usedVolumes), ("secrets", usedSecrets), ("configs", usedConfigs) })
         {
             if (project[kind] is not MappingNode resources) continue;
-            foreach (var key in resources.Keys.Where(k => !used.Contains(k)).ToList()) resources.Remove(key);
+            resources.RemoveWhere((k, _) => !used.Contains(k));
             if (resources.Count == 0) project.Remove(kind);
         }
     }
@@ -224,13 +225,12 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
     private static void ReorderTopLevel(MappingNode project)
     {
         var order = new[] { "name", "networks", "services", "volumes", "secrets", "configs", "models", "include" };
+        // One pass and a lookup: a project may hold 100,000 top-level x- keys.
         var entries = project.Entries.ToList();
-        foreach (var (k, _) in entries) project.Remove(k);
-        foreach (var k in order.Concat(entries.Select(e => e.Key)).Distinct())
-        {
-            var e = entries.FirstOrDefault(x => x.Key == k);
-            if (e.Value is not null) project[k] = e.Value;
-        }
+        var byKey = entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        project.RemoveWhere((_, _) => true);
+        foreach (var k in order.Concat(entries.Select(e => e.Key)).Distinct(StringComparer.Ordinal))
+            if (byKey.TryGetValue(k, out var v)) project[k] = v;
     }
 
     private void NameResources(MappingNode project, string kind)

@@ -14,8 +14,7 @@ internal static class TreeMerger
 
     private static Merge Rule(TreePath p)
     {
-        var v = p.Value;
-        if (!v.StartsWith("services.", StringComparison.Ordinal))
+        if (!p.IsUnder("services"))
         {
             if (p.Matches("networks.*.labels") || p.Matches("volumes.*.labels")) return Merge.ToSequence;
             return Merge.Default;
@@ -140,7 +139,7 @@ internal static class TreeMerger
                                 items.Add(($"{k}={(e is ScalarNode es ? YamlCoreSchema.AsGoString(es) : "")}", e.Mark));
                             break;
                         default:
-                            throw new ComposeException(Diagnostic.Error($"{k} must be a string, number, boolean or null", v.Mark));
+                            throw new ComposeException(Diagnostic.Error($"{Excerpt.Of(k)} must be a string, number, boolean or null", v.Mark));
                     }
                 }
                 items.Sort((x, y) => string.CompareOrdinal(x.Item1, y.Item1));
@@ -195,7 +194,7 @@ internal static class TreeMerger
         switch (node)
         {
             case MappingNode m:
-                foreach (var key in m.Entries.Where(e => e.Value.Tag == "!reset").Select(e => e.Key).ToList()) m.Remove(key);
+                m.RemoveWhere((_, v) => v.Tag == "!reset");
                 foreach (var (_, v) in m.Entries) StripResets(v);
                 break;
             case SequenceNode s:

@@ -19,6 +19,8 @@ internal static class CanonicalWriter
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
         {
             Indented = true,
+            // Nesting is bounded by the loader (limits.max_depth, at most LoadLimits.DepthCeiling).
+            MaxDepth = LoadLimits.DepthCeiling + 16,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         }))
         {

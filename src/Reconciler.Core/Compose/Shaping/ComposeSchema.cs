@@ -88,7 +88,7 @@ internal static class ComposeSchema
             if (!m.ContainsKey("required")) m["required"] = new ScalarNode("true", ScalarKind.Bool, m.Mark);
             var cond = (m["condition"] as ScalarNode)?.Value;
             if (cond is not ("service_started" or "service_healthy" or "service_completed_successfully"))
-                c.Error($"unknown condition \"{cond}\": use service_started, service_healthy or service_completed_successfully", m["condition"]!, p.Next("condition"));
+                c.Error($"unknown condition {Excerpt.Quoted(cond ?? "")}: use service_started, service_healthy or service_completed_successfully", m["condition"]!, p.Next("condition"));
         },
     }.Field("condition", S).Field("restart", B).Field("required", B).KeepZero("required");
 

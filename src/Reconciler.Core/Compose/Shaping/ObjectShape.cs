@@ -81,7 +81,7 @@ internal sealed class ObjectShape : Shape
         foreach (var key in map.Keys)
         {
             if (!_byKey.ContainsKey(key) && !key.StartsWith("x-", StringComparison.Ordinal))
-                ctx.Error($"unknown key \"{key}\"{Suggest(key)}", map.KeyMark(key), path.Next(key));
+                ctx.Error($"unknown key {Excerpt.Quoted(key)}{Suggest(key)}", map.KeyMark(key), path.Next(key));
         }
         var result = new MappingNode(map.Mark);
         foreach (var (key, shape) in _fields)
@@ -128,6 +128,9 @@ internal sealed class ObjectShape : Shape
 
     private string Suggest(string key)
     {
+        // Only a near miss is suggested; the distance costs key length × field length, so a
+        // megabyte-long key is not compared at all.
+        if (key.Length > 40) return "";
         var best = _fields.Select(f => f.Key).MinBy(k => Distance(k, key));
         return best is not null && Distance(best, key) <= 2 ? $" (did you mean \"{best}\"?)" : "";
     }

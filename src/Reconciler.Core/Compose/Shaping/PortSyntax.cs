@@ -23,9 +23,11 @@ internal static class PortSyntax
         var text = YamlCoreSchema.AsGoString(s);
         if (!TryParse(text, out var entries, out var error))
         {
-            ctx.Error($"invalid port \"{text}\": {error}", item, path);
+            ctx.Error($"invalid port {Excerpt.Quoted(text)}: {error}", item, path);
             return [];
         }
+        // A range makes one entry of five or six nodes per port: up to 65,536 from one short string.
+        ctx.Budget.CountNodes(entries.Count * 6L, s.Mark);
         return entries.Select(e =>
         {
             var m = new MappingNode(s.Mark);
@@ -53,7 +55,7 @@ internal static class PortSyntax
         {
             proto = raw[(slash + 1)..].ToLowerInvariant();
             raw = raw[..slash];
-            if (proto is not ("tcp" or "udp" or "sctp")) { error = $"unknown protocol \"{proto}\" (use tcp, udp or sctp)"; return false; }
+            if (proto is not ("tcp" or "udp" or "sctp")) { error = $"unknown protocol {Excerpt.Quoted(proto)} (use tcp, udp or sctp)"; return false; }
         }
         var parts = raw.Split(':');
         var n = parts.Length;
@@ -66,13 +68,13 @@ internal static class PortSyntax
             default: ip = string.Join(':', parts[..(n - 2)]); host = parts[n - 2]; break;
         }
         if (ip.StartsWith('[') && ip.EndsWith(']')) ip = ip[1..^1];
-        if (ip.Length > 0 && !IPAddress.TryParse(ip, out _)) { error = $"invalid IP address \"{ip}\""; return false; }
-        if (!TryRange(container, out var cStart, out var cEnd)) { error = $"invalid container port \"{container}\""; return false; }
+        if (ip.Length > 0 && !IPAddress.TryParse(ip, out _)) { error = $"invalid IP address {Excerpt.Quoted(ip)}"; return false; }
+        if (!TryRange(container, out var cStart, out var cEnd)) { error = $"invalid container port {Excerpt.Quoted(container)}"; return false; }
         int hStart = 0, hEnd = 0;
-        if (host.Length > 0 && !TryRange(host, out hStart, out hEnd)) { error = $"invalid published port \"{host}\""; return false; }
+        if (host.Length > 0 && !TryRange(host, out hStart, out hEnd)) { error = $"invalid published port {Excerpt.Quoted(host)}"; return false; }
         if (host.Length > 0 && cEnd - cStart != hEnd - hStart && cEnd != cStart)
         {
-            error = $"container range {container} and published range {host} differ in size";
+            error = $"container range {Excerpt.Of(container)} and published range {Excerpt.Of(host)} differ in size";
             return false;
         }
         var list = new List<(string Key, PortEntry Entry)>();

@@ -37,7 +37,7 @@ internal sealed class ScalarShape(ScalarType type) : Shape
         var text = YamlCoreSchema.AsGoString(s);
         if (type is ScalarType.String or ScalarType.Duration && s.Kind is not ScalarKind.String)
         {
-            ctx.Error($"must be a string, not {ShapeContext.Describe(s)} (quote it: \"{text}\")", s, path);
+            ctx.Error($"must be a string, not {ShapeContext.Describe(s)} (quote it: {Excerpt.Quoted(text)})", s, path);
             return null;
         }
         switch (type)
@@ -58,14 +58,14 @@ internal sealed class ScalarShape(ScalarType type) : Shape
                 break;
             case ScalarType.Duration:
                 if (GoDuration.TryParse(text, out var ns)) return new ScalarNode(GoDuration.Format(ns), ScalarKind.String, s.Mark);
-                ctx.Error($"invalid duration \"{text}\": use a number with a unit, like 30s, 1m30s or 500ms", s, path);
+                ctx.Error($"invalid duration {Excerpt.Quoted(text)}: use a number with a unit, like 30s, 1m30s or 500ms", s, path);
                 return null;
             case ScalarType.Bytes:
                 if (ByteSize.TryParse(text, out var bytes)) return new ScalarNode(bytes.ToString(CultureInfo.InvariantCulture), ScalarKind.String, s.Mark);
-                ctx.Error($"invalid size \"{text}\": use a number of bytes or a unit, like 512m or 1g", s, path);
+                ctx.Error($"invalid size {Excerpt.Quoted(text)}: use a number of bytes or a unit, like 512m or 1g", s, path);
                 return null;
         }
-        ctx.Error($"must be {Expected}, not \"{text}\"", s, path);
+        ctx.Error($"must be {Expected}, not {Excerpt.Quoted(text)}", s, path);
         return null;
     }
 

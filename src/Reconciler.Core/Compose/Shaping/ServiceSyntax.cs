@@ -18,7 +18,7 @@ internal static class ServiceSyntax
                 var text = YamlCoreSchema.AsGoString(s);
                 if (!ShellWords.TrySplit(text, out var words, out var error))
                 {
-                    ctx.Error($"cannot split command \"{text}\": {error}", s, path);
+                    ctx.Error($"cannot split command {Excerpt.Quoted(text)}: {error}", s, path);
                     return null;
                 }
                 return new SequenceNode(s.Mark, words.Select(w => (Node)Str(w, s.Mark)).ToList());
@@ -76,7 +76,7 @@ internal static class ServiceSyntax
             var sep = eq >= 0 ? eq : colon;
             if (sep < 0)
             {
-                ctx.Error($"invalid extra host \"{text}\": use host:ip or host=ip", s, path.Index(i));
+                ctx.Error($"invalid extra host {Excerpt.Quoted(text)}: use host:ip or host=ip", s, path.Index(i));
                 continue;
             }
             var host = text[..sep];
@@ -125,7 +125,7 @@ internal static class ServiceSyntax
             case 2: m["source"] = Str(parts[0], s.Mark); m["target"] = Str(parts[1], s.Mark); m["permissions"] = Str("rwm", s.Mark); break;
             case 3: m["source"] = Str(parts[0], s.Mark); m["target"] = Str(parts[1], s.Mark); m["permissions"] = Str(parts[2], s.Mark); break;
             default:
-                ctx.Error($"invalid device \"{text}\": use /dev/host[:/dev/container[:rwm]]", s, path);
+                ctx.Error($"invalid device {Excerpt.Quoted(text)}: use /dev/host[:/dev/container[:rwm]]", s, path);
                 return null;
         }
         return m;

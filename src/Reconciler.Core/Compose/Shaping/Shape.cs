@@ -14,9 +14,12 @@ internal abstract class Shape
     public abstract Node? Apply(Node node, TreePath path, ShapeContext ctx);
 }
 
-internal sealed class ShapeContext
+internal sealed class ShapeContext(LoadBudget? budget = null)
 {
     public List<Diagnostic> Diagnostics { get; } = [];
+
+    /// <summary>The load's budget, for shapes that make many nodes out of one (port ranges).</summary>
+    public LoadBudget Budget { get; } = budget ?? new LoadBudget(LoadLimits.Default);
 
     public void Error(string message, Node at, TreePath path) =>
         Diagnostics.Add(Diagnostic.Error(message, at.Mark, path.Value));

@@ -26,7 +26,7 @@ internal static class VolumeSyntax
         var fields = Split(spec, out var error);
         if (error is not null)
         {
-            ctx.Error($"invalid volume \"{spec}\": {error}", s, path);
+            ctx.Error($"invalid volume {Excerpt.Quoted(spec)}: {error}", s, path);
             return null;
         }
         string source = "", target;
@@ -37,7 +37,7 @@ internal static class VolumeSyntax
             case 2: source = fields[0]; target = fields[1]; break;
             case 3: source = fields[0]; target = fields[1]; options = fields[2]; break;
             default:
-                ctx.Error($"invalid volume \"{spec}\": too many colons", s, path);
+                ctx.Error($"invalid volume {Excerpt.Quoted(spec)}: too many colons", s, path);
                 return null;
         }
         var isBind = IsFilePath(source);

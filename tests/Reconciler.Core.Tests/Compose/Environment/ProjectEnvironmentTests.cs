@@ -208,7 +208,7 @@ public class ProjectEnvironmentTests
     private sealed class FakeFiles(Dictionary<string, string> files) : IFileSource
     {
         public string? ReadText(string path) => files.TryGetValue(path, out var t) ? t : null;
-        public byte[]? ReadBytes(string path) => null;
+        public byte[]? ReadBytes(string path) => files.TryGetValue(path, out var t) ? System.Text.Encoding.UTF8.GetBytes(t) : null;
         public bool FileExists(string path) => files.ContainsKey(path);
         public bool DirectoryExists(string path) => false;
         public IEnumerable<string> ListFiles(string directory) => [];

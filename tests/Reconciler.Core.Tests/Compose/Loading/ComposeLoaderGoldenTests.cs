@@ -21,12 +21,16 @@ public class ComposeLoaderGoldenTests
 
     [Theory]
     [MemberData(nameof(GoldenCases.Invalid), MemberType = typeof(GoldenCases))]
-    public void Refuses_the_projects_docker_compose_refuses(string caseName)
+    public void Refuses_the_projects_docker_compose_refuses_with_the_expected_errors(string caseName)
     {
         var result = ComposeLoader.Load(GoldenCases.Options(caseName), DiskFiles.Instance);
         Assert.False(result.Success, $"{caseName} loaded, but docker compose refused it with: "
             + File.ReadAllText(Path.Combine(GoldenCases.Root, caseName, "expected.error.txt")));
-        Assert.NotEmpty(result.Errors);
+        // Our own wording, file:line:column and key path included (compose's is in expected.error.txt).
+        var expected = GoldenCases.ExpectedDiagnostics(caseName);
+        var actual = result.Errors.Select(e => e.ToString()).ToArray();
+        Assert.True(expected.SequenceEqual(actual),
+            $"{caseName}: expected errors\n  {string.Join("\n  ", expected)}\ngot\n  {string.Join("\n  ", actual)}");
     }
 }
 

@@ -40,6 +40,15 @@ public static class GoldenCases
         };
     }
 
+    /// <summary>expected.diagnostics.txt: the loader's errors for an invalid case, one per line, <c>${CASE_DIR}</c> for the folder.</summary>
+    public static string[] ExpectedDiagnostics(string caseName)
+    {
+        var dir = Path.Combine(Root, caseName);
+        var file = Path.Combine(dir, "expected.diagnostics.txt");
+        Assert.True(File.Exists(file), $"{caseName} has no expected.diagnostics.txt");
+        return File.ReadAllLines(file).Where(l => l.Length > 0).Select(l => l.Replace("${CASE_DIR}", dir)).ToArray();
+    }
+
     public static JsonNode Expected(string caseName)
     {
         var dir = Path.Combine(Root, caseName);
