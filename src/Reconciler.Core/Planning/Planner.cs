@@ -104,13 +104,20 @@ public static class Planner
             s => s.Name,
             s => s.DependsOn.Keys.Where(d => d != s.Name && services.ContainsKey(d)).ToHashSet(StringComparer.Ordinal),
             StringComparer.Ordinal);
+        // Who waits on whom, the other way round: placing a service touches only its dependents, so
+        // ordering is linear in services + edges (a commit may hold a great many services).
+        var dependents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (name, waits) in waitingOn)
+            foreach (var dep in waits)
+                (dependents.TryGetValue(dep, out var list) ? list : dependents[dep] = []).Add(name);
         var order = new List<DesiredService>();
+        var placed = new HashSet<string>(StringComparer.Ordinal);
         var ready = new SortedSet<string>(waitingOn.Where(w => w.Value.Count == 0).Select(w => w.Key), StringComparer.Ordinal);
         while (order.Count < services.Count)
         {
             if (ready.Count == 0)
             {
-                var stuck = waitingOn.Keys.Where(k => !order.Any(s => s.Name == k)).Order(StringComparer.Ordinal).ToList();
+                var stuck = waitingOn.Keys.Where(k => !placed.Contains(k)).Order(StringComparer.Ordinal).ToList();
                 problems.Add(new PlanProblem(ProblemKind.DependencyCycle, null, string.Join(", ", stuck),
                     "these services depend on each other in a circle; ordered by name"));
                 ready.Add(stuck[0]);
@@ -119,9 +126,10 @@ public static class Planner
             var next = ready.Min!;
             ready.Remove(next);
             order.Add(services[next]);
-            foreach (var (name, waits) in waitingOn)
+            placed.Add(next);
+            foreach (var name in dependents.GetValueOrDefault(next) ?? [])
             {
-                if (waits.Remove(next) && waits.Count == 0 && !order.Any(s => s.Name == name))
+                if (waitingOn[name].Remove(next) && waitingOn[name].Count == 0 && !placed.Contains(name))
                 {
                     ready.Add(name);
                 }

@@ -32,11 +32,20 @@ internal sealed class ConfinedFileSource : IFileSource
 
     public string? Refusal(string path) => Check(path).Refusal;
 
-    public string? ReadText(string path) => Allowed(path) is { } real && File.Exists(real) ? File.ReadAllText(real) : null;
+    public string? ReadText(string path) => Allowed(path) is { } real && IsRegularFile(real) ? File.ReadAllText(real) : null;
 
-    public byte[]? ReadBytes(string path) => Allowed(path) is { } real && File.Exists(real) ? File.ReadAllBytes(real) : null;
+    public byte[]? ReadBytes(string path) => Allowed(path) is { } real && IsRegularFile(real) ? File.ReadAllBytes(real) : null;
 
-    public bool FileExists(string path) => Allowed(path) is { } real && File.Exists(real);
+    public bool FileExists(string path) => Allowed(path) is { } real && IsRegularFile(real);
+
+    /// <summary>The size, so the loader refuses a file over its limit before reading it.</summary>
+    public long? FileLength(string path) =>
+        Allowed(path) is { } real && Configuration.UnixFileStatus.Of(real) is { IsRegularFile: true } status ? status.Size : null;
+
+    // Only regular files are read: an allowed host directory may hold a device or a FIFO, and
+    // reading /dev/zero or a FIFO nobody writes never ends.
+    private static bool IsRegularFile(string real) =>
+        Configuration.UnixFileStatus.Of(real) is { } status ? status.IsRegularFile : File.Exists(real);
 
     public bool DirectoryExists(string path) => Allowed(path) is { } real && Directory.Exists(real);
 
@@ -62,7 +71,7 @@ internal sealed class ConfinedFileSource : IFileSource
         {
             var entry = Path.Combine(shown, name);
             if (Allowed(entry) is not { } target) continue;
-            if (File.Exists(target)) files.Add(entry);
+            if (IsRegularFile(target)) files.Add(entry);
             else if (Directory.Exists(target) && seen.Add(target)) Walk(entry, target, files, seen);
         }
     }

@@ -211,4 +211,26 @@ public sealed class ConfinedFileSourceTests : IDisposable
     {
         Assert.Empty(Source().ListFiles(T("outside")));
     }
+
+    [Fact]
+    public void A_device_is_never_read_even_when_allowed()
+    {
+        // /dev/null: a broken source returns an empty array at once instead of hanging on /dev/zero.
+        var source = Source("/dev/null");
+
+        Assert.Null(source.Refusal("/dev/null"));
+        Assert.Null(source.ReadBytes("/dev/null"));
+        Assert.Null(source.ReadText("/dev/null"));
+        Assert.False(source.FileExists("/dev/null"));
+        Assert.Null(source.FileLength("/dev/null"));
+    }
+
+    [Fact]
+    public void Tells_the_size_of_a_file_before_it_is_read()
+    {
+        var source = Source();
+
+        Assert.Equal("services: {}\n".Length, source.FileLength(T("tree/compose.yaml")));
+        Assert.Null(source.FileLength(T("outside/secret")));
+    }
 }
