@@ -41,7 +41,7 @@ public sealed class HostileCommitConfigTests(ITestOutputHelper output)
         {
             ["app/compose.yaml"] = w.WebYaml(w.NextImage, Environment(shop).Replace($"      - {shop}\n", $"      - {shop}\n      - {b.Planted.PathOf("secret.env")}\n", StringComparison.Ordinal)),
         });
-        await w.ExpectRefusedAsync(bad, Reason.Naming("secret.env").AndOneOf("outside", "host_files"));
+        await w.ExpectRefusedAsync(bad, Reason.Saying("secret.env").AndOneOf("outside", "host_files"));
         await w.ExpectNextGoodDeploysAsync([bad]);
         await w.EndAsync();
     }
@@ -62,7 +62,7 @@ public sealed class HostileCommitConfigTests(ITestOutputHelper output)
         {
             ["app/compose.yaml"] = w.WebYaml(w.NextImage, Comments(100 * 1024)),
         });
-        await w.ExpectRefusedAsync(bad, Reason.Naming("compose.yaml").AndOneOf("limit", "too large", "exceed", "size"));
+        await w.ExpectRefusedAsync(bad, Reason.At("compose.yaml").AndOneOf("limit", "too large", "exceed", "size"));
         await w.ExpectNextGoodDeploysAsync([bad], Comments(32 * 1024));
         await w.EndAsync();
     }

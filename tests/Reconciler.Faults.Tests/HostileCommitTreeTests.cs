@@ -25,7 +25,7 @@ public sealed class HostileCommitTreeTests(ITestOutputHelper output)
         var chain = await RawTree.TreeAsync(w.S.Git, [RawEntry.Blob(leaf, await RawTree.BlobAsync(w.S.Git, "written through ..\n"))]);
         for (var level = 1; level < BoundaryWorld.MaxClimb; level++) chain = await RawTree.TreeAsync(w.S.Git, [RawEntry.Tree("..", chain)]);
         var bad = await w.PushTreeAsync("a tree entry named ..", await w.RootTreeWithAsync(RawEntry.Tree("..", chain)));
-        await w.ExpectRefusedAsync(bad, Reason.Naming(".."), OtherStack.Untouched);
+        await w.ExpectRefusedAsync(bad, Reason.Saying(".."), OtherStack.Untouched);
         await w.ExpectNextGoodDeploysAsync([bad]);
         await w.EndAsync();
     }
@@ -41,13 +41,13 @@ public sealed class HostileCommitTreeTests(ITestOutputHelper output)
         var absolute = Path.Combine(w.Outer, "abs-written");
         w.AssertLandsInside(absolute);
         var first = await w.PushTreeAsync("an absolute entry name", await w.RootTreeWithAsync(RawEntry.Blob(absolute, blob)));
-        await w.ExpectRefusedAsync(first, Reason.Naming("abs-written"), OtherStack.Untouched);
+        await w.ExpectRefusedAsync(first, Reason.Saying("abs-written"), OtherStack.Untouched);
 
         // Relative, climbing to a/b/c/slash-written (a file the test planted there).
         const string slashed = "x/../../../../../slash-written";
         w.AssertLandsInside(slashed);
         var second = await w.PushTreeAsync("an entry name climbing with slashes", await w.RootTreeWithAsync(RawEntry.Blob(slashed, blob)));
-        await w.ExpectRefusedAsync(second, Reason.Naming("slash-written"), OtherStack.Untouched);
+        await w.ExpectRefusedAsync(second, Reason.Saying("slash-written"), OtherStack.Untouched);
 
         await w.ExpectNextGoodDeploysAsync([first, second]);
         await w.EndAsync();

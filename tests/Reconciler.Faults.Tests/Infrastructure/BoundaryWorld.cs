@@ -6,22 +6,36 @@ using Xunit.Sdk;
 namespace Reconciler.Faults.Tests.Infrastructure;
 
 /// <summary>
-/// What a hostile commit's failure must say, as words (case-insensitive), not sentences: every word
-/// of <see cref="AllOf"/>, and one of <see cref="AnyOf"/> when it has any.
+/// What a hostile commit's failure must say, as words (case-insensitive), not sentences: the file at
+/// fault (<see cref="File"/>, shown as its location in /status and <c>reconciler status</c>; history
+/// rows carry the message alone), every word of <see cref="AllOf"/>, and one of <see cref="AnyOf"/>
+/// when it has any.
 /// </summary>
-public sealed record Reason(IReadOnlyList<string> AllOf, IReadOnlyList<string> AnyOf)
+public sealed record Reason(string? File, IReadOnlyList<string> AllOf, IReadOnlyList<string> AnyOf)
 {
-    public static Reason Naming(params string[] allOf) => new(allOf, []);
+    public static Reason At(string file) => new(file, [], []);
+
+    public static Reason Saying(params string[] allOf) => new(null, allOf, []);
 
     public Reason AndOneOf(params string[] anyOf) => this with { AnyOf = anyOf };
 
-    public bool IsIn(string? text) =>
-        text is not null
-        && AllOf.All(w => text.Contains(w, StringComparison.OrdinalIgnoreCase))
-        && (AnyOf.Count == 0 || AnyOf.Any(w => text.Contains(w, StringComparison.OrdinalIgnoreCase)));
+    /// <summary>In an error with its location (file:line: message).</summary>
+    public bool IsIn(string? text) => text is not null && (File is null || Has(text, File)) && IsInMessage(text);
 
-    public override string ToString() =>
-        "all of [" + string.Join(", ", AllOf.Select(w => $"\"{w}\"")) + "]" + (AnyOf.Count == 0 ? "" : " and one of [" + string.Join(", ", AnyOf.Select(w => $"\"{w}\"")) + "]");
+    /// <summary>In an error's message alone.</summary>
+    public bool IsInMessage(string? text) =>
+        text is not null && AllOf.All(w => Has(text, w)) && (AnyOf.Count == 0 || AnyOf.Any(w => Has(text, w)));
+
+    private static bool Has(string text, string word) => text.Contains(word, StringComparison.OrdinalIgnoreCase);
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (File is not null) parts.Add($"the file \"{File}\"");
+        if (AllOf.Count > 0) parts.Add("all of [" + string.Join(", ", AllOf.Select(w => $"\"{w}\"")) + "]");
+        if (AnyOf.Count > 0) parts.Add("one of [" + string.Join(", ", AnyOf.Select(w => $"\"{w}\"")) + "]");
+        return string.Join(" and ", parts);
+    }
 }
 
 /// <summary>What the second stack, in the same repo, does with a hostile commit.</summary>
@@ -119,6 +133,10 @@ public sealed class BoundaryWorld : IAsyncDisposable
     public string WebYaml(string image, string? extra = null) => Compose.File(new Svc("web", image) { Extra = extra });
 
     private string OtherYaml => Compose.File(new Svc("worker") { Env = Revision });
+
+    /// <summary>A good commit's web: the image switched and a revision of its own, so that it always differs from what ran before, hostile commits included.</summary>
+    private string GoodWebYaml(string? extra = null) =>
+        Compose.File(new Svc("web", CurrentImage) { Extra = $"    labels:\n      dev.reconciler.ftest.revision: \"{Revision}\"\n" + extra });
     private string Revision => $"r{_revision}";
 
     /// <summary>
@@ -144,7 +162,7 @@ public sealed class BoundaryWorld : IAsyncDisposable
             world.PlantSecrets();
             world.LastGood = await s.Git.CommitAsync("first good version", new Dictionary<string, string?>
             {
-                ["app/compose.yaml"] = world.WebYaml(world.CurrentImage),
+                ["app/compose.yaml"] = world.GoodWebYaml(),
                 ["other/compose.yaml"] = world.OtherYaml,
             });
             world.StartDaemon();
@@ -290,6 +308,11 @@ public sealed class BoundaryWorld : IAsyncDisposable
     {
         var b = Current;
         var c12 = commit[..12];
+        if (!Daemon.Running)
+        {
+            _problems.Add($"{c12} not checked: the daemon is not running");
+            return;
+        }
         StackStatus? accepted = null;
         await UntilAsync($"/status: stack {Stack} failed at {c12}", async () =>
         {
@@ -314,13 +337,14 @@ public sealed class BoundaryWorld : IAsyncDisposable
 
         var st = await StackAsync(Stack);
         if (st is null || !reason.IsIn(st.Error)) _problems.Add($"/status: stack {Stack}'s error does not say {reason}: \"{st?.Error}\"");
-        var status = SectionOf(await Daemon.StatusAsync(), Stack);
+        var cli = await CliOutputsAsync(withOtherHistory: true);
+        var status = SectionOf(cli[0].Text, Stack);
         if (!status.Contains(c12, StringComparison.Ordinal) || !reason.IsIn(ErrorLine(status)))
             _problems.Add($"`reconciler status` does not show {c12} failed, with an error line saying {reason}:\n{status}");
-        var rows = (await Daemon.HistoryAsync(Stack)).Where(r => commit.StartsWith(r.Commit, StringComparison.Ordinal)).ToList();
-        if (rows.Count == 0 || rows.Any(r => r.Result != "failed") || !reason.IsIn(rows[0].Error))
-            _problems.Add($"`reconciler history {Stack}` has no failed row for {c12} whose error says {reason}:\n{string.Join("\n", rows.Select(r => r.Line + "\n    " + r.Error))}");
-        await CheckNoSecretAsync();
+        var rows = DaemonProcess.ParseHistory(cli[1].Text).Where(r => commit.StartsWith(r.Commit, StringComparison.Ordinal)).ToList();
+        if (rows.Count == 0 || rows.Any(r => r.Result != "failed") || !reason.IsInMessage(rows[0].Error))
+            _problems.Add($"`reconciler history {Stack}` has no failed row for {c12} whose error says {reason with { File = null }}:\n{string.Join("\n", rows.Select(r => r.Line + "\n    " + r.Error))}");
+        await CheckNoSecretAsync(cli);
         Output?.WriteLine($"{b.Case}: {c12} refused; /status error: {st?.Error}");
     }
 
@@ -333,15 +357,18 @@ public sealed class BoundaryWorld : IAsyncDisposable
     {
         var b = Current;
         var good = await DeployGoodAsync("good after " + b.Case, webExtra);
+        if (good is null) return null;
         if (Daemon.Pid != b.Pid) _problems.Add($"the daemon's pid changed from {b.Pid} to {Daemon.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
         CheckFiles();
+        // The state and the log after the passes since: history and what the daemon keeps (status was looked at above).
+        var cli = await CliOutputsAsync(withOtherHistory: false);
         foreach (var h in hostile)
         {
             // Issue 11: a refused commit is a failure of that commit, recorded once, not retried as a transient error.
-            var rows = (await Daemon.HistoryAsync(Stack)).Where(r => h.StartsWith(r.Commit, StringComparison.Ordinal)).ToList();
+            var rows = DaemonProcess.ParseHistory(cli[1].Text).Where(r => h.StartsWith(r.Commit, StringComparison.Ordinal)).ToList();
             if (rows.Count != 1) _problems.Add($"the hostile commit {h[..12]} has {rows.Count} rows in `reconciler history {Stack}` (recorded once is expected):\n{string.Join("\n", rows.Select(r => r.Line))}");
         }
-        await CheckNoSecretAsync();
+        await CheckNoSecretAsync(cli);
         return good;
     }
 
@@ -382,8 +409,8 @@ public sealed class BoundaryWorld : IAsyncDisposable
     private async Task CheckDaemonUpAsync()
     {
         var b = Current;
-        if (!Daemon.Running) _problems.Add($"the daemon exited (code {Daemon.ExitCode})");
-        else if (Daemon.Pid != b.Pid) _problems.Add($"the daemon's pid changed from {b.Pid} to {Daemon.Pid}");
+        if (!Daemon.Running) return; // said already, by the wait that saw it go
+        if (Daemon.Pid != b.Pid) _problems.Add($"the daemon's pid changed from {b.Pid} to {Daemon.Pid}");
         var (code, body) = await Daemon.GetAsync("/healthz");
         if (code != 200) _problems.Add($"/healthz answered {code}: {body.Trim()}");
     }
@@ -427,15 +454,28 @@ public sealed class BoundaryWorld : IAsyncDisposable
     /// daemon's log since the case began, status, history, /status, /metrics, the spans since the case
     /// began, nor state.db.
     /// </summary>
-    public async Task CheckNoSecretAsync(params (string What, string Value)[] more)
+    public async Task CheckNoSecretAsync(params (string What, string Value)[] more) =>
+        await CheckNoSecretAsync(await CliOutputsAsync(withOtherHistory: true), more);
+
+    /// <summary><c>reconciler status</c>, <c>history</c> of the attacked stack and (optionally) of the other, stdout and stderr each.</summary>
+    private async Task<List<(string Where, string Text)>> CliOutputsAsync(bool withOtherHistory)
+    {
+        static string Both(Sh.Result r) => r.Stdout + r.Stderr;
+        var list = new List<(string, string)>
+        {
+            ("`reconciler status`", Both(await Daemon.CliAsync("status"))),
+            ($"`reconciler history {Stack}`", Both(await Daemon.CliAsync("history", Stack, "-n", "500"))),
+        };
+        if (withOtherHistory) list.Add(($"`reconciler history {OtherStackName}`", Both(await Daemon.CliAsync("history", OtherStackName, "-n", "500"))));
+        return list;
+    }
+
+    private async Task CheckNoSecretAsync(List<(string Where, string Text)> cli, params (string What, string Value)[] more)
     {
         var b = Current;
-        var places = new List<(string Where, string Text)>
+        var places = new List<(string Where, string Text)>(cli)
         {
             ("the daemon's stdout/stderr", Daemon.Log.Text[Math.Min(b.LogLength, Daemon.Log.Text.Length)..]),
-            ("`reconciler status`", await Daemon.StatusAsync()),
-            ($"`reconciler history {Stack}`", (await Daemon.CliAsync("history", Stack, "-n", "500")) is var h1 ? h1.Stdout + h1.Stderr : ""),
-            ($"`reconciler history {OtherStackName}`", (await Daemon.CliAsync("history", OtherStackName, "-n", "500")) is var h2 ? h2.Stdout + h2.Stderr : ""),
             ("GET /status", (await Daemon.GetAsync("/status")).Body),
             ("GET /metrics", (await Daemon.GetAsync("/metrics")).Body),
         };
@@ -524,7 +564,7 @@ public sealed class BoundaryWorld : IAsyncDisposable
         _revision++;
         var files = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["app/compose.yaml"] = WebYaml(CurrentImage, webExtra),
+            ["app/compose.yaml"] = GoodWebYaml(webExtra),
             ["other/compose.yaml"] = OtherYaml,
         };
         foreach (var extra in _extraFiles) files[extra] = null;
@@ -584,7 +624,8 @@ public sealed class BoundaryWorld : IAsyncDisposable
         {
             if (!Daemon.Running)
             {
-                _problems.Add($"the daemon exited (code {Daemon.ExitCode}) while waiting for: {what}");
+                if (!_problems.Any(p => p.StartsWith("the daemon exited", StringComparison.Ordinal)))
+                    _problems.Add($"the daemon exited (code {Daemon.ExitCode}) while waiting for: {what}");
                 return false;
             }
             try
