@@ -215,6 +215,9 @@ public sealed class BoundaryWorld : IAsyncDisposable
         File.WriteAllText(Path.Combine(SecretsDir, "base.yaml"),
             $"services:\n  base:\n    image: {DockerCli.Image10}\n    environment:\n      LEAKED_EXTENDS: {values["base.yaml"]}\n");
         File.WriteAllText(Path.Combine(SecretsDir, "shop.env"), $"SHOP_KEY={values["shop.env"]}\n");
+        // Private, as secrets on a host are (a daemon may insist on that for files it is allowed to read).
+        if (!OperatingSystem.IsWindows())
+            foreach (var file in values.Keys) File.SetUnixFileMode(Path.Combine(SecretsDir, file), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return new PlantedSecrets(SecretsDir, values);
     }
 
