@@ -23,17 +23,29 @@ public sealed record DaemonSettings
     public string? DockerHost { get; init; }
     public int Port { get; init; }
 
+    /// <summary><c>telemetry.otlp_endpoint</c>, e.g. an <see cref="OtlpSink"/>'s URL.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary>More keys of the stack, verbatim, each line indented by four spaces (host_files:, limits:, …).</summary>
+    public string? StackYaml { get; init; }
+
+    /// <summary>More items of <c>stacks:</c>, verbatim (<c>  - name: …</c>), on the same repo.</summary>
+    public string? MoreStacksYaml { get; init; }
+
     public string Yaml()
     {
         var b = new StringBuilder();
         if (DockerHost is not null) b.Append($"docker:\n  host: {DockerHost}\n");
         b.Append($"state_dir: {StateDir}\n");
         b.Append($"metrics:\n  listen: 127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}\n");
+        if (OtlpEndpoint is not null) b.Append($"telemetry:\n  otlp_endpoint: {OtlpEndpoint}\n");
         b.Append($"prune_stacks: {(PruneStacks ? "true" : "false")}\n");
         b.Append($"repos:\n  - name: origin\n    url: {RepoPath}\n    branch: main\n    interval: {Interval}\n");
         b.Append($"stacks:\n  - name: {Stack}\n    repo: origin\n    path: {StackPath}\n");
         b.Append($"    prune: {(Prune ? "true" : "false")}\n    self_heal: {(SelfHeal ? "true" : "false")}\n");
         b.Append($"    drift_interval: {DriftInterval}\n    health_timeout: {HealthTimeout}\n    rollback: {Rollback}\n");
+        if (StackYaml is not null) b.Append(StackYaml);
+        if (MoreStacksYaml is not null) b.Append(MoreStacksYaml);
         return b.ToString();
     }
 }
@@ -69,6 +81,9 @@ public sealed class DaemonProcess : IAsyncDisposable
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
     public bool Running => _process is { HasExited: false };
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    /// <summary>Variables set (or, when null, removed) in the daemon's environment on top of <see cref="ChildEnvironment"/>; not in the one-shot commands'.</summary>
+    public Dictionary<string, string?> ExtraEnvironment { get; } = new(StringComparer.Ordinal);
 
     /// <summary>reconciler.dll: copied next to the tests by the project reference, or RECONCILER_DLL.</summary>
     public static string Dll =>
@@ -110,7 +125,7 @@ public sealed class DaemonProcess : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(ConfigPath)!,
         };
         foreach (var a in new[] { "exec", Dll, "run", "-c", ConfigPath }) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in ChildEnvironment(DockerConfig))
+        foreach (var (k, v) in ChildEnvironment(DockerConfig).Concat(ExtraEnvironment))
         {
             if (v is null) psi.Environment.Remove(k);
             else psi.Environment[k] = v;
@@ -170,11 +185,15 @@ public sealed class DaemonProcess : IAsyncDisposable
         return r.Stdout + r.Stderr;
     }
 
-    public async Task<IReadOnlyList<HistoryRow>> HistoryAsync()
+    public Task<IReadOnlyList<HistoryRow>> HistoryAsync() => HistoryAsync(Settings.Stack);
+
+    /// <summary><c>reconciler history STACK</c>, parsed.</summary>
+    public async Task<IReadOnlyList<HistoryRow>> HistoryAsync(string stack) => ParseHistory((await CliAsync("history", stack, "-n", "500")).Stdout);
+
+    public static IReadOnlyList<HistoryRow> ParseHistory(string stdout)
     {
-        var r = await CliAsync("history", Settings.Stack, "-n", "500");
         var rows = new List<HistoryRow>();
-        foreach (var line in r.Stdout.Split('\n'))
+        foreach (var line in stdout.Split('\n'))
         {
             if (line.Length == 0) continue;
             if (char.IsWhiteSpace(line[0]))

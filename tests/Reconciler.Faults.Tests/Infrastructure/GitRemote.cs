@@ -51,6 +51,23 @@ public sealed class GitRemote
 
     public async Task<string> HeadAsync() => (await Git(WorkPath, "rev-parse", "HEAD")).Trim();
 
+    /// <summary>git in the working clone; returns stdout, throws unless it exits 0.</summary>
+    public Task<string> RunAsync(params string[] args) => Git(WorkPath, args);
+
+    /// <summary>
+    /// Commits <paramref name="tree"/> (an object already in the clone, see <see cref="RawTree"/>) on top
+    /// of HEAD and pushes it; the clone's index is left as it was, so the next <see cref="CommitAsync"/>
+    /// builds on the index (the last tree committed normally) with this commit as its parent.
+    /// </summary>
+    public async Task<string> CommitTreeAsync(string tree, string message)
+    {
+        var commit = (await Git(WorkPath, "-c", "user.name=ftest", "-c", "user.email=ftest@example.invalid",
+            "commit-tree", tree, "-p", "HEAD", "-m", message)).Trim();
+        await Git(WorkPath, "push", "-q", "origin", commit + ":refs/heads/main");
+        await Git(WorkPath, "reset", "-q", "--soft", commit);
+        return commit;
+    }
+
     /// <summary>Writes one commit's tree into a fresh directory (what the daemon rendered).</summary>
     public async Task ExportAsync(string commit, string directory)
     {
