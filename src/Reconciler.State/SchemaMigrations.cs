@@ -6,9 +6,8 @@ namespace Reconciler.State;
 /// </summary>
 /// <remarks>
 /// Append, never edit a step that has shipped. A later version adds columns with defaults, so
-/// rows written before it read back sensibly, e.g.
-/// <c>new(2, "stack notes", ["ALTER TABLE stacks ADD COLUMN note TEXT"])</c>; the store then lists
-/// the new column where it reads and writes stacks. Times are UTC text
+/// rows written before it read back sensibly, as version 2 adds <c>last_pulled</c>; the store then
+/// lists the new column where it reads and writes stacks. Times are UTC text
 /// (<c>2026-11-25T18:47:00.0000000Z</c>: readable in <c>sqlite3</c>, sorts as it reads); enums are
 /// lower-case text; maps and sets are JSON.
 /// </remarks>
@@ -64,6 +63,9 @@ internal static class SchemaMigrations
             """,
             "CREATE INDEX deployments_by_stack ON deployments (stack, id)",
         ]),
+        // JSON: image reference → UTC time text. Stacks written before it have pulled nothing yet
+        // as far as the store knows: their next time-based pull is due at once, as before.
+        new(2, "last pull per image", ["ALTER TABLE stacks ADD COLUMN last_pulled TEXT NOT NULL DEFAULT '{}'"]),
     ];
 
     /// <summary>Checks that versions run 1, 2, 3… with no gap; a list that does not is a bug.</summary>

@@ -13,7 +13,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
     private const string StackColumns =
         "name, last_attempted_commit, last_applied_commit, last_good_commit, last_good_images, sync_status, suspended, " +
         "last_result, last_error_message, last_error_commit, last_error_file, last_error_line, last_success_at, " +
-        "drift_summary, failed_commits, updated_at";
+        "drift_summary, failed_commits, last_pulled, updated_at";
 
     private const string RepoColumns = "repo, head_commit, head_seen_at, last_fetch_at";
 
@@ -254,7 +254,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
             $"""
             INSERT INTO stacks ({StackColumns})
             VALUES ($name, $attempted, $applied, $good, $images, $status, $suspended, $result, $error_message, $error_commit,
-                    $error_file, $error_line, $success_at, $drift, $failed, $updated)
+                    $error_file, $error_line, $success_at, $drift, $failed, $pulled, $updated)
             ON CONFLICT (name) DO UPDATE SET
                 last_attempted_commit = excluded.last_attempted_commit,
                 last_applied_commit = excluded.last_applied_commit,
@@ -270,6 +270,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
                 last_success_at = excluded.last_success_at,
                 drift_summary = excluded.drift_summary,
                 failed_commits = excluded.failed_commits,
+                last_pulled = excluded.last_pulled,
                 updated_at = excluded.updated_at
             """,
             ("$name", state.Stack),
@@ -287,6 +288,8 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
             ("$success_at", state.LastSuccessAt is { } successAt ? StateText.Time(successAt) : null),
             ("$drift", state.DriftSummary),
             ("$failed", JsonSerializer.Serialize(state.FailedCommits.ToArray(), StateJson.Default.StringArray)),
+            ("$pulled", JsonSerializer.Serialize(state.LastPulled.ToDictionary(p => p.Key, p => StateText.Time(p.Value), StringComparer.Ordinal),
+                StateJson.Default.DictionaryStringString)),
             ("$updated", StateText.Time(state.UpdatedAt ?? throw new InvalidOperationException("UpdatedAt is set before writing"))));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -295,6 +298,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
     {
         var images = JsonSerializer.Deserialize(Text(row, "last_good_images")!, StateJson.Default.DictionaryStringString) ?? [];
         var failed = JsonSerializer.Deserialize(Text(row, "failed_commits")!, StateJson.Default.StringArray) ?? [];
+        var pulled = JsonSerializer.Deserialize(Text(row, "last_pulled")!, StateJson.Default.DictionaryStringString) ?? [];
         var errorMessage = Text(row, "last_error_message");
         return new StackState
         {
@@ -315,6 +319,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
             LastSuccessAt = Time(row, "last_success_at"),
             DriftSummary = Text(row, "drift_summary"),
             FailedCommits = failed.ToImmutableSortedSet(StringComparer.Ordinal),
+            LastPulled = pulled.ToImmutableSortedDictionary(p => p.Key, p => StateText.ParseTime(p.Value), StringComparer.Ordinal),
             UpdatedAt = Time(row, "updated_at"),
         };
     }

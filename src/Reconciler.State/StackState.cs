@@ -17,6 +17,17 @@ public sealed record StackState
     private static readonly ImmutableSortedSet<string> NoCommits =
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
+    private static readonly ImmutableSortedDictionary<string, DateTimeOffset> NoPulls =
+        ImmutableSortedDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How long a pull is remembered when the reference is not pulled again: long enough for
+    /// <c>daily</c> and <c>weekly</c> (an older pull is due under them anyway), short enough that
+    /// the tags of commits long gone do not pile up. A forgotten pull costs one more pull, no more:
+    /// a service with a longer period (<c>every_8w</c>) is then pulled every 30 days.
+    /// </summary>
+    public static TimeSpan PullMemory { get; } = TimeSpan.FromDays(30);
+
     public required string Stack { get; init; }
 
     /// <summary>The commit the latest pass set out to deploy, whatever came of it.</summary>
@@ -30,6 +41,14 @@ public sealed record StackState
 
     /// <summary>Service name → image id (<c>sha256:…</c>) each service ran at <see cref="LastGoodCommit"/>.</summary>
     public ImmutableSortedDictionary<string, string> LastGoodImages { get; init; } = NoImages;
+
+    /// <summary>
+    /// Image reference (as the service writes it) → when Reconciler last pulled it successfully for
+    /// this stack: what <c>pull_policy: daily</c>, <c>weekly</c> and <c>every_&lt;duration&gt;</c>
+    /// are judged against, across passes and restarts. Entries older than <see cref="PullMemory"/>
+    /// are dropped when the next pull is recorded.
+    /// </summary>
+    public ImmutableSortedDictionary<string, DateTimeOffset> LastPulled { get; init; } = NoPulls;
 
     /// <summary>What the latest pass found. See <see cref="EffectiveStatus"/> for what to show.</summary>
     public SyncStatus SyncStatus { get; init; } = SyncStatus.Unknown;
@@ -154,6 +173,24 @@ public sealed record StackState
         };
     }
 
+    /// <summary>
+    /// <paramref name="images"/> were pulled successfully at <paramref name="at"/> (by any pass:
+    /// a deploy, a repair while holding the last good commit, a rollback). References not pulled
+    /// within <see cref="PullMemory"/> before <paramref name="at"/> are forgotten.
+    /// </summary>
+    public StackState Pulled(IEnumerable<string> images, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var forgotten = LastPulled.Where(p => at - p.Value > PullMemory).Select(p => p.Key).ToList();
+        var pulled = LastPulled.RemoveRange(forgotten);
+        foreach (var image in images)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(image);
+            pulled = pulled.SetItem(image, at);
+        }
+        return this with { LastPulled = pulled };
+    }
+
     /// <summary>The live containers differ from the applied commit, or a newer commit waits.</summary>
     public StackState OutOfSync(string summary)
     {
@@ -176,6 +213,8 @@ public sealed record StackState
         && LastGoodCommit == other.LastGoodCommit
         && LastGoodImages.Count == other.LastGoodImages.Count
         && LastGoodImages.All(pair => other.LastGoodImages.TryGetValue(pair.Key, out var image) && image == pair.Value)
+        && LastPulled.Count == other.LastPulled.Count
+        && LastPulled.All(pair => other.LastPulled.TryGetValue(pair.Key, out var at) && at == pair.Value)
         && SyncStatus == other.SyncStatus
         && Suspended == other.Suspended
         && LastResult == other.LastResult
@@ -193,6 +232,7 @@ public sealed record StackState
         hash.Add(LastAppliedCommit);
         hash.Add(LastGoodCommit);
         hash.Add(LastGoodImages.Count);
+        hash.Add(LastPulled.Count);
         hash.Add(SyncStatus);
         hash.Add(Suspended);
         hash.Add(LastResult);

@@ -6,6 +6,8 @@ public sealed class SchemaMigrationTests : IDisposable
 {
     private readonly TempStateDirectory _directory = new();
 
+    private static readonly int Latest = SchemaMigrations.All[^1].Version;
+
     public void Dispose() => _directory.Dispose();
 
     [Fact]
@@ -18,31 +20,61 @@ public sealed class SchemaMigrationTests : IDisposable
         await store.UpdateStackAsync("web", (state, _) => state.Attempting("c1"), CancellationToken.None);
 
         Assert.Equal(0, opened.PreviousSchemaVersion);
-        Assert.Equal(1, opened.SchemaVersion);
+        Assert.Equal(Latest, opened.SchemaVersion);
         Assert.Null(opened.Recovery);
         Assert.Equal("wal", Scalar(_directory.DatabasePath, "PRAGMA journal_mode"));
-        Assert.Equal(1L, Scalar(_directory.DatabasePath, "SELECT version FROM schema_version"));
+        Assert.Equal((long)Latest, Scalar(_directory.DatabasePath, "SELECT version FROM schema_version"));
         Assert.Equal(1L, Scalar(_directory.DatabasePath, "SELECT count(*) FROM schema_version"));
     }
 
     [Fact]
     public async Task A_later_migration_adds_its_column_and_keeps_the_rows_written_before_it()
     {
-        using (var version1 = _directory.OpenStore())
+        using (var current = _directory.OpenStore())
         {
-            await version1.UpdateStackAsync("web", (state, _) => state.Attempting("c1"), CancellationToken.None);
+            await current.UpdateStackAsync("web", (state, _) => state.Attempting("c1"), CancellationToken.None);
         }
-        IReadOnlyList<SchemaMigration> withVersion2 =
-            [.. SchemaMigrations.All, new SchemaMigration(2, "stack notes", ["ALTER TABLE stacks ADD COLUMN note TEXT NOT NULL DEFAULT ''"])];
+        var next = Latest + 1;
+        IReadOnlyList<SchemaMigration> withNext =
+            [.. SchemaMigrations.All, new SchemaMigration(next, "stack notes", ["ALTER TABLE stacks ADD COLUMN note TEXT NOT NULL DEFAULT ''"])];
 
-        using var version2 = new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = _directory.Path }, new ManualTimeProvider(), withVersion2);
-        var opened = await version2.OpenAsync(CancellationToken.None);
+        using var upgraded = new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = _directory.Path }, new ManualTimeProvider(), withNext);
+        var opened = await upgraded.OpenAsync(CancellationToken.None);
 
-        Assert.Equal((1, 2), (opened.PreviousSchemaVersion, opened.SchemaVersion));
+        Assert.Equal((Latest, next), (opened.PreviousSchemaVersion, opened.SchemaVersion));
         Assert.True(opened.Migrated);
-        Assert.Equal("c1", (await version2.GetStackAsync("web", CancellationToken.None))!.LastAttemptedCommit);
+        Assert.Equal("c1", (await upgraded.GetStackAsync("web", CancellationToken.None))!.LastAttemptedCommit);
         Assert.Equal("", Scalar(_directory.DatabasePath, "SELECT note FROM stacks WHERE name = 'web'"));
-        Assert.Equal(2L, Scalar(_directory.DatabasePath, "SELECT version FROM schema_version"));
+        Assert.Equal((long)next, Scalar(_directory.DatabasePath, "SELECT version FROM schema_version"));
+    }
+
+    [Fact]
+    public async Task A_version_1_database_gains_last_pulled_and_keeps_its_stacks()
+    {
+        // The schema as the first release wrote it, with a row as that release wrote it.
+        using (var version1 = new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = _directory.Path }, new ManualTimeProvider(), [SchemaMigrations.All[0]]))
+        {
+            await version1.OpenAsync(CancellationToken.None);
+        }
+        Execute(_directory.DatabasePath, """
+            INSERT INTO stacks (name, last_applied_commit, last_good_commit, last_good_images, sync_status, failed_commits, updated_at)
+            VALUES ('web', 'c1', 'c1', '{"app":"sha256:1"}', 'synced', '["bad"]', '2026-11-25T12:00:00.0000000Z')
+            """);
+
+        using var store = _directory.OpenStore();
+        var opened = await store.OpenAsync(CancellationToken.None);
+        var kept = (await store.GetStackAsync("web", CancellationToken.None))!;
+
+        Assert.Equal((1, Latest), (opened.PreviousSchemaVersion, opened.SchemaVersion));
+        Assert.Equal("c1", kept.LastAppliedCommit);
+        Assert.Equal("sha256:1", kept.LastGoodImages["app"]);
+        Assert.True(kept.IsFailedCommit("bad"));
+        Assert.Equal(SyncStatus.Synced, kept.SyncStatus);
+        Assert.Empty(kept.LastPulled);
+
+        var pulledAt = new DateTimeOffset(2026, 11, 25, 13, 0, 0, TimeSpan.Zero);
+        await store.UpdateStackAsync("web", (state, _) => state.Pulled(["app:1.0"], pulledAt), CancellationToken.None);
+        Assert.Equal(pulledAt, (await store.GetStackAsync("web", CancellationToken.None))!.LastPulled["app:1.0"]);
     }
 
     [Fact]
@@ -66,7 +98,7 @@ public sealed class SchemaMigrationTests : IDisposable
     [Fact]
     public void Migration_versions_must_run_from_one_without_gaps()
     {
-        Assert.Throws<ArgumentException>(() => SchemaMigrations.Validate([.. SchemaMigrations.All, new SchemaMigration(3, "gap", [])]));
+        Assert.Throws<ArgumentException>(() => SchemaMigrations.Validate([.. SchemaMigrations.All, new SchemaMigration(Latest + 2, "gap", [])]));
         Assert.Throws<ArgumentException>(() => SchemaMigrations.Validate([]));
     }
 

@@ -31,6 +31,7 @@ public sealed class SqliteStateStoreTests : IDisposable
             .Attempting("c2")
             .Applied("c1", DeploymentResult.Applied, now)
             .BecameHealthy("c1", new Dictionary<string, string> { ["web"] = "sha256:aa", ["db"] = "sha256:bb" })
+            .Pulled(["registry.example/web:1.0", "redis"], now.AddTicks(1234567))
             .Failed(new StackError("services.web.image: empty") { Commit = "c2", File = "compose.yaml", Line = 4 }, DeploymentResult.RolledBack, blockCommit: true)
             .OutOfSync("web: 1 container missing"), CancellationToken.None);
         var read = await store.GetStackAsync("web", CancellationToken.None);
@@ -46,6 +47,8 @@ public sealed class SqliteStateStoreTests : IDisposable
         Assert.Equal(healthyAt, read.LastSuccessAt);
         Assert.Equal("web: 1 container missing", read.DriftSummary);
         Assert.Equal(["c2"], read.FailedCommits);
+        Assert.Equal(["redis", "registry.example/web:1.0"], read.LastPulled.Keys);
+        Assert.Equal(healthyAt.AddTicks(1234567), read.LastPulled["redis"]);
         Assert.Equal(_time.GetUtcNow(), read.UpdatedAt);
     }
 

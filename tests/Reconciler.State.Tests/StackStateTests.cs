@@ -95,6 +95,41 @@ public sealed class StackStateTests
     }
 
     [Fact]
+    public void A_pull_is_recorded_per_reference_and_a_later_pull_moves_it_on()
+    {
+        var state = StackState.Initial("web")
+            .Pulled(["app:1.0", "redis"], Noon)
+            .Pulled(["app:1.0"], Noon.AddHours(2));
+
+        Assert.Equal(Noon.AddHours(2), state.LastPulled["app:1.0"]);
+        Assert.Equal(Noon, state.LastPulled["redis"]);
+    }
+
+    [Fact]
+    public void A_reference_not_pulled_for_longer_than_the_pull_memory_is_forgotten_at_the_next_pull()
+    {
+        var state = StackState.Initial("web").Pulled(["app:1.0"], Noon).Pulled(["app:1.1"], Noon.AddDays(1));
+
+        var justWithin = state.Pulled(["app:1.2"], Noon + StackState.PullMemory);
+        var past = state.Pulled(["app:1.2"], Noon + StackState.PullMemory + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["app:1.0", "app:1.1", "app:1.2"], justWithin.LastPulled.Keys);
+        Assert.Equal(["app:1.1", "app:1.2"], past.LastPulled.Keys);
+    }
+
+    [Fact]
+    public void States_with_equal_pulls_are_equal_and_a_different_pull_time_is_not()
+    {
+        var a = StackState.Initial("web").Pulled(["a", "b"], Noon);
+        var b = StackState.Initial("web").Pulled(["b", "a"], Noon);
+
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, a.Pulled(["a"], Noon.AddMinutes(1)));
+        Assert.NotEqual(StackState.Initial("web"), a);
+    }
+
+    [Fact]
     public void An_error_prints_its_file_line_and_commit()
     {
         var error = new StackError("services.web.ports: invalid port") { Commit = "3f2a9c1", File = "compose.yaml", Line = 12 };

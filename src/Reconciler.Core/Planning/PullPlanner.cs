@@ -92,8 +92,25 @@ internal static class PullPlanner
         }
     }
 
-    private static bool TryLastPulled(IReadOnlyDictionary<string, DateTimeOffset> lastPulled, string image, out DateTimeOffset last) =>
-        lastPulled.TryGetValue(image, out last) || lastPulled.TryGetValue(ImageReference.Normalize(image), out last);
+    /// <summary>
+    /// The latest pull of <paramref name="image"/> under any spelling: the daemon records the
+    /// reference as the pull wrote it (the first service's), and another service may spell the same
+    /// image differently (<c>nginx</c>, <c>docker.io/library/nginx:latest</c>).
+    /// </summary>
+    private static bool TryLastPulled(IReadOnlyDictionary<string, DateTimeOffset> lastPulled, string image, out DateTimeOffset last)
+    {
+        var normalized = ImageReference.Normalize(image);
+        var found = false;
+        last = default;
+        foreach (var (reference, at) in lastPulled)
+        {
+            if ((reference == image || ImageReference.Normalize(reference) == normalized) && (!found || at > last))
+            {
+                (found, last) = (true, at);
+            }
+        }
+        return found;
+    }
 
     /// <summary>Two units at most: <c>3d4h</c>, <c>5h20m</c>, <c>12m</c>.</summary>
     internal static string Age(TimeSpan age)

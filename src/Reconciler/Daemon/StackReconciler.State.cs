@@ -65,6 +65,21 @@ public sealed partial class StackReconciler
         }
     }
 
+    /// <summary>
+    /// Remembers the pulls that succeeded, with the time now: <c>pull_policy: daily</c>, <c>weekly</c>
+    /// and <c>every_&lt;duration&gt;</c> are judged against them by later passes and after a restart,
+    /// instead of finding the last pull unknown (and pulling, with a history row) on every pass.
+    /// Keyed by the reference as the plan wrote it; the planner also matches its normalized form.
+    /// </summary>
+    private async Task RecordPullsAsync(ExecutionResult execution, CancellationToken ct)
+    {
+        var pulled = execution.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => o.Action).OfType<PullImage>()
+            .Select(p => p.Image).ToList();
+        if (pulled.Count == 0) return;
+        var at = time.GetUtcNow();
+        await UpdateStateAsync(s => s.Pulled(pulled, at), ct).ConfigureAwait(false);
+    }
+
     private async Task<long?> StartDeploymentAsync(string commit, GitCommitInfo? info, Trigger trigger, CancellationToken ct)
     {
         try

@@ -129,6 +129,7 @@ public sealed partial class StackReconciler(
                 var kept = await new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
                     new LoggingObserver(logger, stack.Name, Short(target)), dependencyTimeout: stack.HealthTimeout)
                     .ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
+                await RecordPullsAsync(kept, ct).ConfigureAwait(false);
                 // A repair that failed (engine, a port taken) is retried; the head's own failure is not.
                 return Result(PassOutcome.Failed, head, state.LastError?.ToString(), "load",
                     plan.Actions.Length, drift) with { Transient = !kept.Succeeded, Held = true, Repeated = kept.Succeeded };
@@ -156,6 +157,7 @@ public sealed partial class StackReconciler(
             Observability.ReconcilerTelemetry.TraceActions(new LoggingObserver(logger, stack.Name, Short(target)), stack.Name, target), // Observability: a span per action
             dependencyTimeout: stack.HealthTimeout);
         var outcome = await executor.ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
+        await RecordPullsAsync(outcome, ct).ConfigureAwait(false);
         var done = outcome.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => (o.Action.Service ?? "", Observability.ReconcilerTelemetry.ActionName(o.Action))).ToList();
         if (!outcome.Succeeded)
         {
@@ -245,6 +247,7 @@ public sealed partial class StackReconciler(
             var outcome = await new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
                 new LoggingObserver(logger, stack.Name, Short(good)), dependencyTimeout: stack.HealthTimeout)
                 .ExecuteAsync(plan.Actions, desired, ct).ConfigureAwait(false);
+            await RecordPullsAsync(outcome, ct).ConfigureAwait(false);
             if (!outcome.Succeeded) return false;
             var failure = await new RolloutGate(engine.Containers, time).WaitAsync(RolloutGate.Touched(plan.Actions), stack.HealthTimeout, ct).ConfigureAwait(false);
             return failure is null;
@@ -291,6 +294,8 @@ public sealed partial class StackReconciler(
             Now = time.GetUtcNow(),
             RemoveOrphans = removeOrphans ?? stack.Prune,
             PullAlways = newCommit,
+            // The stack's state as this pass knows it (read at its start, plus the pulls it recorded).
+            LastPulled = _known?.LastPulled ?? ImmutableSortedDictionary<string, DateTimeOffset>.Empty,
         });
     }
 

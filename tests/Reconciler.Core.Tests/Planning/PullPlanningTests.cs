@@ -94,6 +94,9 @@ public class PullPlanningTests
     [InlineData("every_12h", 13 * 60 + 5, "last pulled 13h5m ago (pull_policy every_12h)")]
     [InlineData("every_2d", 47 * 60, null)]
     [InlineData("every_30m", 30, "last pulled 30m ago (pull_policy every_30m)")]
+    [InlineData("every_2h", 60, null)]
+    [InlineData("every_2h", 2 * 60 + 10, "last pulled 2h10m ago (pull_policy every_2h)")]
+    [InlineData("daily", 60, null)]
     public void Time_based_pull_policies_pull_when_the_last_pull_is_that_old(string policy, int minutesAgo, string? reason)
     {
         var project = Shop(policy);
@@ -122,6 +125,21 @@ public class PullPlanningTests
         var plan = Plan(project, Deployed(project), Options(lastPulled: ("nginx:latest", TimeSpan.FromHours(1))));
 
         PlanAssert.Text("shop: in sync", plan);
+    }
+
+    [Fact]
+    public void A_pull_recorded_under_another_spelling_of_the_image_counts()
+    {
+        // The daemon records the reference as the pull wrote it: the first service's spelling.
+        var project = Project("shop",
+            Service("api", image: "nginx", pullPolicy: "missing"),
+            Service("web", image: "docker.io/library/nginx:latest", pullPolicy: "daily"));
+
+        PlanAssert.Text("shop: in sync", Plan(project, Deployed(project), Options(lastPulled: ("nginx", TimeSpan.FromHours(1)))));
+        PlanAssert.Text("""
+            shop: 1 to change
+              ↓ pull  nginx  last pulled 1d2h ago (pull_policy daily)
+            """, Plan(project, Deployed(project), Options(lastPulled: ("nginx", TimeSpan.FromHours(26)))));
     }
 
     [Fact]
