@@ -255,6 +255,18 @@ public sealed class BoundaryWorld : IAsyncDisposable
         return _baseline;
     }
 
+    /// <summary>
+    /// After a good commit deployed inside a case: what runs now (containers, files) is what the rest
+    /// of the case compares against; the planted secrets stay (a rotated host file is a change).
+    /// </summary>
+    public async Task RebaselineAsync() =>
+        _baseline = Current with
+        {
+            Web = await OnlyContainerAsync(Stack, "web"),
+            Worker = await OnlyContainerAsync(OtherStackName, "worker"),
+            Files = Snapshot(),
+        };
+
     private Baseline Current => _baseline ?? throw new InvalidOperationException("BeginAsync first");
 
     /// <summary>Commits files (paths from the repo root; null deletes) on top of the last commit; with <see cref="OtherStack.Deploys"/> other/ changes too.</summary>
