@@ -64,6 +64,7 @@ internal static class TreeExporter
             Directory.CreateDirectory(directory);
         }
 
+        CheckBudget(tree, ct);
         var plan = new List<Step>();
         try
         {
@@ -112,6 +113,58 @@ internal static class TreeExporter
             }
         }
         WriteAtomically(MarkerPath(directory), MarkerText(sha, treePath));
+    }
+
+    /// <summary>Entries (files, links, directories) one export may write: far above any config repo.</summary>
+    public const int MaxEntries = 200_000;
+
+    /// <summary>Bytes of file content one export may write.</summary>
+    public const long MaxBytes = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Directory nesting: the export recurses per level, and no real repo nests this deep.</summary>
+    public const int MaxDepth = 128;
+
+    /// <summary>
+    /// Walks the tree without recursion before anything is written and refuses one that is too big
+    /// to export: a "git bomb" (a small repository whose trees share subtrees, so it expands to
+    /// millions of files), a tree nested thousands deep (the export recurses per level), or huge
+    /// content. Shared subtrees are counted every time they appear, as the export would write them.
+    /// </summary>
+    private static void CheckBudget(Tree root, CancellationToken ct)
+    {
+        var pending = new Stack<(Tree Tree, string Path, int Depth)>();
+        pending.Push((root, "", 0));
+        long entries = 0, bytes = 0;
+        while (pending.Count > 0)
+        {
+            var (tree, path, depth) = pending.Pop();
+            ct.ThrowIfCancellationRequested();
+            foreach (var entry in tree)
+            {
+                var rel = path.Length == 0 ? entry.Name : path + "/" + entry.Name;
+                if (++entries > MaxEntries)
+                {
+                    throw new UnsafeTreeEntryException(rel, $"the tree holds more than {MaxEntries:N0} entries (files, links and directories); such a tree is not exported, so the commit is refused");
+                }
+                switch (entry.Mode)
+                {
+                    case Mode.Directory when depth + 1 > MaxDepth:
+                        throw new UnsafeTreeEntryException(rel, $"{Shorten(rel)} is nested more than {MaxDepth} directories deep; such a tree is not exported, so the commit is refused");
+                    case Mode.Directory:
+                        pending.Push(((Tree)entry.Target, rel, depth + 1));
+                        break;
+                    case Mode.NonExecutableFile or Mode.NonExecutableGroupWritableFile or Mode.ExecutableFile:
+                        bytes += ((Blob)entry.Target).Size;
+                        if (bytes > MaxBytes)
+                        {
+                            throw new UnsafeTreeEntryException(rel, $"the tree's files hold more than {MaxBytes / (1024 * 1024 * 1024)} GiB; such a tree is not exported, so the commit is refused");
+                        }
+                        break;
+                }
+            }
+        }
+
+        static string Shorten(string path) => path.Length > 120 ? path[..60] + "…" + path[^59..] : path;
     }
 
     /// <summary>One change to the export, applied after everything was staged.</summary>

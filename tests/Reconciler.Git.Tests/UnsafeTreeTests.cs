@@ -63,6 +63,38 @@ public sealed class UnsafeTreeTests(GitServerFixture servers)
         Assert.False(File.Exists(Path.Combine(owned, "pwned")));
     }
 
+    [Fact]
+    public async Task A_git_bomb_is_refused_before_anything_is_written()
+    {
+        var (origin, mirror, owned, target) = await SetupWithGoodExport();
+        // 20 entries per level, all the same subtree, 5 levels: 3.2 million files from a few objects.
+        var level = origin.HashTree([("100644", "f", origin.HashBlob("x\n"))]);
+        for (var i = 0; i < 5; i++)
+            level = origin.HashTree([.. Enumerable.Range(0, 20).Select(n => ("40000", $"d{n:00}", level))]);
+        var bomb = origin.CommitTreeObject("bomb", level);
+        await mirror.FetchAsync();
+
+        var e = await Assert.ThrowsAsync<GitUnsafeTreeException>(() => mirror.MaterializeAsync(bomb, "", target));
+
+        Assert.Contains("more than 200,000 entries", e.Message);
+        AssertUntouched(owned, target);
+    }
+
+    [Fact]
+    public async Task A_tree_nested_deeper_than_the_export_allows_is_refused()
+    {
+        var (origin, mirror, owned, target) = await SetupWithGoodExport();
+        var level = origin.HashTree([("100644", "f", origin.HashBlob("x\n"))]);
+        for (var i = 0; i < 200; i++) level = origin.HashTree([("40000", "d", level)]);
+        var deep = origin.CommitTreeObject("deep", level);
+        await mirror.FetchAsync();
+
+        var e = await Assert.ThrowsAsync<GitUnsafeTreeException>(() => mirror.MaterializeAsync(deep, "", target));
+
+        Assert.Contains("nested more than 128 directories deep", e.Message);
+        AssertUntouched(owned, target);
+    }
+
     private async Task<(OriginRepository Origin, GitRepositoryMirror Mirror, string Owned, string Target)> SetupWithGoodExport()
     {
         var origin = servers.NewOrigin();

@@ -108,9 +108,11 @@ public sealed class OriginRepository
     /// working clone's files and index stay as they were, so the next <see cref="Commit"/> builds on
     /// the crafted commit with the clone's ordinary files.
     /// </summary>
-    public string CommitCraftedTree(string subject, IReadOnlyList<CraftedEntry> entries)
+    public string CommitCraftedTree(string subject, IReadOnlyList<CraftedEntry> entries) => CommitTreeObject(subject, WriteTree(entries));
+
+    /// <summary>Commits a tree object written with <see cref="HashTree"/> on top of HEAD and pushes it.</summary>
+    public string CommitTreeObject(string subject, string tree)
     {
-        var tree = WriteTree(entries);
         var parent = Git(WorkPath, "rev-parse", "HEAD").Trim();
         var sha = Git(WorkPath, "commit-tree", tree, "-p", parent, "-m", subject).Trim();
         Git(WorkPath, "update-ref", $"refs/heads/{Branch}", sha);
@@ -118,15 +120,21 @@ public sealed class OriginRepository
         return sha;
     }
 
-    private string WriteTree(IReadOnlyList<CraftedEntry> entries)
+    private string WriteTree(IReadOnlyList<CraftedEntry> entries) =>
+        HashTree([.. entries.Select(entry => entry.Children is { } children
+            ? ("40000", entry.Name, WriteTree(children))
+            : ("100644", entry.Name, HashBlob(entry.Content ?? "")))]);
+
+    /// <summary>Writes a blob; returns its sha.</summary>
+    public string HashBlob(string content) => Git(WorkPath, ["hash-object", "-w", "--stdin"], content).Trim();
+
+    /// <summary>Writes a tree object of exactly these entries (mode "40000" for a tree, "100644" for a file), unchecked.</summary>
+    public string HashTree(IReadOnlyList<(string Mode, string Name, string Sha)> entries)
     {
         using var body = new MemoryStream();
-        foreach (var entry in entries)
+        foreach (var (mode, name, sha) in entries)
         {
-            var (mode, sha) = entry.Children is { } children
-                ? ("40000", WriteTree(children))
-                : ("100644", Git(WorkPath, ["hash-object", "-w", "--stdin"], entry.Content ?? "").Trim());
-            body.Write(System.Text.Encoding.UTF8.GetBytes($"{mode} {entry.Name}\0"));
+            body.Write(System.Text.Encoding.UTF8.GetBytes($"{mode} {name}\0"));
             body.Write(Convert.FromHexString(sha));
         }
         // --literally: hash-object would otherwise run fsck's checks, which are what we are getting past.
