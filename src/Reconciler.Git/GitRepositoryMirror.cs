@@ -278,7 +278,8 @@ public sealed class GitRepositoryMirror
     {
         using var repo = OpenRepositoryFor(sha);
         var commit = LookupCommit(repo, sha);
-        return new GitCommitInfo(commit.Sha, commit.Author.Name, commit.Author.Email, commit.Author.When, commit.MessageShort);
+        return new GitCommitInfo(commit.Sha, GitCommitInfo.Printable(commit.Author.Name, 100), GitCommitInfo.Printable(commit.Author.Email, 100),
+            commit.Author.When, GitCommitInfo.Printable(commit.MessageShort));
     }
 
     private Repository OpenRepositoryFor(string sha)

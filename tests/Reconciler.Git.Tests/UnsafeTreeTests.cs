@@ -116,3 +116,21 @@ public sealed class UnsafeTreeTests(GitServerFixture servers)
         Assert.Equal(["sentinel", "tree", "tree.commit"], Directory.EnumerateFileSystemEntries(owned).Select(Path.GetFileName).Order());
     }
 }
+
+public sealed class CommitTextTests
+{
+    [Fact]
+    public void Control_characters_in_commit_text_cannot_forge_a_log_line()
+    {
+        Assert.Equal("deploy [31mred fake: line", GitCommitInfo.Printable("deploy\u001b[31mred\nfake: line"));
+    }
+
+    [Fact]
+    public void A_huge_subject_is_cut()
+    {
+        var shown = GitCommitInfo.Printable(new string('s', 1_000_000));
+
+        Assert.Equal(201, shown.Length);
+        Assert.EndsWith("…", shown);
+    }
+}
