@@ -62,7 +62,7 @@ public sealed class AuthenticationTests(GitServerFixture servers, ITestOutputHel
         File.WriteAllText(impostor, $"[127.0.0.1]:{servers.Ssh.Port} {otherKey}\n");
         var state = servers.NewDirectory();
 
-        var good = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin) with { KnownHostsFile = trusted }, state, GitServerFixture.Fast);
+        var good = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin) with { KnownHostsFile = trusted }, state, GitServerFixture.Patient);
         Assert.Equal(origin.Head(), (await good.FetchAsync()).Sha);
         Assert.False(File.Exists(Path.Combine(state, "known_hosts")), "with a configured known_hosts nothing is learned into the state dir");
         Assert.Equal(servers.Ssh.KnownHostsLine + "\n", File.ReadAllText(trusted)); // and the operator's file is not written to
@@ -89,7 +89,7 @@ public sealed class AuthenticationTests(GitServerFixture servers, ITestOutputHel
     {
         var origin = NewOriginWithCommit();
         var state = servers.NewDirectory();
-        var mirror = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin), state, GitServerFixture.Fast);
+        var mirror = new GitRepositoryMirror(servers.RemoteFor(Transport.Ssh, origin), state, GitServerFixture.Patient);
 
         await mirror.FetchAsync();
 
@@ -156,7 +156,7 @@ public sealed class AuthenticationTests(GitServerFixture servers, ITestOutputHel
         var origin = NewOriginWithCommit();
         var url = servers.UrlFor(Transport.Http, origin).Replace("http://", $"http://{GitServerFixture.HttpUser}:{GitServerFixture.HttpPassword}@", StringComparison.Ordinal);
         var remote = new GitRemote { Name = "app", Url = url, Branch = "main" };
-        var mirror = new GitRepositoryMirror(remote, servers.NewDirectory(), GitServerFixture.Fast);
+        var mirror = new GitRepositoryMirror(remote, servers.NewDirectory(), GitServerFixture.Patient);
 
         Assert.Equal(origin.Head(), (await mirror.FetchAsync()).Sha);
         Assert.DoesNotContain(GitServerFixture.HttpPassword, File.ReadAllText(Path.Combine(mirror.MirrorPath, "config")), StringComparison.Ordinal);

@@ -84,6 +84,9 @@ public sealed class GitServerFixture : IDisposable
     /// <summary>Short timeouts, so failure tests end quickly.</summary>
     public static GitNetworkTimeouts Fast { get; } = new() { Connect = TimeSpan.FromSeconds(2), Idle = TimeSpan.FromSeconds(2) };
 
+    /// <summary>For tests that expect success: an ssh handshake on a loaded CI machine can take over 4 s.</summary>
+    public static GitNetworkTimeouts Patient { get; } = new() { Connect = TimeSpan.FromSeconds(30), Idle = TimeSpan.FromSeconds(30) };
+
     public void Dispose()
     {
         _http.Dispose();
