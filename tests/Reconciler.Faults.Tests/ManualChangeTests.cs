@@ -131,14 +131,18 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
         // By hand: the managed web removed and, before the daemon puts it back, another container takes its host port.
         var squatterName = $"{s.Project}-squatter";
         var web = s.ContainerName("web");
-        // (The daemon may win the race for the port in the moment between the two; then try again.)
+        // The squatter is created beforehand (not started), and the removal and the start are two direct
+        // engine calls milliseconds apart: the daemon, which repairs at its next drift tick, seldom gets
+        // in between (a faster pass made `docker rm` + `docker run` lose that race three times running).
+        // If it does win, the port is its again: remove and start once more.
+        await s.Docker.OkAsync("create", "--name", squatterName, "--label", $"{Scenario.OwnerLabel}={s.Project}",
+            "-p", $"127.0.0.1:{port}:8080", DockerCli.Image11, "sh", "-c", "trap 'exit 0' TERM; httpd -f -p 8080 -h /var/www & wait");
         Sh.Result r = new(1, "", "");
-        for (var attempt = 0; attempt < 3 && !r.Ok; attempt++)
+        for (var attempt = 0; attempt < 5 && !r.Ok; attempt++)
         {
-            await s.Docker.RunAsync("rm", "-f", squatterName);
             r = await Sh.RunAsync("bash", "-c",
-                $"docker rm -f {web} >/dev/null && exec docker run -d --name {squatterName} --label {Scenario.OwnerLabel}={s.Project} " +
-                $"-p 127.0.0.1:{port}:8080 {DockerCli.Image11} sh -c \"trap 'exit 0' TERM; httpd -f -p 8080 -h /var/www & wait\"");
+                $"curl -s --unix-socket /var/run/docker.sock -X DELETE 'http://engine/containers/{web}?force=1' >/dev/null; " +
+                $"curl -sf --unix-socket /var/run/docker.sock -X POST http://engine/containers/{squatterName}/start");
             output.WriteLine($"squat attempt {attempt + 1}: {r}");
         }
         Assert.True(r.Ok, r.ToString());
