@@ -42,6 +42,16 @@ public class DockerOperationException : Exception
     public bool IsConflict => Kind == DockerErrorKind.Conflict;
 }
 
+/// <summary>
+/// A container could not start because a host port it publishes is bound already (by another
+/// container or process). The engine says so only in its message; this type is where that is read.
+/// </summary>
+public sealed class PortInUseException(string operation, string subject, string reason, IReadOnlyList<int> ports, HttpStatusCode? statusCode, Exception? inner)
+    : DockerOperationException(operation, subject, reason, DockerErrorKind.ServerError, statusCode, inner)
+{
+    public IReadOnlyList<int> Ports { get; } = ports;
+}
+
 /// <summary>The engine could not be reached at all (socket missing, connection refused, …).</summary>
 public sealed class DockerEngineUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
@@ -49,9 +59,12 @@ public sealed class DockerEngineUnavailableException(string message, Exception? 
 /// A pull failed. <see cref="Exception.Message"/> names the image, the registry and the registry's
 /// reason (manifest unknown, unauthorized, connection refused, …). Never contains credentials.
 /// </summary>
-public sealed class ImagePullException(string reference, string registry, string reason, bool usedCredentials, Exception? inner = null)
+public sealed class ImagePullException(string reference, string registry, string reason, bool usedCredentials, Exception? inner = null, bool notFound = false)
     : Exception($"pull image '{reference}' from registry {registry} failed: {reason}", inner)
 {
+    /// <summary>The registry has no such repository or tag: a fault of whoever named the image, which no retry cures.</summary>
+    public bool NotFound { get; } = notFound;
+
     public string Reference { get; } = reference;
     public string Registry { get; } = registry;
     public string Reason { get; } = reason;
@@ -59,8 +72,23 @@ public sealed class ImagePullException(string reference, string registry, string
     public bool UsedCredentials { get; } = usedCredentials;
 }
 
-internal static class EngineErrors
+internal static partial class EngineErrors
 {
+    /// <summary>
+    /// The host ports a start refused because they are bound already. The engine reports this only as
+    /// text: "Bind for 127.0.0.1:8080 failed: port is already allocated" (another container) or
+    /// "listen tcp4 0.0.0.0:8080: bind: address already in use" (another process).
+    /// </summary>
+    public static IReadOnlyList<int> PortsRefused(string reason) =>
+    [
+        .. PortConflict().Matches(reason)
+            .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .Distinct(),
+    ];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@":(\d{1,5})(?: failed: port is already allocated|: bind: address already in use)")]
+    private static partial System.Text.RegularExpressions.Regex PortConflict();
+
     public static DockerErrorKind KindOf(HttpStatusCode status) => status switch
     {
         HttpStatusCode.NotFound => DockerErrorKind.NotFound,
@@ -109,7 +137,9 @@ internal static class EngineErrors
         }
         catch (DockerApiException e)
         {
-            throw new DockerOperationException(operation, subject, MessageFromBody(e.ResponseBody, e.StatusCode), KindOf(e.StatusCode), e.StatusCode, e);
+            var reason = MessageFromBody(e.ResponseBody, e.StatusCode);
+            if (PortsRefused(reason) is { Count: > 0 } ports) throw new PortInUseException(operation, subject, reason, ports, e.StatusCode, e);
+            throw new DockerOperationException(operation, subject, reason, KindOf(e.StatusCode), e.StatusCode, e);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

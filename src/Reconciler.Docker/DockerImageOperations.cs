@@ -36,7 +36,8 @@ internal sealed class DockerImageOperations(IDockerClient client, IRegistryCrede
         }
         catch (DockerApiException e)
         {
-            throw Failure(image, lookup, EngineErrors.MessageFromBody(e.ResponseBody, e.StatusCode), e);
+            var reason = EngineErrors.MessageFromBody(e.ResponseBody, e.StatusCode);
+            throw Failure(image, lookup, reason, e, e.StatusCode == System.Net.HttpStatusCode.NotFound || NamesNoImage(reason));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -49,12 +50,12 @@ internal sealed class DockerImageOperations(IDockerClient client, IRegistryCrede
 
         if (sink.Error is { } error)
         {
-            throw Failure(image, lookup, error, null);
+            throw Failure(image, lookup, error, null, NamesNoImage(error));
         }
         return new PullResult(reference, sink.Digest, sink.Downloaded);
     }
 
-    private static ImagePullException Failure(ImageReference image, CredentialLookup lookup, string reason, Exception? inner)
+    private static ImagePullException Failure(ImageReference image, CredentialLookup lookup, string reason, Exception? inner, bool notFound)
     {
         // Say which credentials were (not) used when the registry refused them; never the secret itself.
         if (LooksLikeAuthFailure(reason))
@@ -63,8 +64,16 @@ internal sealed class DockerImageOperations(IDockerClient client, IRegistryCrede
                 ? $" (no credentials sent: {lookup.Source})"
                 : $" (credentials sent for user '{lookup.Credential.Username ?? "<token>"}' from {lookup.Source})";
         }
-        return new ImagePullException(image.Original, image.RegistryHost, reason, lookup.Credential is not null, inner);
+        return new ImagePullException(image.Original, image.RegistryHost, reason, lookup.Credential is not null, inner, notFound);
     }
+
+    /// <summary>
+    /// A pull error that ends the stream carries no status: the registry's "manifest unknown" or
+    /// "repository … not found" is read here, at the wire, so nothing further up parses text.
+    /// </summary>
+    private static bool NamesNoImage(string reason) =>
+        reason.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains(" not found", StringComparison.OrdinalIgnoreCase);
 
     private static bool LooksLikeAuthFailure(string reason) =>
         reason.Contains("unauthorized", StringComparison.OrdinalIgnoreCase) ||

@@ -91,6 +91,32 @@ public abstract record ContainerAction : PlanAction
     /// <summary>The replica number (<c>com.docker.compose.container-number</c>); null when the container has none.</summary>
     [JsonPropertyOrder(-3)]
     public int? Number { get; init; }
+
+    /// <summary>
+    /// What about the container differs from the desired state, as a kind (drift metrics and the
+    /// dashboard group by it; <see cref="PlanAction.Reason"/> says it in words). Not part of the plan's JSON.
+    /// </summary>
+    [JsonIgnore]
+    public ContainerDrift Drift { get; init; }
+}
+
+/// <summary>The kind of difference a container action repairs.</summary>
+public enum ContainerDrift
+{
+    /// <summary>Its configuration differs (or it must follow a recreated dependency, or its name changed).</summary>
+    Config,
+
+    /// <summary>The container does not exist.</summary>
+    Missing,
+
+    /// <summary>It exists but is not running.</summary>
+    Stopped,
+
+    /// <summary>Its tag now names another image than the one it runs.</summary>
+    Image,
+
+    /// <summary>Its service is gone from the project.</summary>
+    Orphan,
 }
 
 /// <summary>

@@ -72,7 +72,7 @@ public static class Planner
             if (options.RemoveOrphans)
             {
                 var number = ContainerInventory.NumberOf(orphan);
-                orphanChains.Add(ServicePlanner.StopAndRemove(orphan, number == 0 ? null : number, "service removed from project", null));
+                orphanChains.Add(ServicePlanner.StopAndRemove(orphan, number == 0 ? null : number, "service removed from project", null, ContainerDrift.Orphan));
             }
             else
             {

@@ -127,7 +127,7 @@ internal sealed partial class ServicePlanner
             chain.Add(new CreateContainer
             {
                 Service = _service.Name, ContainerName = name, Number = number, Reason = "container missing",
-                Spec = ReplicaSpec(number, name),
+                Spec = ReplicaSpec(number, name), Drift = ContainerDrift.Missing,
             });
             _creates = true;
             AddChain(chain);
@@ -185,7 +185,7 @@ internal sealed partial class ServicePlanner
         {
             // compose: the tag now points at another image (a pull happened): recreate onto it.
             FieldChange change = new("image id", ImageReference.ShortId(c.ImageId), ImageReference.ShortId(imageId));
-            return Recreate(c, number, name, "image changed", [change]);
+            return Recreate(c, number, name, "image changed", [change]) with { Drift = ContainerDrift.Image };
         }
 
         switch (c.State)
@@ -207,7 +207,7 @@ internal sealed partial class ServicePlanner
                 return new StartContainer
                 {
                     Service = _service.Name, ContainerName = name, Number = number, ContainerId = c.Id,
-                    Reason = c.State == "created" ? "container never started" : "container stopped",
+                    Reason = c.State == "created" ? "container never started" : "container stopped", Drift = ContainerDrift.Stopped,
                 };
             case "restarting":
                 // Its restart policy is at work; a crash loop shows in health, not in the plan.
@@ -261,16 +261,16 @@ internal sealed partial class ServicePlanner
     }
 
     /// <summary>Stop (when it may be running) then remove: surplus replicas, duplicates, leftovers, orphans.</summary>
-    public static IReadOnlyList<PlanAction> StopAndRemove(ObservedContainer c, int? number, string reason, TimeSpan? grace)
+    public static IReadOnlyList<PlanAction> StopAndRemove(ObservedContainer c, int? number, string reason, TimeSpan? grace, ContainerDrift drift = ContainerDrift.Config)
     {
         var service = c.Label(ComposeLabels.Service);
         if (c.State == "removing")
         {
             return [];
         }
-        var remove = new RemoveContainer { Service = service, ContainerName = c.Name, Number = number, ContainerId = c.Id, Reason = reason };
+        var remove = new RemoveContainer { Service = service, ContainerName = c.Name, Number = number, ContainerId = c.Id, Reason = reason, Drift = drift };
         return c.State is "running" or "restarting" or "paused"
-            ? [new StopContainer { Service = service, ContainerName = c.Name, Number = number, ContainerId = c.Id, StopGracePeriod = grace, Reason = reason }, remove]
+            ? [new StopContainer { Service = service, ContainerName = c.Name, Number = number, ContainerId = c.Id, StopGracePeriod = grace, Reason = reason, Drift = drift }, remove]
             : [remove];
     }
 

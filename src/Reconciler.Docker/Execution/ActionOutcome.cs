@@ -3,7 +3,11 @@ using Reconciler.Core.Planning;
 namespace Reconciler.Docker.Execution;
 
 /// <summary>What became of one planned action.</summary>
-public sealed record ActionOutcome(PlanAction Action, ActionResult Result, string? Error = null, TimeSpan Duration = default);
+public sealed record ActionOutcome(PlanAction Action, ActionResult Result, string? Error = null, TimeSpan Duration = default)
+{
+    /// <summary>Why a failed action failed, as a kind (decisions use this; <see cref="Error"/> is for people).</summary>
+    public ActionFailure? Failure { get; init; }
+}
 
 public enum ActionResult { Done, Failed, Skipped }
 

@@ -145,7 +145,7 @@ public sealed class PlanExecutor(
         }
         catch (Exception e)
         {
-            return new ActionOutcome(action, ActionResult.Failed, e.Message, watch.Elapsed);
+            return new ActionOutcome(action, ActionResult.Failed, e.Message, watch.Elapsed) { Failure = ActionFailure.Of(e) };
         }
     }
 

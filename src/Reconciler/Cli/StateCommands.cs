@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.CommandLine;
 using Reconciler.Configuration;
 using Reconciler.State;

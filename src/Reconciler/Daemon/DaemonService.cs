@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Collections.Concurrent;
 
 namespace Reconciler.Daemon;

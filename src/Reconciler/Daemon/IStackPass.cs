@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using Reconciler.Configuration;
 
 namespace Reconciler.Daemon;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using Microsoft.Extensions.Logging;
 using Reconciler.Configuration;
 using Reconciler.Git;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Reconciler.Core.Desired;
 using Reconciler.Docker.Execution;
 using Reconciler.Core.Planning;
+using Reconciler.Core.Policy;
 using Reconciler.Git;
 using Reconciler.State;
 

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;

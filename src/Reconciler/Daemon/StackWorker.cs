@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using Microsoft.Extensions.Logging;
 
 namespace Reconciler.Daemon;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Text.Json.Serialization;
 
 namespace Reconciler.Daemon;

@@ -1,7 +1,6 @@
+using Reconciler.Core.Policy;
 namespace Reconciler.Daemon;
 
-/// <summary>Why a stack reconciles now.</summary>
-public enum Trigger { Startup, Poll, Webhook, Drift, Manual }
 
 /// <summary>
 /// Coalesces triggers for one stack: however many arrive while a pass runs (a poll, a webhook and

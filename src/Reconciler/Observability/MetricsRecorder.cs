@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Diagnostics;
 using Reconciler.Core.Planning;
 using Reconciler.Daemon;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;

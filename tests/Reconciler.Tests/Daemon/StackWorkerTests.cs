@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

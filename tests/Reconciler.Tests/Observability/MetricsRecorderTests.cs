@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
 using Reconciler.Configuration;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Policy;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Exporter;

@@ -1,4 +1,4 @@
-namespace Reconciler.Daemon;
+namespace Reconciler.Core.Policy;
 
 /// <summary>What one reconcile pass of a stack did, for logs, status and metrics.</summary>
 public sealed record StackPassResult
