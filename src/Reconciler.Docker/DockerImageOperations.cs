@@ -71,7 +71,7 @@ internal sealed class DockerImageOperations(IDockerClient client, IRegistryCrede
     /// A pull error that ends the stream carries no status: the registry's "manifest unknown" or
     /// "repository … not found" is read here, at the wire, so nothing further up parses text.
     /// </summary>
-    private static bool NamesNoImage(string reason) =>
+    internal static bool NamesNoImage(string reason) =>
         reason.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
         || reason.Contains(" not found", StringComparison.OrdinalIgnoreCase);
 

@@ -10,7 +10,7 @@ namespace Reconciler.Docker;
 /// Reads <see cref="ObservedState"/> with one list call per kind (containers: one by label plus one by
 /// name for squatters), all issued concurrently. No per-object inspect.
 /// </summary>
-public sealed class ObservedStateReader : IObservedStateReader
+public sealed partial class ObservedStateReader : IObservedStateReader
 {
     public const string ProjectLabel = "com.docker.compose.project";
 
@@ -97,6 +97,17 @@ public sealed class ObservedStateReader : IObservedStateReader
     internal static Dictionary<string, IDictionary<string, bool>> NameFilter(IEnumerable<string> names) =>
         Filter("name", names.Select(n => $"^/?{EscapeGoRegex(n)}$"));
 
+    /// <summary>
+    /// The list call gives an exited container's code only inside its human status ("Exited (137) 5
+    /// minutes ago"); it is read here, at the wire, so the planner decides on a number.
+    /// </summary>
+    internal static int? ExitCodeOf(string? status) =>
+        status is not null && ExitedStatus().Match(status) is { Success: true } m
+            ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Exited \((-?\d+)\)")]
+    private static partial System.Text.RegularExpressions.Regex ExitedStatus();
+
     internal static string EscapeGoRegex(string s)
     {
         var sb = new StringBuilder(s.Length + 8);
@@ -119,6 +130,7 @@ public sealed class ObservedStateReader : IObservedStateReader
         ImageId = c.ImageID ?? "",
         State = c.State ?? "",
         Status = c.Status ?? "",
+        ExitCode = ExitCodeOf(c.Status),
         Labels = ToSorted(c.Labels),
         Mounts = [.. (c.Mounts ?? []).Select(m => new ObservedMount(m.Type ?? "", string.IsNullOrEmpty(m.Name) ? null : m.Name, m.Destination ?? ""))],
         Created = new DateTimeOffset(DateTime.SpecifyKind(c.Created, c.Created.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : c.Created.Kind)),

@@ -18,6 +18,9 @@ public sealed record ObservedContainer
     public required string State { get; init; }
     /// <summary>The engine's human status, e.g. "Up 3 minutes (healthy)".</summary>
     public string Status { get; init; } = "";
+
+    /// <summary>The exit code of an exited container; null while it runs or when the engine did not say.</summary>
+    public int? ExitCode { get; init; }
     public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     public DateTimeOffset Created { get; init; }
     /// <summary>Volume mounts as the list call reports them, so a recreate can hand anonymous volumes on.</summary>

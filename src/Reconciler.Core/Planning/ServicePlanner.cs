@@ -200,7 +200,7 @@ internal sealed partial class ServicePlanner
                         ? $"dependency {recreatedDependencies[0]} was recreated"
                         : $"dependencies {string.Join(", ", recreatedDependencies)} were recreated",
                 };
-            case "exited" when completes && ExitCode(c) == 0:
+            case "exited" when completes && c.ExitCode == 0:
                 // A one-shot job others wait for with service_completed_successfully: done, not down.
                 return null;
             case "exited" or "created":
@@ -304,12 +304,6 @@ internal sealed partial class ServicePlanner
         }
         return template with { Name = name, Labels = labels, Networks = networks, Host = template.Host with { Links = Links(template.Host.Links) } };
     }
-
-    private static int? ExitCode(ObservedContainer c) =>
-        ExitedStatus().Match(c.Status) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
-
-    [GeneratedRegex(@"^Exited \((-?\d+)\)")]
-    private static partial Regex ExitedStatus();
 
     private UpdateOrder ParseOrder(string text)
     {

@@ -118,6 +118,7 @@ public static class StackPolicy
         Pruned { Removals: 0 } => Next.Finish(new PassVerdict { Outcome = PassOutcome.Noop, Commit = c.Commit, Record = RecordKind.InSync }),
         Pruned { Succeeded: true } => Next.Finish(new PassVerdict { Outcome = PassOutcome.Applied, Commit = c.Commit, Record = RecordKind.Applied }),
         Pruned => Fail(c, "apply", FailureCause.Transient),
+        PlanFailed => Fail(c, "plan", FailureCause.Transient),
         _ => throw Unexpected(pruned),
     };
 

@@ -130,7 +130,8 @@ internal static partial class RunCommand
         {
             await app.RunAsync(ct);
         }
-        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+            or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
         {
             var which = config.WebhookListen is { } w ? $"metrics.listen {config.MetricsListen} or webhook.listen {w}" : $"metrics.listen {config.MetricsListen}";
             Console.Error.WriteLine($"error: {which}: {AddressInUse}");

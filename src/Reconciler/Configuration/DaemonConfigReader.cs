@@ -148,7 +148,7 @@ public static partial class DaemonConfigReader
         if (repos.Count == 0 && errors.Count == 0) ctx.Error(root, "repos", "declare at least one repo");
 
         if (telemetry is not null && ctx.Str(telemetry, "otlp_endpoint", "telemetry") is { } otlp
-            && Observability.ObservabilityServices.OtlpEndpointError(otlp) is { } otlpError)
+            && TelemetrySettings.OtlpEndpointError(otlp) is { } otlpError)
             ctx.Error(telemetry, "telemetry.otlp_endpoint", otlpError);
         var stateDir = ctx.Str(root, "state_dir", "") is { } sd ? System.IO.Path.GetFullPath(sd, dir) : "/var/lib/reconciler";
         var config = new DaemonConfig

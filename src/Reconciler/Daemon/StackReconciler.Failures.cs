@@ -1,44 +1,45 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Reconciler.Core.Planning;
+using Reconciler.Core.Policy;
 using Reconciler.Docker.Execution;
 
 namespace Reconciler.Daemon;
 
-/// <summary>Telling failures apart: the commit's own, and what else the operator needs to know.</summary>
+/// <summary>Whose a failed execution is, decided once from the failures' kinds (never their text).</summary>
 public sealed partial class StackReconciler
 {
     /// <summary>
-    /// A pull the registry answered with "no such manifest": the commit names an image that does not
-    /// exist, which no retry cures (unlike a registry that is down or refuses the connection).
+    /// An image the registry does not have is the commit's own fault: no retry cures it (the pull
+    /// comes before any container is touched, so what runs keeps running). A host port held by a
+    /// container of another project, or by a process, blocks the commit until its owner frees it.
+    /// Anything else (engine, registry down, a container gone meanwhile) may pass by itself.
+    /// Also returns notes naming who holds the ports, for the error.
     /// </summary>
-    internal static bool IsMissingImage(ActionOutcome failure) =>
-        failure.Action is PullImage && failure.Error is { } error
-        && (error.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
-            || error.Contains(" not found", StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The host ports an engine error says could not be bound.</summary>
-    internal static IReadOnlyList<int> PortsInConflict(string error) =>
-    [
-        .. PortConflict().Matches(error)
-            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
-            .Distinct(),
-    ];
+    private async Task<(FailureCause Cause, IReadOnlyList<string> Notes)> FailureOfAsync(ExecutionResult outcome, CancellationToken ct)
+    {
+        var failures = outcome.Failures.Where(f => f.Failure is not null).Select(f => (f.Action, Failure: f.Failure!)).ToList();
+        if (failures.Any(f => f.Action is PullImage && f.Failure.Kind == ActionFailureKind.ImageNotFound))
+            return (FailureCause.CommitsFault, []);
+        var ports = failures.Where(f => f.Failure.Kind == ActionFailureKind.PortInUse).SelectMany(f => f.Failure.Ports).Distinct().ToList();
+        if (ports.Count == 0) return (FailureCause.Transient, []);
+        var (notes, foreign) = await PortHoldersAsync(ports, ct).ConfigureAwait(false);
+        return (foreign ? FailureCause.BlockedByForeign : FailureCause.Transient, notes);
+    }
 
     /// <summary>
-    /// "port is already allocated" does not say by whom: name the containers publishing the port, so
-    /// a squatter can be found (and removed by its owner; Reconciler never touches it).
+    /// "port is already allocated" does not say by whom: name the containers publishing the ports, so
+    /// a squatter can be found (and removed by its owner; Reconciler never touches it). A port no
+    /// container publishes is held by a process on the host: foreign as well.
     /// </summary>
-    private async Task<string> NamePortHoldersAsync(string message, CancellationToken ct)
+    private async Task<(IReadOnlyList<string> Notes, bool Foreign)> PortHoldersAsync(IReadOnlyList<int> ports, CancellationToken ct)
     {
-        var ports = PortsInConflict(message);
-        if (ports.Count == 0) return message;
         var notes = new List<string>();
+        var foreign = false;
         foreach (var port in ports)
         {
             try
             {
                 var holders = await engine.ContainersPublishingAsync(port, ct).ConfigureAwait(false);
+                foreign |= holders.Count == 0 || holders.Any(h => h.Project != stack.ProjectName);
                 if (holders.Count == 0) continue;
                 notes.Add(FormattableString.Invariant($"host port {port} is held by ") + string.Join(", ", holders.Select(h =>
                     $"container {h.Name} ({(h.Project == stack.ProjectName ? "of this stack" : "not managed by this stack")})")));
@@ -48,11 +49,6 @@ public sealed partial class StackReconciler
                 // Naming the holder is a courtesy: the error stands without it.
             }
         }
-        return notes.Count == 0 ? message : message + "; " + string.Join("; ", notes);
+        return (notes, foreign);
     }
-
-    // "Bind for 127.0.0.1:8080 failed: port is already allocated" (another container),
-    // "listen tcp4 0.0.0.0:8080: bind: address already in use" (another process).
-    [GeneratedRegex(@":(\d{1,5})(?: failed: port is already allocated|: bind: address already in use)")]
-    private static partial Regex PortConflict();
 }

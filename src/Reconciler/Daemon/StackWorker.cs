@@ -36,7 +36,7 @@ public sealed partial class StackWorker(IStackPass reconciler, DaemonStatus stat
             Trigger trigger;
             try { trigger = await _gate.WaitAsync(ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
-            using var passSpan = Observability.ReconcilerTelemetry.StartPass(Name, trigger); // Observability: one trace per pass
+            using var passSpan = Tracing.ReconcilerTelemetry.StartPass(Name, trigger); // Observability: one trace per pass
             StackPassResult result;
             try
             {
@@ -52,7 +52,7 @@ public sealed partial class StackWorker(IStackPass reconciler, DaemonStatus stat
                 Log.PassCrashed(logger, Name, e);
                 result = new StackPassResult { Stack = Name, Outcome = PassOutcome.Failed, Error = e.Message, FailedPhase = "internal", Transient = true };
             }
-            Observability.ReconcilerTelemetry.EndPass(passSpan, result); // Observability
+            Tracing.ReconcilerTelemetry.EndPass(passSpan, result); // Observability
             if (result.Outcome == PassOutcome.Failed && result.Transient)
             {
                 // Transient trouble (engine, registry, a container killed by hand): try again soon

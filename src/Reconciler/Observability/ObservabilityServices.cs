@@ -8,6 +8,7 @@ using OpenTelemetry.Trace;
 using Prometheus;
 using Reconciler.Configuration;
 using Reconciler.Docker;
+using Reconciler.Tracing;
 
 namespace Reconciler.Observability;
 
@@ -64,19 +65,13 @@ internal static class ObservabilityServices
     /// <summary>Serves prometheus-net's default registry in the text exposition format at <c>GET /metrics</c>.</summary>
     public static void MapReconcilerMetrics(this WebApplication app) => app.MapMetrics("/metrics");
 
-    /// <summary>Why <paramref name="endpoint"/> cannot be an OTLP endpoint, or null when it can (for the config reader).</summary>
-    public static string? OtlpEndpointError(string endpoint) =>
-        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? null
-            : $"telemetry.otlp_endpoint \"{endpoint}\" is not an http:// or https:// URL";
-
     /// <summary>
     /// gRPC (<c>http://collector:4317</c>) unless the URL names the OTLP/HTTP traces path
     /// (<c>http://collector:4318/v1/traces</c>), which is then used as given.
     /// </summary>
     internal static void ConfigureOtlp(OtlpExporterOptions o, string endpoint)
     {
-        if (OtlpEndpointError(endpoint) is { } error) throw new InvalidOperationException(error);
+        if (TelemetrySettings.OtlpEndpointError(endpoint) is { } error) throw new InvalidOperationException(error);
         var uri = new Uri(endpoint);
         o.Endpoint = uri;
         o.Protocol = uri.AbsolutePath.TrimEnd('/').EndsWith("/v1/traces", StringComparison.Ordinal)

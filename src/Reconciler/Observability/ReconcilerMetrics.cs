@@ -96,14 +96,6 @@ internal sealed class ReconcilerMetrics
     public Gauge GitHeadInfo { get; }
     public Gauge BuildInfo { get; }
 
-    /// <summary>The daemon's version without the source revision suffix (<c>0.1.0</c>, not <c>0.1.0+abc…</c>).</summary>
-    public static string Version { get; } = ReadVersion();
-
-    private static string ReadVersion()
-    {
-        var v = typeof(ReconcilerMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-            ?? typeof(ReconcilerMetrics).Assembly.GetName().Version?.ToString() ?? "unknown";
-        var plus = v.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? v : v[..plus];
-    }
+    /// <summary>The daemon's version without the source revision suffix (<see cref="ProductVersion"/>).</summary>
+    public static string Version => ProductVersion.Version;
 }

@@ -83,7 +83,7 @@ public class ContainerPlanningTests
     [Fact]
     public void A_stopped_container_is_started_not_recreated()
     {
-        var observed = Deployed(Shop).Changing("shop-web-1", c => c with { State = "exited", Status = "Exited (137) 5 minutes ago" });
+        var observed = Deployed(Shop).Changing("shop-web-1", c => c with { State = "exited", Status = "Exited (137) 5 minutes ago", ExitCode = 137 });
 
         PlanAssert.Text("""
             shop: 1 to change

@@ -172,8 +172,8 @@ public class OrderPlanningTests
             Service("migrate", image: "app-migrate:1"),
             Service("web").DependingOn("migrate", condition: "service_completed_successfully"));
 
-        var done = Deployed(project).Changing("shop-migrate-1", c => c with { State = "exited", Status = "Exited (0) 2 hours ago" });
-        var failed = Deployed(project).Changing("shop-migrate-1", c => c with { State = "exited", Status = "Exited (1) 2 hours ago" });
+        var done = Deployed(project).Changing("shop-migrate-1", c => c with { State = "exited", Status = "Exited (0) 2 hours ago", ExitCode = 0 });
+        var failed = Deployed(project).Changing("shop-migrate-1", c => c with { State = "exited", Status = "Exited (1) 2 hours ago", ExitCode = 1 });
 
         PlanAssert.Text("shop: in sync", Plan(project, done));
         PlanAssert.Text("""

@@ -77,7 +77,7 @@ internal static class PlanAssert
                     Set(a.ContainerId, c => c with { State = "running" });
                     break;
                 case StopContainer a:
-                    Set(a.ContainerId, c => c with { State = "exited", Status = "Exited (0) 1 second ago" });
+                    Set(a.ContainerId, c => c with { State = "exited", Status = "Exited (0) 1 second ago", ExitCode = 0 });
                     break;
                 case RemoveContainer a:
                     containers.RemoveAll(c => c.Id == a.ContainerId);

@@ -1,10 +1,9 @@
 using Reconciler.Core.Policy;
 using System.Diagnostics;
 using Reconciler.Core.Planning;
-using Reconciler.Daemon;
 using Reconciler.Docker.Execution;
 
-namespace Reconciler.Observability;
+namespace Reconciler.Tracing;
 
 /// <summary>
 /// Tracing: the <c>Reconciler</c> activity source, one trace per reconcile pass ("reconcile") with
@@ -17,7 +16,7 @@ internal static class ReconcilerTelemetry
 {
     public const string SourceName = "Reconciler";
 
-    public static readonly ActivitySource Source = new(SourceName, ReconcilerMetrics.Version);
+    public static readonly ActivitySource Source = new(SourceName, ProductVersion.Version);
 
     public static bool Enabled => Source.HasListeners();
 

@@ -8,8 +8,9 @@ using Reconciler.Core.Planning;
 using Reconciler.Daemon;
 using Reconciler.Docker.Execution;
 using Reconciler.Observability;
+using Reconciler.Tracing;
 
-namespace Reconciler.Tests.Observability;
+namespace Reconciler.Tests.Tracing;
 
 /// <summary>Listeners on an ActivitySource are process-wide: these tests run one at a time.</summary>
 [CollectionDefinition(nameof(TracingTests), DisableParallelization = true)]
@@ -134,7 +135,7 @@ public class TracingTests
     [InlineData("ftp://collector")]
     [InlineData("")]
     public void An_endpoint_that_is_not_an_http_url_is_refused(string endpoint) =>
-        Assert.NotNull(ObservabilityServices.OtlpEndpointError(endpoint));
+        Assert.NotNull(TelemetrySettings.OtlpEndpointError(endpoint));
 
     /// <summary>Records every finished span of Reconciler's activity source into <paramref name="spans"/> until disposed.</summary>
     private static ActivityListener RecordSpans(List<Activity> spans)

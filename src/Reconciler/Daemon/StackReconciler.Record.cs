@@ -8,7 +8,7 @@ using Reconciler.State;
 
 namespace Reconciler.Daemon;
 
-/// <summary>The recording half of a pass: state and history writes that never fail the pass.</summary>
+/// <summary>The recording end of a pass: state and history writes, which never fail the pass.</summary>
 public sealed partial class StackReconciler
 {
     // The stack's state as this process last knew it (only the stack's loop touches these). While
@@ -67,18 +67,78 @@ public sealed partial class StackReconciler
     }
 
     /// <summary>
-    /// Remembers the pulls that succeeded, with the time now: <c>pull_policy: daily</c>, <c>weekly</c>
-    /// and <c>every_&lt;duration&gt;</c> are judged against them by later passes and after a restart,
-    /// instead of finding the last pull unknown (and pulling, with a history row) on every pass.
-    /// Keyed by the reference as the plan wrote it; the planner also matches its normalized form.
+    /// The end of every pass: the verdict written to the stack's record and history, once. (The only
+    /// earlier writes are a deploy's opening row and its attempt mark, so that a crash midway shows.)
     /// </summary>
-    private async Task RecordPullsAsync(ExecutionResult execution, CancellationToken ct)
+    private async Task RecordAsync(PassVerdict verdict, PassRun run, CancellationToken ct)
     {
-        var pulled = execution.Outcomes.Where(o => o.Result == ActionResult.Done).Select(o => o.Action).OfType<PullImage>()
-            .Select(p => p.Image).ToList();
+        await RecordPullsAsync(run, ct).ConfigureAwait(false);
+        switch (verdict.Record)
+        {
+            case RecordKind.InSync:
+                await RecordInSyncAsync(verdict.Commit!, DeploymentResult.Noop, run, ct).ConfigureAwait(false);
+                break;
+            case RecordKind.Applied:
+                await RecordInSyncAsync(verdict.Commit!, DeploymentResult.Applied, run, ct).ConfigureAwait(false);
+                break;
+            case RecordKind.OutOfSync:
+                await UpdateStateAsync(s => s.OutOfSync(DriftReport.Summary(run.Drift)), ct).ConfigureAwait(false);
+                break;
+            case RecordKind.Failed or RecordKind.RolledBack:
+                await RecordFailureAsync(verdict, run, ct).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Remembers the pulls that succeeded (in a deploy, a repair, a rollback), with the time now:
+    /// <c>pull_policy: daily</c>, <c>weekly</c> and <c>every_&lt;duration&gt;</c> are judged against
+    /// them by later passes and after a restart, instead of pulling (with a history row) on every pass.
+    /// </summary>
+    private async Task RecordPullsAsync(PassRun run, CancellationToken ct)
+    {
+        var pulled = run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Result == ActionResult.Done).Select(o => o.Action)
+            .OfType<PullImage>().Select(p => p.Image).ToList();
         if (pulled.Count == 0) return;
         var at = time.GetUtcNow();
         await UpdateStateAsync(s => s.Pulled(pulled, at), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The host matches the commit: it becomes the applied and last good one, with the images it runs.</summary>
+    private async Task RecordInSyncAsync(string commit, DeploymentResult result, PassRun run, CancellationToken ct)
+    {
+        if (run.DeploymentId is null && commit != run.State.LastAppliedCommit)
+            run.DeploymentId = await StartDeploymentAsync(commit, run.Info, run.Trigger, ct).ConfigureAwait(false);
+        await FinishDeploymentAsync(run.DeploymentId, new DeploymentFinish(result, run.Actions), ct).ConfigureAwait(false);
+        var images = await ImagesRunningAsync(run, ct).ConfigureAwait(false);
+        await UpdateStateAsync(s => s.Applied(commit, result, time.GetUtcNow()).BecameHealthy(commit, images), ct).ConfigureAwait(false);
+        if (result == DeploymentResult.Applied) Log.Deployed(logger, stack.Name, Short(commit), run.Actions, run.Info?.Subject ?? "");
+    }
+
+    /// <summary>
+    /// A failure: logged, one history row per distinct failure of a commit (not one per drift tick that
+    /// meets it again), and the commit blocked when the failure is its own.
+    /// </summary>
+    private async Task RecordFailureAsync(PassVerdict verdict, PassRun run, CancellationToken ct)
+    {
+        var commit = verdict.Commit!;
+        var message = run.Error ?? "failed";
+        var where = run.ErrorAt;
+        Log.PassFailed(logger, stack.Name, Short(commit), verdict.Phase ?? "-", where is { } w ? $"{w.File}:{w.Line}: {message}" : message);
+        var alreadyRecorded = run.State.LastError?.Commit == commit && run.State.LastError?.Message == message;
+        if (!alreadyRecorded && run.DeploymentId is null)
+            run.DeploymentId = await StartDeploymentAsync(commit, run.Info, run.Trigger, ct).ConfigureAwait(false);
+        var result = verdict.RolledBack ? DeploymentResult.RolledBack : DeploymentResult.Failed;
+        await FinishDeploymentAsync(run.DeploymentId, new DeploymentFinish(result, run.Actions, message), ct).ConfigureAwait(false);
+        var error = new StackError(message) { Commit = commit, File = where?.File, Line = where?.Line };
+        var block = verdict.Cause == FailureCause.CommitsFault;
+        // After a rollback the host runs the last good commit again: the next passes hold it.
+        var rolledBackTo = verdict.RolledBack ? run.State.LastGoodCommit : null;
+        await UpdateStateAsync(s =>
+        {
+            var failed = s.Failed(error, result, block);
+            return rolledBackTo is null ? failed : failed with { LastAppliedCommit = rolledBackTo };
+        }, ct).ConfigureAwait(false);
     }
 
     private async Task<long?> StartDeploymentAsync(string commit, GitCommitInfo? info, Trigger trigger, CancellationToken ct)
@@ -112,50 +172,20 @@ public sealed partial class StackReconciler
         }
     }
 
-    private async Task<StackPassResult> FailAsync(StackPassResult result, StackState state, GitCommitInfo? info, Trigger trigger,
-        bool blockCommit, CancellationToken ct, (string File, int Line)? where = null, long? deploymentId = null,
-        DeploymentResult result2 = DeploymentResult.Failed, string? appliedCommit = null)
-    {
-        // The log line and /status name the file:line too (the record keeps it apart from the message).
-        var located = where is { } w ? $"{w.File}:{w.Line}: {result.Error}" : result.Error;
-        Log.PassFailed(logger, stack.Name, Short(result.Commit ?? "-"), result.FailedPhase ?? "-", located ?? "");
-        // Record the failed attempt once per commit, not on every drift tick that meets it again.
-        var alreadyRecorded = state.LastError?.Commit == result.Commit && state.LastError?.Message == result.Error;
-        if (!alreadyRecorded && deploymentId is null && result.Commit is not null)
-            deploymentId = await StartDeploymentAsync(result.Commit, info, trigger, ct).ConfigureAwait(false);
-        await FinishDeploymentAsync(deploymentId, new DeploymentFinish(result2, result.Actions, result.Error), ct).ConfigureAwait(false);
-        var error = new StackError(result.Error ?? "failed") { Commit = result.Commit, File = where?.File, Line = where?.Line };
-        await UpdateStateAsync(s =>
-        {
-            var failed = s.Failed(error, result2, blockCommit && result.Commit is not null);
-            // After a rollback the host runs the last good commit again: the next passes hold it.
-            return appliedCommit is null ? failed : failed with { LastAppliedCommit = appliedCommit };
-        }, ct).ConfigureAwait(false);
-        // Not the commit's fault (engine, registry, disk, a container killed by hand): worth a retry.
-        return result with { Error = located, Transient = !blockCommit };
-    }
-
-    private async Task RecordSuccessAsync(string commit, DeploymentResult result, DesiredProject desired, StackState before,
-        GitCommitInfo? info, Trigger trigger, int actions, CancellationToken ct, long? deploymentId = null, bool record = true)
-    {
-        if (record && deploymentId is null && commit != before.LastAppliedCommit)
-            deploymentId = await StartDeploymentAsync(commit, info, trigger, ct).ConfigureAwait(false);
-        await FinishDeploymentAsync(deploymentId, new DeploymentFinish(result, actions), ct).ConfigureAwait(false);
-        var images = await ImagesByServiceAsync(desired, ct).ConfigureAwait(false);
-        await UpdateStateAsync(s => s.Applied(commit, result, time.GetUtcNow()).BecameHealthy(commit, images), ct).ConfigureAwait(false);
-        if (result == DeploymentResult.Applied) Log.Deployed(logger, stack.Name, Short(commit), actions, info?.Subject ?? "");
-    }
-
     /// <summary>
-    /// The exact image each service runs now (by repository digest, else id: <see cref="ImagePin"/>),
-    /// so a rollback can restore exactly that.
+    /// The exact image each service runs (by repository digest, else id: <see cref="ImagePin"/>), so
+    /// a rollback can restore exactly that. When the pass changed no container, the plan's own
+    /// observation says it; otherwise the engine is asked once more.
     /// </summary>
-    private async Task<Dictionary<string, string>> ImagesByServiceAsync(DesiredProject desired, CancellationToken ct)
+    private async Task<Dictionary<string, string>> ImagesRunningAsync(PassRun run, CancellationToken ct)
     {
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (run.Desired is not { Services.Count: > 0 } desired) return images;
+        var changed = run.Executions.SelectMany(e => e.Outcomes).Any(o => o.Result == ActionResult.Done && o.Action is ContainerAction);
+        var observed = changed ? null : run.Observed;
         try
         {
-            var observed = await engine.State.ReadAsync(desired.Name, [], ct).ConfigureAwait(false);
+            observed ??= await engine.State.ReadAsync(desired.Name, [], ct).ConfigureAwait(false);
             foreach (var c in observed.Containers)
                 if (c.Label(ComposeLabels.Service) is { } service && c.ImageId.Length > 0)
                     images.TryAdd(service, ImagePin.For(desired.Services.TryGetValue(service, out var s) ? s.Image : c.Image, c.ImageId, observed.LocalImages));
@@ -176,26 +206,8 @@ public sealed partial class StackReconciler
         _ => DeploymentTrigger.Manual,
     };
 
-    /// <summary>One log line per action, with stack, service and commit.</summary>
-    private sealed class LoggingObserver(ILogger logger, string stack, string commit) : IExecutionObserver
-    {
-        public void Finished(ActionOutcome o)
-        {
-            if (o.Result == ActionResult.Done) Log.ActionDone(logger, stack, o.Action.Service ?? "-", commit, Describe(o.Action), o.Action.Reason, o.Duration.TotalMilliseconds);
-            else Log.ActionFailed(logger, stack, o.Action.Service ?? "-", commit, Describe(o.Action), o.Error ?? "");
-        }
-
-        private static string Describe(PlanAction a) => Cli.ApplyCommand.Describe(a);
-    }
-
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "stack={Stack} service={Service} commit={Commit} action=\"{Action}\" reason=\"{Reason}\" took_ms={Millis:0}")]
-        public static partial void ActionDone(ILogger logger, string stack, string service, string commit, string action, string reason, double millis);
-
-        [LoggerMessage(2, LogLevel.Error, "stack={Stack} service={Service} commit={Commit} action=\"{Action}\" failed: {Error}")]
-        public static partial void ActionFailed(ILogger logger, string stack, string service, string commit, string action, string error);
-
         [LoggerMessage(3, LogLevel.Error, "stack={Stack} commit={Commit} phase={Phase} failed: {Error}")]
         public static partial void PassFailed(ILogger logger, string stack, string commit, string phase, string error);
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Reconciler.Core.Planning;
 using Reconciler.Docker.Execution;
 
-namespace Reconciler.Observability;
+namespace Reconciler.Tracing;
 
 /// <summary>
 /// An <see cref="IExecutionObserver"/> that opens a span per action when the executor starts it and

@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using Reconciler.Core.Desired;
+using Reconciler.Core.Observed;
+using Reconciler.Core.Planning;
+using Reconciler.Docker.Execution;
+
+namespace Reconciler.Daemon;
+
+/// <summary>What the steps share: loading a commit, planning against the engine, the executor.</summary>
+public sealed partial class StackReconciler
+{
+    /// <summary>
+    /// The commit's load, from the cache when an earlier pass loaded it: the files of a commit do not
+    /// change, so drift passes do not read and parse them again (<see cref="CommitLoadCache"/>).
+    /// </summary>
+    private async Task<(LoadedCommit Loaded, bool Cached)> LoadCommitAsync(string commit, string stackDir, CancellationToken ct)
+    {
+        var fresh = false;
+        var loaded = await _loads.GetAsync(commit, CommitLoadCache.HostFilesFingerprint(stack.HostFiles), () =>
+        {
+            fresh = true;
+            return StackLoading.Load(stack, TreeDirectory, stackDir, commit, StackLoading.ProcessEnvironment());
+        }, ct).ConfigureAwait(false);
+        return (loaded, !fresh);
+    }
+
+    private async Task<(Plan Plan, ObservedState Observed)> PlanAgainstEngineAsync(DesiredProject desired, bool newCommit, bool removeOrphans, CancellationToken ct)
+    {
+        var observed = await engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired), ct,
+            [.. desired.Networks.Values.Select(n => n.Name), .. desired.ExternalNetworks, .. desired.Volumes.Values.Select(v => v.Name), .. desired.ExternalVolumes])
+            .ConfigureAwait(false);
+        var plan = Planner.Plan(desired, observed, new PlanOptions
+        {
+            Now = time.GetUtcNow(),
+            RemoveOrphans = removeOrphans,
+            PullAlways = newCommit,
+            // The stack's state as this process knows it (read at the pass's start, plus the pulls recorded since).
+            LastPulled = _known?.LastPulled ?? ImmutableSortedDictionary<string, DateTimeOffset>.Empty,
+        });
+        return (plan, observed);
+    }
+
+    /// <summary>
+    /// The one executor of every step (deploy, hold, rollback, prune): each action logged and traced,
+    /// depends_on conditions waited for up to the stack's health_timeout.
+    /// </summary>
+    private PlanExecutor Executor(string commit) => new(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
+        Tracing.ReconcilerTelemetry.TraceActions(new ExecutionLog(logger, stack.Name, Short(commit)), stack.Name, commit),
+        dependencyTimeout: stack.HealthTimeout);
+
+    /// <summary>Services pinned to the images they ran at the last good commit.</summary>
+    internal static DesiredProject PinImages(DesiredProject desired, IReadOnlyDictionary<string, string> images) =>
+        desired with
+        {
+            Services = desired.Services.ToImmutableSortedDictionary(kv => kv.Key, kv =>
+                images.TryGetValue(kv.Key, out var id) && id.Length > 0
+                    ? kv.Value with { Image = id, PullPolicy = "never", Template = kv.Value.Template with { Image = id } }
+                    : kv.Value, StringComparer.Ordinal),
+        };
+
+    private string Relative(string file) => file.StartsWith(TreeDirectory + "/", StringComparison.Ordinal) ? file[(TreeDirectory.Length + 1)..] : file;
+}
