@@ -114,11 +114,12 @@ public sealed class LoadPolicyTests : IDisposable
         var cli = LoadPolicy.For(arguments, new Confinement.UserFiles(), new EnvironmentSource.Process(), Process);
         var stack = LoadPolicy.For(arguments, new Confinement.RepoTree("shop", Tree, []), new EnvironmentSource.StackVariables(Stack.Variables, Stack.PassEnv), Process);
 
-        Assert.Equal(cli.Options with { Environment = [] }, stack.Options with { Environment = [] });
+        var none = ImmutableDictionary<string, string>.Empty;
+        Assert.Equal(cli.Options with { Environment = none }, stack.Options with { Environment = none });
         Assert.Same(DiskFileSource.Instance, cli.Files);
         Assert.IsType<ConfinedFileSource>(stack.Files);
-        Assert.Equal(["GIT_TOKEN", "HOME", "REGION"], cli.Options.Environment.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(["REGION", "TIER"], stack.Options.Environment.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "GIT_TOKEN", "HOME", "REGION" }, cli.Options.Environment.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "REGION", "TIER" }, stack.Options.Environment.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
