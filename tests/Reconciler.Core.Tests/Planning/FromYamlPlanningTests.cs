@@ -84,7 +84,6 @@ public class FromYamlPlanningTests
         Assert.Equal("""
             p: in sync, 1 warning
               ! web  warning  x-reconciler.update_order  update_order "sideways" unknown (stop-first or start-first); using stop-first
-
             """.ReplaceLineEndings("\n"),
             Through("services:\n  web:\n    image: x\n    x-reconciler:\n      update_order: sideways\n"));
     }
