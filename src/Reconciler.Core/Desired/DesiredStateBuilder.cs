@@ -154,7 +154,9 @@ public static class DesiredStateBuilder
         var services = project.Canonical.Map("services")!;
         var image = s.Str("image") ?? $"{project.Name}-{name}";
         var containerName = s.Str("container_name");
-        var replicas = (int)(s.OptLong("scale") ?? s.Map("deploy")?.OptLong("replicas") ?? 1);
+        // As written: the loader has refused what compose refuses (negative, scale and replicas apart,
+        // more than one with a container_name, past 32 bits), and the planner judges the rest.
+        var replicas = checked((int)(s.OptLong("scale") ?? s.Map("deploy")?.OptLong("replicas") ?? 1));
 
         var deps = ImmutableSortedDictionary.CreateBuilder<string, Dependency>(StringComparer.Ordinal);
         if (s.Map("depends_on") is { } dependsOn)
@@ -272,7 +274,7 @@ public static class DesiredStateBuilder
             Name = name,
             Image = image,
             PullPolicy = s.Str("pull_policy") ?? "missing",
-            Replicas = containerName is not null ? Math.Min(replicas, 1) : replicas,
+            Replicas = replicas,
             ConfigHash = Hash(template, contents),
             Template = template,
             DependsOn = deps.ToImmutable(),
@@ -283,9 +285,13 @@ public static class DesiredStateBuilder
         };
     }
 
-    /// <summary>The service extension <c>x-reconciler: {update_order: start-first}</c>: opt-in side-by-side updates.</summary>
+    /// <summary>
+    /// The service extension <c>x-reconciler: {update_order: start-first}</c>: opt-in side-by-side
+    /// updates. Kept as written: compose does not read the extension, so the planner is what reports
+    /// a word it does not know (<c>UnknownUpdateOrder</c>).
+    /// </summary>
     private static string UpdateOrder(MappingNode s) =>
-        s["x-reconciler"] is MappingNode x && x.Str("update_order") == "start-first" ? "start-first" : "stop-first";
+        s["x-reconciler"] is MappingNode x && x.Str("update_order") is { } order ? order : "stop-first";
 
     private static RestartPolicySpec Restart(MappingNode s)
     {

@@ -36,7 +36,10 @@ public enum ProblemKind
     /// <summary>A <c>pull_policy</c> that cannot be read (e.g. <c>every_soon</c>); treated as <c>missing</c>. Error.</summary>
     InvalidPullPolicy,
 
-    /// <summary><c>container_name</c> with more than one replica (compose refuses it too); one is run. Error.</summary>
+    /// <summary>
+    /// <c>container_name</c> with more than one replica; one is run. Error. The loader already refuses
+    /// it in a compose file, as compose-go does; this covers a desired state built any other way.
+    /// </summary>
     ContainerNameWithReplicas,
 
     /// <summary>Services depend on each other in a circle. Error.</summary>

@@ -314,7 +314,8 @@ internal sealed partial class ServicePlanner
             case "stop-first" or "":
                 return UpdateOrder.StopFirst;
             default:
-                Problem(ProblemKind.UnknownUpdateOrder, "x-reconciler.update_order", $"update_order \"{text}\" unknown (stop-first or start-first); using stop-first");
+                // The builder passes the extension on as written; the text is the user's, so it is cut.
+                Problem(ProblemKind.UnknownUpdateOrder, "x-reconciler.update_order", $"update_order {Compose.Excerpt.Quoted(text)} unknown (stop-first or start-first); using stop-first");
                 return UpdateOrder.StopFirst;
         }
     }

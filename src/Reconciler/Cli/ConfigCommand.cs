@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Reconciler.Core.Compose;
 using Reconciler.Core.Compose.Loading;
-using Reconciler.Files;
+using Reconciler.Loading;
 
 namespace Reconciler.Cli;
 
@@ -27,7 +27,7 @@ internal static class ConfigCommand
         command.Options.Add(quiet);
         command.SetAction(result =>
         {
-            var loaded = Load(project, result);
+            var loaded = Load(project.ToLoadRequest(result));
             if (loaded.Project is null) return 1;
             if (!result.GetValue(quiet))
                 Console.Out.Write(result.GetValue(format) == "json" ? loaded.Project.ToJson() + "\n" : loaded.Project.ToYaml());
@@ -37,15 +37,15 @@ internal static class ConfigCommand
     }
 
     /// <summary>Loads the project, printing warnings and errors to stderr as compose does.</summary>
-    public static LoadResult Load(ProjectOptions project, ParseResult result)
+    public static LoadResult Load(LoadRequest request)
     {
-        var options = project.ToLoadOptions(result);
+        var options = request.Options;
         // The loader only sees "not a file"; a folder given to -f is a common slip worth naming.
         var folders = options.Files.Where(f => f != "-" && Directory.Exists(Path.GetFullPath(f, options.WorkingDirectory))).ToList();
         foreach (var folder in folders)
             Console.Error.WriteLine($"error: -f {folder} is a directory: name the compose file in it (-f {Path.Join(folder, "compose.yaml")}), or use --project-directory {folder}");
         if (folders.Count > 0) return new LoadResult(null, []);
-        var loaded = ComposeLoader.Load(options, DiskFileSource.Instance);
+        var loaded = ComposeLoader.Load(options, request.Files);
         foreach (var d in loaded.Diagnostics)
             Console.Error.WriteLine((d.Severity == Severity.Warning ? "WARN " : "error: ") + d);
         return loaded;

@@ -1,7 +1,5 @@
-using System.Collections;
-using System.Collections.Immutable;
 using System.CommandLine;
-using Reconciler.Core.Compose;
+using Reconciler.Loading;
 
 namespace Reconciler.Cli;
 
@@ -27,21 +25,17 @@ internal sealed class ProjectOptions
         command.Options.Add(Profiles);
     }
 
-    public LoadOptions ToLoadOptions(ParseResult result)
+    /// <summary>The flags as typed, relative paths starting from the current directory.</summary>
+    public ComposeArguments ToArguments(ParseResult result) => new()
     {
-        var env = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-            env[(string)e.Key] = (string?)e.Value ?? "";
-        return new LoadOptions
-        {
-            Files = [.. result.GetValue(Files) ?? []],
-            ProjectName = result.GetValue(ProjectName),
-            ProjectDirectory = result.GetValue(ProjectDirectory),
-            EnvFiles = [.. result.GetValue(EnvFiles) ?? []],
-            Profiles = [.. result.GetValue(Profiles) ?? []],
-            WorkingDirectory = Directory.GetCurrentDirectory(),
-            Environment = env.ToImmutable(),
-            HomeDirectory = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile),
-        };
-    }
+        Files = [.. result.GetValue(Files) ?? []],
+        ProjectName = result.GetValue(ProjectName),
+        ProjectDirectory = result.GetValue(ProjectDirectory),
+        EnvFiles = [.. result.GetValue(EnvFiles) ?? []],
+        Profiles = [.. result.GetValue(Profiles) ?? []],
+        WorkingDirectory = Directory.GetCurrentDirectory(),
+    };
+
+    /// <summary>The load as <c>docker compose</c> would do it: any file the user can read, the whole environment.</summary>
+    public LoadRequest ToLoadRequest(ParseResult result) => LoadPolicy.ForUser(ToArguments(result), LoadPolicy.ProcessEnvironment());
 }

@@ -3,7 +3,7 @@ using Reconciler.Core.Compose;
 using Reconciler.Core.Desired;
 using Reconciler.Core.Planning;
 using Reconciler.Docker;
-using Reconciler.Files;
+using Reconciler.Loading;
 
 namespace Reconciler.Cli;
 
@@ -23,9 +23,11 @@ internal sealed class StackSession : IDisposable
 
     public static StackSession? Open(ProjectOptions options, ParseResult result, string? dockerHost)
     {
-        var loaded = ConfigCommand.Load(options, result);
+        var request = options.ToLoadRequest(result);
+        var loaded = ConfigCommand.Load(request);
         if (loaded.Project is null) return null;
-        var desired = DesiredStateBuilder.Build(loaded.Project, DiskFileSource.Instance);
+        // The builder reads bind-mounted project files through the same source the loader read with.
+        var desired = DesiredStateBuilder.Build(loaded.Project, request.Files);
         return new StackSession(loaded.Project, desired, DockerEngine.Connect(dockerHost));
     }
 

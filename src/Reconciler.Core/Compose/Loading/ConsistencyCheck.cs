@@ -50,6 +50,7 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
                         if (refs.Items[i] is MappingNode r && r["source"] is ScalarNode src && (project[kind] as MappingNode)?.ContainsKey(src.Value) != true)
                             Error($"service {Excerpt.Quoted(name)} refers to undefined {kind[..^1]} {Excerpt.Of(src.Value)}: define it under the top-level {kind}:", src, $"{path}.{kind}[{i}]");
             CheckLimits(name, s, path);
+            CheckScale(s, path);
         }
         FindCycles(services);
     }
@@ -67,6 +68,35 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
         Same("cpus", "cpus", "the CPU limit");
         Same("mem_limit", "memory", "the memory limit");
         Same("pids_limit", "pids", "the pids limit");
+    }
+
+    /// <summary>
+    /// compose-go's checks on the number of containers (loader/validate.go): <c>scale</c> and
+    /// <c>deploy.replicas</c> agree when both are set, neither is negative, and a <c>container_name</c>
+    /// allows one container. A count past what one host can run in 32 bits is refused here as well,
+    /// so the desired state always holds the number as written.
+    /// </summary>
+    private void CheckScale(MappingNode s, string path)
+    {
+        var scale = s["scale"] as ScalarNode;
+        var replicas = (s["deploy"] as MappingNode)?["replicas"] as ScalarNode;
+        if (scale is not null && replicas is not null && scale.Value != replicas.Value)
+            Error("can't set distinct values on 'scale' and 'deploy.replicas': set the number of containers in one place", scale, path + ".scale");
+        foreach (var (count, key) in new[] { (scale, "scale"), (replicas, "deploy.replicas") })
+        {
+            if (Count(count) is not { } n) continue;
+            if (n < 0)
+                Error("must be greater than or equal to 0", count!, $"{path}.{key}");
+            else if (n > int.MaxValue)
+                Error($"{n} containers is more than one host can run: at most {int.MaxValue}", count!, $"{path}.{key}");
+        }
+        // compose counts scale first (ServiceConfig.GetScale).
+        var (wanted, wantedKey) = scale is not null ? (scale, "scale") : (replicas, "deploy.replicas");
+        if (Count(wanted) is > 1 and <= int.MaxValue and var many && s["container_name"] is ScalarNode containerName)
+            Error($"can't set container_name and {wantedKey} as container name must be unique: drop container_name {Excerpt.Quoted(containerName.Value)} to run {many} containers, or ask for one", wanted!, $"{path}.{wantedKey}");
+
+        static long? Count(ScalarNode? node) =>
+            node is not null && long.TryParse(node.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
     }
 
     /// <summary>

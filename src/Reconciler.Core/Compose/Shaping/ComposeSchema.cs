@@ -34,7 +34,15 @@ internal static class ComposeSchema
             .Field("driver", S).Field("options", KeyValueShape.Options)))
         .Field("generic_resources", Any);
 
-    private static readonly Shape UpdateConfig = new ObjectShape()
+    private static readonly Shape UpdateConfig = new ObjectShape
+    {
+        // compose's schema: order is one of two words; anything else fails the load, as in compose.
+        After = (m, p, c) =>
+        {
+            if (m["order"] is ScalarNode { Value: not ("start-first" or "stop-first") } order)
+                c.Error($"unknown order {Excerpt.Quoted(order.Value)}: use start-first or stop-first", order, p.Next("order"));
+        },
+    }
         .Field("parallelism", I).Field("delay", D).Field("failure_action", S).Field("monitor", D)
         .Field("max_failure_ratio", F).Field("order", S)
         .KeepZero("parallelism");
