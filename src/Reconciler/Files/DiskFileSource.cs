@@ -10,9 +10,19 @@ public sealed class DiskFileSource : IFileSource
 {
     public static readonly DiskFileSource Instance = new();
 
-    public string? ReadText(string path) => File.Exists(path) ? File.ReadAllText(path) : null;
-    public byte[]? ReadBytes(string path) => File.Exists(path) ? File.ReadAllBytes(path) : null;
-    public bool FileExists(string path) => File.Exists(path);
+    public string? ReadText(string path) => FileExists(path) ? File.ReadAllText(path) : null;
+    public byte[]? ReadBytes(string path) => FileExists(path) ? File.ReadAllBytes(path) : null;
+
+    /// <summary>
+    /// A file, or a link to one. A dangling link is no file (compose: a <c>.env</c> pointing nowhere
+    /// is absent), though <see cref="File.Exists"/> says yes to the link itself.
+    /// </summary>
+    public bool FileExists(string path)
+    {
+        if (!File.Exists(path)) return false;
+        var info = new FileInfo(path);
+        return info.LinkTarget is null || info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } and not DirectoryInfo;
+    }
     public bool DirectoryExists(string path) => Directory.Exists(path);
 
     public IEnumerable<string> ListFiles(string directory) =>

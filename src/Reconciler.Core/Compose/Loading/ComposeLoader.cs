@@ -69,8 +69,16 @@ public static class ComposeLoader
                 if (map["include"] is { } include)
                 {
                     map.Remove("include");
+                    MappingNode? imported = null;
                     foreach (var included in IncludeResolver.Load(include, projectDir, options, fs, diagnostics, budget))
+                    {
+                        if (imported is not null) ImportConflicts.Check(imported, included, diagnostics);
+                        // A copy: merging takes its arguments' nodes.
+                        var copy = (MappingNode)included.Clone();
+                        imported = imported is null ? copy : TreeMerger.MergeRoot(imported, copy);
                         merged = merged is null ? included : TreeMerger.MergeRoot(merged, included);
+                    }
+                    if (imported is not null) ImportConflicts.Check(imported, map, diagnostics);
                 }
                 merged = merged is null ? map : TreeMerger.MergeRoot(merged, map);
             }

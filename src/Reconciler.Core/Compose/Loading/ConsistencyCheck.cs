@@ -27,6 +27,8 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
                 foreach (var (net, v) in nets.Entries)
                     if (networks?.ContainsKey(net) != true)
                         Error($"service {Excerpt.Quoted(name)} refers to undefined network {Excerpt.Of(net)}: define it under the top-level networks:", v, $"{path}.networks.{Excerpt.Of(net)}");
+            if (s["build"] is MappingNode build && build.ContainsKey("dockerfile_inline") && build["dockerfile"] is ScalarNode df)
+                Error($"service {Excerpt.Quoted(name)} declares mutually exclusive dockerfile and dockerfile_inline: keep one", df, path + ".build.dockerfile");
             if (s["healthcheck"] is MappingNode hc && hc["test"] is SequenceNode { Items.Count: > 0 } test
                 && test.Items[0] is ScalarNode { Value: not ("CMD" or "CMD-SHELL" or "NONE") } first)
                 Error("healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"", first, path + ".healthcheck.test");

@@ -28,6 +28,10 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             FoldEnvFiles(service, path);
             ResolveInheritedEnvironment(service);
             ResolveBindPaths(service);
+            NormalizeBuild(service);
+            if (service["develop"] is MappingNode develop && develop["watch"] is SequenceNode watch)
+                foreach (var rule in watch.Items.OfType<MappingNode>())
+                    if (rule["path"] is ScalarNode wp) rule["path"] = Str(LocalPath(wp.Value), wp.Mark);
             AddImplicitDependencies(service);
         }
         DisableProfiles(services, profiles);
@@ -97,11 +101,51 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         foreach (var v in volumes.Items.OfType<MappingNode>())
         {
             if (v["type"] is not ScalarNode { Value: "bind" } || v["source"] is not ScalarNode src) continue;
-            var expanded = ExpandHome(src.Value);
-            if (!Path.IsPathRooted(expanded)) expanded = Path.GetFullPath(expanded, projectDir);
-            else if (expanded.Length > 1) expanded = Path.GetFullPath(expanded);
-            v["source"] = Str(expanded.Length > 1 ? expanded.TrimEnd('/') : expanded, src.Mark);
+            // compose-go joins a relative source to the project directory (which cleans it) and keeps
+            // an absolute one as written: "/etc/pihole/" keeps its slash, "C:\data" is absolute.
+            v["source"] = Str(LocalPath(src.Value), src.Mark);
         }
+    }
+
+    /// <summary>
+    /// compose: a local build context (and each local additional context) is made absolute; a remote
+    /// one (a git or http URL) is kept; an arg without a value takes the variable of that name, or
+    /// is dropped when it is unset.
+    /// </summary>
+    private void NormalizeBuild(MappingNode service)
+    {
+        if (service["build"] is not MappingNode build) return;
+        if (build["context"] is ScalarNode context && !IsRemoteContext(context.Value))
+            build["context"] = Str(LocalPath(context.Value), context.Mark);
+        else if (!build.ContainsKey("context"))
+            build["context"] = Str(projectDir, build.Mark);
+        if (build["additional_contexts"] is MappingNode extra)
+            foreach (var (k, v) in extra.Entries.ToList())
+                if (v is ScalarNode { Value: var target } sv && !IsRemoteContext(target) && !target.Contains("://", StringComparison.Ordinal)
+                    && !target.StartsWith("service:", StringComparison.Ordinal))
+                    extra[k] = Str(LocalPath(target), sv.Mark);
+        if (build["args"] is MappingNode args)
+            foreach (var (k, v) in args.Entries.ToList())
+                if (v is ScalarNode { IsNull: true })
+                {
+                    if (Lookup(k) is { } value) args[k] = Str(value, v.Mark);
+                    else args.Remove(k);
+                }
+    }
+
+    // compose-go: contexts that are URLs (git, http) are passed to the builder as they are.
+    private static bool IsRemoteContext(string context) =>
+        context.StartsWith("http://", StringComparison.Ordinal) || context.StartsWith("https://", StringComparison.Ordinal)
+        || context.StartsWith("git://", StringComparison.Ordinal) || context.StartsWith("git@", StringComparison.Ordinal)
+        || context.StartsWith("github.com/", StringComparison.Ordinal) || context.StartsWith("ssh://", StringComparison.Ordinal);
+
+    /// <summary>A path joined to the project directory as Go's filepath.Join does (cleaned); an absolute one is kept as written.</summary>
+    private string LocalPath(string path)
+    {
+        var expanded = ExpandHome(path);
+        if (HostPaths.IsAbsolute(expanded)) return expanded;
+        var full = Path.GetFullPath(expanded, projectDir);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
     }
 
     private static void AddImplicitDependencies(MappingNode service)
@@ -183,6 +227,10 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
                 if (s[key] is SequenceNode refs)
                     foreach (var r in refs.Items.OfType<MappingNode>())
                         if (r["source"] is ScalarNode src) used.Add(src.Value);
+            // Secrets a build uses keep their top-level definition too.
+            if (s["build"] is MappingNode { } build && build["secrets"] is SequenceNode buildSecrets)
+                foreach (var r in buildSecrets.Items.OfType<MappingNode>())
+                    if (r["source"] is ScalarNode src) usedSecrets.Add(src.Value);
         }
         foreach (var (kind, used) in new[] { ("networks", usedNetworks), ("volumes", usedVolumes), ("secrets", usedSecrets), ("configs", usedConfigs) })
         {

@@ -48,7 +48,7 @@ internal static class RelativePaths
         if (service["extends"] is MappingNode ext && ext["file"] is ScalarNode f) ext["file"] = Abs(f, dir);
     }
 
-    private static bool IsRelative(string p) => p.Length > 0 && !Path.IsPathRooted(p) && !p.StartsWith('~') && !p.Contains("://", StringComparison.Ordinal);
+    private static bool IsRelative(string p) => p.Length > 0 && !HostPaths.IsAbsolute(p) && !p.StartsWith('~') && !p.Contains("://", StringComparison.Ordinal);
 
     private static ScalarNode Abs(ScalarNode s, string dir) =>
         IsRelative(s.Value) ? new ScalarNode(Path.GetFullPath(s.Value, dir), ScalarKind.String, s.Mark) : s;

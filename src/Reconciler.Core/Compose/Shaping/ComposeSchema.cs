@@ -27,11 +27,28 @@ internal static class ComposeSchema
         .Field("start_period", D).Field("start_interval", D).Field("disable", B)
         .KeepZero("retries");
 
+    /// <summary>A device request's count: a number, or <c>all</c>, which compose prints as -1.</summary>
+    private static readonly Shape DeviceCount = new CustomShape((n, p, c) =>
+        n is ScalarNode { Value: "all" } all ? new ScalarNode("-1", ScalarKind.Int, all.Mark) : I.Apply(n, p, c));
+
+    private static readonly Shape DeviceRequest = new ObjectShape()
+        .Field("capabilities", Strings()).Field("count", DeviceCount).Field("device_ids", Strings())
+        .Field("driver", S).Field("options", KeyValueShape.Options);
+
+    /// <summary><c>gpus: all</c> is one request for every GPU; a list is a list of requests.</summary>
+    private static readonly Shape Gpus = new CustomShape((n, p, c) =>
+    {
+        if (n is not ScalarNode { Value: "all" } all) return new ListShape(DeviceRequest).Apply(n, p, c);
+        var request = new MappingNode(all.Mark);
+        request["count"] = new ScalarNode("-1", ScalarKind.Int, all.Mark);
+        var list = new SequenceNode(all.Mark);
+        list.Items.Add(request);
+        return list;
+    });
+
     private static readonly Shape Resource = new ObjectShape()
         .Field("cpus", F).Field("memory", Bytes).Field("pids", I)
-        .Field("devices", new ListShape(new ObjectShape()
-            .Field("capabilities", Strings()).Field("count", Any).Field("device_ids", Strings())
-            .Field("driver", S).Field("options", KeyValueShape.Options)))
+        .Field("devices", new ListShape(DeviceRequest))
         .Field("generic_resources", Any);
 
     private static readonly Shape UpdateConfig = new ObjectShape
@@ -120,6 +137,57 @@ internal static class ComposeSchema
         .Field("external", new CustomShape(External)).Field("labels", KeyValueShape.Labels)
         .Field("driver", S).Field("driver_opts", KeyValueShape.Options).Field("template_driver", S);
 
+    /// <summary>
+    /// <c>build:</c> a context path, or the long form; lists of args and labels become maps, secrets
+    /// their long form (no default target, unlike a service's). Extensions inside build are dropped,
+    /// as compose prints none. Paths and defaults are the normalizer's (<c>ProjectNormalizer</c>).
+    /// </summary>
+    private static readonly Shape Build = new ObjectShape
+    {
+        Before = (n, p, c) =>
+        {
+            var m = n as MappingNode;
+            if (n is ScalarNode { IsNull: false } s)
+            {
+                m = new MappingNode(s.Mark);
+                m["context"] = new ScalarNode(YamlCoreSchema.AsGoString(s), ScalarKind.String, s.Mark);
+            }
+            // compose's default, only when neither is written: `dockerfile: ""` stays empty (and unprinted).
+            if (m is not null && !m.ContainsKey("dockerfile") && !m.ContainsKey("dockerfile_inline"))
+                m["dockerfile"] = new ScalarNode("Dockerfile", ScalarKind.String, m.Mark);
+            return m ?? n;
+        },
+    }
+        .Field("context", S).Field("dockerfile", S).Field("dockerfile_inline", S).Field("entitlements", Strings())
+        .Field("args", KeyValueShape.Environment).Field("ssh", Strings(acceptScalar: true)).Field("labels", KeyValueShape.Labels)
+        .Field("cache_from", Strings()).Field("cache_to", Strings()).Field("no_cache", B)
+        .Field("additional_contexts", KeyValueShape.Options).Field("pull", B)
+        .Field("extra_hosts", new CustomShape(ServiceSyntax.ExtraHosts)).Field("isolation", S).Field("network", S)
+        .Field("target", S).Field("secrets", new ListShape(FileMount(null))).Field("shm_size", Bytes)
+        .Field("tags", Strings()).Field("ulimits", new DictShape(() => new CustomShape(ServiceSyntax.Ulimit)))
+        .Field("platforms", Strings()).Field("privileged", B).Field("provenance", Any).Field("sbom", Any);
+
+    /// <summary>
+    /// <c>develop.watch</c> rules. compose prints an <c>exec</c> with a null command on every rule in
+    /// JSON (its struct is not a pointer); the normalizer makes paths absolute.
+    /// </summary>
+    private static readonly Shape Develop = new ObjectShape()
+        .Field("watch", new ListShape(new ObjectShape
+        {
+            After = (m, p, c) =>
+            {
+                if (m.ContainsKey("exec")) return;
+                var exec = new MappingNode(m.Mark);
+                exec["command"] = ScalarNode.Null(m.Mark);
+                m["exec"] = exec;
+            },
+        }
+            .Field("path", S).Field("action", S).Field("target", S)
+            .Field("exec", new ObjectShape()
+                .Field("command", new CustomShape(ServiceSyntax.Command)).Field("user", S).Field("privileged", B)
+                .Field("working_dir", S).Field("environment", KeyValueShape.Environment).Always("command"))
+            .Field("ignore", Strings()).Field("include", Strings()).Field("initial_sync", B)));
+
     private static readonly Shape Logging = new ObjectShape().Field("driver", S).Field("options", KeyValueShape.Options);
 
     public static readonly Shape Service = new ObjectShape
@@ -128,7 +196,7 @@ internal static class ComposeSchema
         Before = (n, p, c) => n is ScalarNode { IsNull: true } ? new MappingNode(n.Mark) : n,
     }
         .Field("profiles", Strings(unique: true))
-        .Field("annotations", KeyValueShape.Labels).Field("attach", B).Field("build", Any).Field("develop", Any)
+        .Field("annotations", KeyValueShape.Labels).Field("attach", B).Field("build", Build).Field("develop", Develop)
         .Field("blkio_config", Any)
         .Field("cap_add", Strings(unique: true)).Field("cap_drop", Strings(unique: true))
         .Field("cgroup_parent", S).Field("cgroup", S)
@@ -155,7 +223,7 @@ internal static class ComposeSchema
         .Field("external_links", Strings())
         .Field("extra_hosts", new CustomShape(ServiceSyntax.ExtraHosts))
         .Field("group_add", new ListShape(ScalarShape.IntOrString))
-        .Field("gpus", Any)
+        .Field("gpus", Gpus)
         .Field("hostname", S)
         .Field("healthcheck", Healthcheck)
         .Field("image", S).Field("init", B).Field("ipc", S).Field("isolation", S)

@@ -316,8 +316,8 @@ public class LoadLimitsTests
             "  web:\n" +
             "    image: nginx\n" +
             $"    x-deep: {Deep(125, "a")}\n" +
-            $"    develop: {{watch: {Deep(123, "b")}}}\n";
-        var over = $"x-deep: {Deep(127, "c")}\nservices:\n  web:\n    develop: {{watch: {Deep(123, "d")}}}\n";
+            $"    x-develop: {{watch: {Deep(123, "b")}}}\n";
+        var over = $"x-deep: {Deep(127, "c")}\nservices:\n  web:\n    x-develop: {{watch: {Deep(123, "d")}}}\n";
         var files = new ByteFiles(Project(compose, new() { ["compose.override.yaml"] = over }));
         var options = new LoadOptions { WorkingDirectory = "/p", Files = ["compose.yaml", "compose.override.yaml"] };
 

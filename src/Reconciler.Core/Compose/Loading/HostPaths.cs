@@ -1,0 +1,14 @@
+namespace Reconciler.Core.Compose.Loading;
+
+/// <summary>Paths as compose-go judges them, whatever the platform the loader runs on.</summary>
+internal static class HostPaths
+{
+    /// <summary>
+    /// Rooted on Unix (<c>/x</c>) or on Windows (<c>C:\x</c>, <c>C:/x</c>, <c>\\server\share</c>): a
+    /// compose file written for Docker Desktop on Windows keeps its paths, as compose keeps them.
+    /// </summary>
+    public static bool IsAbsolute(string path) =>
+        path.StartsWith('/')
+        || (path.Length >= 3 && char.IsAsciiLetter(path[0]) && path[1] == ':' && path[2] is '\\' or '/')
+        || path.StartsWith(@"\\", StringComparison.Ordinal);
+}
