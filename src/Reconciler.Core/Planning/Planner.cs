@@ -55,7 +55,7 @@ public static class Planner
                 .Select(d => d.Key)
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            var outcome = ServicePlanner.Plan(desired.Name, service, observed, inventory, restartFor, completes.Contains(service.Name), problems);
+            var outcome = ServicePlanner.Plan(desired, service, observed, inventory, restartFor, completes.Contains(service.Name), problems);
             outcomes[service.Name] = outcome;
             if (outcome.Recreated)
             {
