@@ -48,13 +48,12 @@ public abstract record PlanAction
     /// <summary>
     /// What the action does, in a word or two: <c>pull</c>, <c>create network</c>, <c>create volume</c>,
     /// <c>create</c>, <c>recreate</c>, <c>rename</c>, <c>start</c>, <c>restart</c>, <c>stop</c>, <c>remove</c>.
-    /// The <c>action</c> of metrics and traces is this with <c>_</c> for the space.
+    /// The <c>action</c> of metrics and traces is this with <c>_</c> for the space. Not part of the
+    /// plan's JSON (nor is <see cref="Target"/>): the action's type says it.
     /// </summary>
-    [JsonIgnore]
     public abstract string Verb { get; }
 
     /// <summary>What it acts on: the image reference, the network's or volume's name, the container's (final) name.</summary>
-    [JsonIgnore]
     public abstract string Target { get; }
 
     /// <summary>The action in a few words, for progress lines and logs: <c>pull app:1.1</c>, <c>create network shop_default</c>, <c>recreate shop-web-1</c>.</summary>
@@ -156,16 +155,25 @@ public sealed record CreateContainer : ContainerAction
     public required ContainerSpec Spec { get; init; }
 
     /// <summary>The depends_on conditions to wait for between creating the container and starting it.</summary>
-    public ImmutableArray<DependencyWait> Waits { get; init; } = [];
+    public ImmutableArray<DependencyWait> Waits { get => _waits; init => _waits = value.IsDefault ? [] : value; }
 
     /// <summary>
     /// The container each <c>service:x</c> mode of <see cref="Spec"/> (<c>network_mode</c>, <c>ipc</c>,
     /// <c>pid</c>) shares, by service name. The engine wants a container id, which may exist only once an
     /// earlier action of the plan has run, so the executor looks the name up as it creates this one.
     /// </summary>
-    public ImmutableSortedDictionary<string, string> SharedContainers { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public ImmutableSortedDictionary<string, string> SharedContainers
+    {
+        get => _sharedContainers;
+        init => _sharedContainers = value ?? ImmutableSortedDictionary<string, string>.Empty;
+    }
 
     public override string Verb => "create";
+
+    // JSON leaves both out when empty, and the source-generated reader sets an absent init property
+    // to its default: the accessors turn that into empty.
+    private readonly ImmutableArray<DependencyWait> _waits = [];
+    private readonly ImmutableSortedDictionary<string, string> _sharedContainers = ImmutableSortedDictionary<string, string>.Empty;
 
     public bool Equals(CreateContainer? other) =>
         base.Equals(other)
@@ -266,12 +274,21 @@ public sealed record RecreateContainer : ContainerAction
     public ImmutableArray<FieldChange> Changes { get; init; } = [];
 
     /// <summary>The depends_on conditions to wait for before the first step.</summary>
-    public ImmutableArray<DependencyWait> Waits { get; init; } = [];
+    public ImmutableArray<DependencyWait> Waits { get => _waits; init => _waits = value.IsDefault ? [] : value; }
 
     /// <summary>The containers <see cref="Spec"/>'s <c>service:x</c> modes name, by service.</summary>
-    public ImmutableSortedDictionary<string, string> SharedContainers { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public ImmutableSortedDictionary<string, string> SharedContainers
+    {
+        get => _sharedContainers;
+        init => _sharedContainers = value ?? ImmutableSortedDictionary<string, string>.Empty;
+    }
 
     public override string Verb => "recreate";
+
+    // JSON leaves both out when empty, and the source-generated reader sets an absent init property
+    // to its default: the accessors turn that into empty.
+    private readonly ImmutableArray<DependencyWait> _waits = [];
+    private readonly ImmutableSortedDictionary<string, string> _sharedContainers = ImmutableSortedDictionary<string, string>.Empty;
 
     public bool Equals(RecreateContainer? other) =>
         base.Equals(other)
@@ -304,9 +321,12 @@ public sealed record StartContainer : ContainerAction
     public required string ContainerId { get; init; }
 
     /// <summary>The depends_on conditions to wait for before starting it.</summary>
-    public ImmutableArray<DependencyWait> Waits { get; init; } = [];
+    public ImmutableArray<DependencyWait> Waits { get => _waits; init => _waits = value.IsDefault ? [] : value; }
 
     public override string Verb => "start";
+
+    // JSON leaves it out when empty, and the source-generated reader sets an absent init property to its default.
+    private readonly ImmutableArray<DependencyWait> _waits = [];
 
     public bool Equals(StartContainer? other) =>
         base.Equals(other) && ContainerId == other.ContainerId && Waits.SequenceEqual(other.Waits);

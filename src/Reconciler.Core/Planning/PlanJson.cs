@@ -23,7 +23,7 @@ internal static class PlanJson
         {
             WriteIndented = true,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            TypeInfoResolver = PlanJsonContext.Default.WithAddedModifier(OmitEmptyStartConditions),
+            TypeInfoResolver = PlanJsonContext.Default.WithAddedModifier(LeaveOutNames).WithAddedModifier(OmitEmptyStartConditions),
             Converters =
             {
                 new JsonStringEnumConverter<UpdateOrder>(kebab),
@@ -35,6 +35,26 @@ internal static class PlanJson
         };
         options.MakeReadOnly();
         return options;
+    }
+
+    /// <summary>
+    /// <see cref="PlanAction.Verb"/> and <see cref="PlanAction.Target"/> follow from the action's type
+    /// and data, which the JSON already carries. Left out here, in one place, because a
+    /// <c>[JsonIgnore]</c> on the abstract property does not reach the overrides.
+    /// </summary>
+    private static void LeaveOutNames(JsonTypeInfo info)
+    {
+        if (!info.Type.IsAssignableTo(typeof(PlanAction)))
+        {
+            return;
+        }
+        for (var i = info.Properties.Count - 1; i >= 0; i--)
+        {
+            if (info.Properties[i].Name is "verb" or "target")
+            {
+                info.Properties.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>
