@@ -2,6 +2,7 @@
 #nullable disable warnings
 using Docker.DotNet.Models;
 using Reconciler.Core.Planning;
+using Reconciler.Docker.Execution;
 using Reconciler.Integration.Tests.Infrastructure;
 using static Reconciler.Integration.Tests.Infrastructure.IntegrationFixture;
 
@@ -125,6 +126,37 @@ public sealed class ConvergeTests(IntegrationFixture fx) : IClassFixture<Integra
     }
 
     [Fact]
+    public async Task Every_container_an_apply_creates_or_recreates_reports_the_image_it_runs()
+    {
+        // The daemon records the exact images of a deploy from these, without observing again.
+        var stack = new TestStack(fx, Shop());
+        var created = await stack.ExecuteAsync(await stack.PlanAsync());
+        await AssertImagesReportedAsync(stack, created, expected: 3);
+
+        stack.WriteCompose(Shop(webImage: Image11));
+        var recreated = await stack.ExecuteAsync(await stack.PlanAsync());
+        await AssertImagesReportedAsync(stack, recreated, expected: 1);
+        Assert.Contains(Image11, Assert.Single(recreated.Outcomes, o => o.Action is RecreateContainer).Image.RepoTags);
+    }
+
+    private async Task AssertImagesReportedAsync(TestStack stack, ExecutionResult result, int expected)
+    {
+        Assert.True(result.Succeeded);
+        Assert.All(result.Outcomes.Where(o => o.Action is not (CreateContainer or RecreateContainer)), o => Assert.Null(o.Image));
+        var creating = result.Outcomes.Where(o => o.Action is CreateContainer or RecreateContainer).ToList();
+        Assert.Equal(expected, creating.Count);
+        foreach (var outcome in creating)
+        {
+            var container = await stack.InspectAsync(outcome.Action.Service);
+            var image = await fx.Client.Images.InspectImageAsync(container.Config.Image);
+            Assert.NotNull(outcome.Image);
+            Assert.Equal(container.Image, outcome.Image.Id);
+            Assert.Equal(image.RepoTags.Order(StringComparer.Ordinal), outcome.Image.RepoTags.Order(StringComparer.Ordinal));
+            Assert.Equal(image.RepoDigests.Order(StringComparer.Ordinal), outcome.Image.RepoDigests.Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Pull_policy_always_pulls_from_the_registry_when_creating_and_not_when_in_sync()
     {
         var stack = new TestStack(fx, $$"""
@@ -146,7 +178,7 @@ public sealed class ConvergeTests(IntegrationFixture fx) : IClassFixture<Integra
         var forced = await stack.PlanAsync(options: new PlanOptions { Now = DateTimeOffset.UtcNow, PullAlways = true });
         Assert.IsType<PullImage>(Assert.Single(forced.Actions));
         var ids = await stack.IdsAsync();
-        Assert.True((await stack.ExecuteAsync(forced, stack.Desired())).Succeeded);
+        Assert.True((await stack.ExecuteAsync(forced)).Succeeded);
         Assert.Equal(ids, await stack.IdsAsync()); // same image after the pull: nothing recreated
         Assert.True((await stack.PlanAsync()).IsEmpty);
     }

@@ -60,7 +60,7 @@ public sealed class NameConflictTests(IntegrationFixture fx) : IClassFixture<Int
         Assert.DoesNotContain(plan.Actions, a => a is RemoveContainer or StopContainer or RecreateContainer or RenameContainer);
 
         // Even a caller that runs a blocked plan anyway only brings up the rest.
-        var result = await stack.ExecuteAsync(plan, desired);
+        var result = await stack.ExecuteAsync(plan);
         Assert.True(result.Succeeded);
         await AssertUntouchedAsync(squatter, name);
         Assert.Equal("running", (await stack.ContainersAsync())[stack.NameOf("db")].State);

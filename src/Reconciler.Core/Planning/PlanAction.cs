@@ -7,7 +7,9 @@ namespace Reconciler.Core.Planning;
 /// <summary>
 /// One step of a <see cref="Plan"/>: a closed set of sealed records, each carrying what the executor
 /// needs to make its engine call(s) without deciding anything, and the <see cref="Reason"/> it is
-/// needed. An executor switches exhaustively over the concrete types.
+/// needed. An executor switches exhaustively over the concrete types; everything else that names an
+/// action (plan text, CLI, logs, traces, metrics) uses <see cref="Verb"/> and <see cref="Target"/>,
+/// which every type must define, so a new action cannot go unnamed.
 /// </summary>
 /// <remarks>
 /// Ordering is by <see cref="DependsOn"/>: an action may run once every action it names has
@@ -43,6 +45,20 @@ public abstract record PlanAction
     [JsonPropertyOrder(-2)]
     public required string Reason { get; init; }
 
+    /// <summary>
+    /// What the action does, in a word or two: <c>pull</c>, <c>create network</c>, <c>create volume</c>,
+    /// <c>create</c>, <c>recreate</c>, <c>rename</c>, <c>start</c>, <c>restart</c>, <c>stop</c>, <c>remove</c>.
+    /// The <c>action</c> of metrics and traces is this with <c>_</c> for the space. Not part of the
+    /// plan's JSON (nor is <see cref="Target"/>): the action's type says it.
+    /// </summary>
+    public abstract string Verb { get; }
+
+    /// <summary>What it acts on: the image reference, the network's or volume's name, the container's (final) name.</summary>
+    public abstract string Target { get; }
+
+    /// <summary>The action in a few words, for progress lines and logs: <c>pull app:1.1</c>, <c>create network shop_default</c>, <c>recreate shop-web-1</c>.</summary>
+    public string Describe() => $"{Verb} {Target}";
+
     public virtual bool Equals(PlanAction? other) =>
         other is not null
         && EqualityContract == other.EqualityContract
@@ -63,6 +79,9 @@ public sealed record PullImage : PlanAction
     /// <summary>The services whose containers use this image, by name.</summary>
     public ImmutableArray<string> Services { get; init; } = [];
 
+    public override string Verb => "pull";
+    public override string Target => Image;
+
     public bool Equals(PullImage? other) =>
         base.Equals(other) && Image == other.Image && Services.SequenceEqual(other.Services);
 
@@ -73,12 +92,18 @@ public sealed record PullImage : PlanAction
 public sealed record CreateNetwork : PlanAction
 {
     public required NetworkSpec Network { get; init; }
+
+    public override string Verb => "create network";
+    public override string Target => Network.Name;
 }
 
 /// <summary>Create a named volume (<c>POST /volumes/create</c>). There is deliberately no action that removes one.</summary>
 public sealed record CreateVolume : PlanAction
 {
     public required VolumeSpec Volume { get; init; }
+
+    public override string Verb => "create volume";
+    public override string Target => Volume.Name;
 }
 
 /// <summary>An action on one container of the project.</summary>
@@ -98,6 +123,8 @@ public abstract record ContainerAction : PlanAction
     /// </summary>
     [JsonIgnore]
     public ContainerDrift Drift { get; init; }
+
+    public sealed override string Target => ContainerName;
 }
 
 /// <summary>The kind of difference a container action repairs.</summary>
@@ -126,6 +153,53 @@ public enum ContainerDrift
 public sealed record CreateContainer : ContainerAction
 {
     public required ContainerSpec Spec { get; init; }
+
+    /// <summary>The depends_on conditions to wait for between creating the container and starting it.</summary>
+    public ImmutableArray<DependencyWait> Waits { get => _waits; init => _waits = value.IsDefault ? [] : value; }
+
+    /// <summary>
+    /// The container each <c>service:x</c> mode of <see cref="Spec"/> (<c>network_mode</c>, <c>ipc</c>,
+    /// <c>pid</c>) shares, by service name. The engine wants a container id, which may exist only once an
+    /// earlier action of the plan has run, so the executor looks the name up as it creates this one.
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> SharedContainers
+    {
+        get => _sharedContainers;
+        init => _sharedContainers = value ?? ImmutableSortedDictionary<string, string>.Empty;
+    }
+
+    public override string Verb => "create";
+
+    // JSON leaves both out when empty, and the source-generated reader sets an absent init property
+    // to its default: the accessors turn that into empty.
+    private readonly ImmutableArray<DependencyWait> _waits = [];
+    private readonly ImmutableSortedDictionary<string, string> _sharedContainers = ImmutableSortedDictionary<string, string>.Empty;
+
+    public bool Equals(CreateContainer? other) =>
+        base.Equals(other)
+        && Spec == other.Spec
+        && Waits.SequenceEqual(other.Waits)
+        && SharedContainers.SequenceEqual(other.SharedContainers);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Spec);
+}
+
+/// <summary>
+/// A depends_on condition other than <c>service_started</c> (which the plan's ordering already
+/// satisfies): before starting its container, the action waits until the container named here is
+/// healthy, or has exited with code 0, for at most the executor's dependency timeout.
+/// </summary>
+/// <param name="Service">The service depended on.</param>
+/// <param name="ContainerName">The container checked: the service's first replica.</param>
+public sealed record DependencyWait(string Service, string ContainerName, WaitCondition Condition);
+
+public enum WaitCondition
+{
+    /// <summary><c>service_healthy</c>: its healthcheck reports healthy.</summary>
+    Healthy,
+
+    /// <summary><c>service_completed_successfully</c>: it ran and exited with code 0.</summary>
+    CompletedSuccessfully,
 }
 
 public enum UpdateOrder
@@ -179,14 +253,42 @@ public sealed record RecreateContainer : ContainerAction
 
     public UpdateOrder Order { get; init; }
 
-    /// <summary>The complete sequence for the executor; follows from <see cref="Order"/> and the spec's healthcheck.</summary>
-    public ImmutableArray<RecreateStep> Steps { get; init; } = [];
+    /// <summary>
+    /// The complete sequence for the executor, first <see cref="RecreateStep.CreateNew"/>; follows from
+    /// <see cref="Order"/> and the spec's healthcheck. Required: the executor runs exactly these.
+    /// </summary>
+    public required ImmutableArray<RecreateStep> Steps
+    {
+        get => _steps;
+        init => _steps = value.IsDefaultOrEmpty || value[0] != RecreateStep.CreateNew
+            ? throw new ArgumentException("a recreate's steps must start with create-new", nameof(Steps))
+            : value;
+    }
+
+    private readonly ImmutableArray<RecreateStep> _steps;
 
     /// <summary>For <see cref="RecreateStep.StopOld"/>; null: the container's own stop timeout.</summary>
     public TimeSpan? StopGracePeriod { get; init; }
 
     /// <summary>What differs, field by field, when the old container's <see cref="SpecLabel"/> tells.</summary>
     public ImmutableArray<FieldChange> Changes { get; init; } = [];
+
+    /// <summary>The depends_on conditions to wait for before the first step.</summary>
+    public ImmutableArray<DependencyWait> Waits { get => _waits; init => _waits = value.IsDefault ? [] : value; }
+
+    /// <summary>The containers <see cref="Spec"/>'s <c>service:x</c> modes name, by service.</summary>
+    public ImmutableSortedDictionary<string, string> SharedContainers
+    {
+        get => _sharedContainers;
+        init => _sharedContainers = value ?? ImmutableSortedDictionary<string, string>.Empty;
+    }
+
+    public override string Verb => "recreate";
+
+    // JSON leaves both out when empty, and the source-generated reader sets an absent init property
+    // to its default: the accessors turn that into empty.
+    private readonly ImmutableArray<DependencyWait> _waits = [];
+    private readonly ImmutableSortedDictionary<string, string> _sharedContainers = ImmutableSortedDictionary<string, string>.Empty;
 
     public bool Equals(RecreateContainer? other) =>
         base.Equals(other)
@@ -197,7 +299,9 @@ public sealed record RecreateContainer : ContainerAction
         && Order == other.Order
         && Steps.SequenceEqual(other.Steps)
         && StopGracePeriod == other.StopGracePeriod
-        && Changes.SequenceEqual(other.Changes);
+        && Changes.SequenceEqual(other.Changes)
+        && Waits.SequenceEqual(other.Waits)
+        && SharedContainers.SequenceEqual(other.SharedContainers);
 
     public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), ContainerId, TemporaryName);
 }
@@ -207,12 +311,27 @@ public sealed record RenameContainer : ContainerAction
 {
     public required string ContainerId { get; init; }
     public required string OldName { get; init; }
+
+    public override string Verb => "rename";
 }
 
 /// <summary>Start an existing, up-to-date container that is not running.</summary>
 public sealed record StartContainer : ContainerAction
 {
     public required string ContainerId { get; init; }
+
+    /// <summary>The depends_on conditions to wait for before starting it.</summary>
+    public ImmutableArray<DependencyWait> Waits { get => _waits; init => _waits = value.IsDefault ? [] : value; }
+
+    public override string Verb => "start";
+
+    // JSON leaves it out when empty, and the source-generated reader sets an absent init property to its default.
+    private readonly ImmutableArray<DependencyWait> _waits = [];
+
+    public bool Equals(StartContainer? other) =>
+        base.Equals(other) && ContainerId == other.ContainerId && Waits.SequenceEqual(other.Waits);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), ContainerId);
 }
 
 /// <summary>Restart a running container (<c>POST /containers/{id}/restart</c>): a dependency with <c>restart: true</c> was recreated.</summary>
@@ -220,6 +339,8 @@ public sealed record RestartContainer : ContainerAction
 {
     public required string ContainerId { get; init; }
     public TimeSpan? StopGracePeriod { get; init; }
+
+    public override string Verb => "restart";
 }
 
 /// <summary>Stop a container; always followed by its <see cref="RemoveContainer"/>.</summary>
@@ -229,10 +350,14 @@ public sealed record StopContainer : ContainerAction
 
     /// <summary>Null: the container's own stop timeout.</summary>
     public TimeSpan? StopGracePeriod { get; init; }
+
+    public override string Verb => "stop";
 }
 
 /// <summary>Remove a stopped container (orphan, surplus replica, duplicate, leftover); anonymous volumes are kept.</summary>
 public sealed record RemoveContainer : ContainerAction
 {
     public required string ContainerId { get; init; }
+
+    public override string Verb => "remove";
 }

@@ -68,24 +68,40 @@ internal static class PlanText
 
     private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The symbol of each verb's first word (see the class summary).</summary>
+    private static readonly Dictionary<string, string> SymbolOf = new(StringComparer.Ordinal)
+    {
+        ["pull"] = "↓",
+        ["create"] = "+",
+        ["start"] = "+",
+        ["recreate"] = "~",
+        ["rename"] = "~",
+        ["restart"] = "~",
+        ["stop"] = "-",
+        ["remove"] = "-",
+    };
+
+    /// <summary>
+    /// Only the verb's first word goes in the verb column; the rest (<c>network</c>, <c>volume</c>)
+    /// reads as part of the target, so the column stays one word wide.
+    /// </summary>
     private static Row Describe(PlanAction action)
     {
-        var service = action.Service ?? "";
-        return action switch
+        var space = action.Verb.IndexOf(' ', StringComparison.Ordinal);
+        var verb = space < 0 ? action.Verb : action.Verb[..space];
+        var kind = space < 0 ? "" : action.Verb[(space + 1)..] + " ";
+        var symbol = SymbolOf.TryGetValue(verb, out var s) ? s : throw new InvalidOperationException($"no symbol for the verb {verb}");
+        var target = action switch
         {
-            PullImage a => new Row("↓", "", "pull", a.Image, a.Reason, []),
-            CreateNetwork a => new Row("+", "", "create", $"network {a.Network.Name}", a.Reason, []),
-            CreateVolume a => new Row("+", "", "create", $"volume {a.Volume.Name}", a.Reason, []),
-            CreateContainer a => new Row("+", service, "create", a.ContainerName, a.Reason, []),
-            RecreateContainer a => new Row("~", service, "recreate",
-                a.OldName == a.ContainerName ? a.ContainerName : $"{a.OldName} → {a.ContainerName}", a.Reason, RecreateDetails(a)),
-            RenameContainer a => new Row("~", service, "rename", $"{a.OldName} → {a.ContainerName}", a.Reason, []),
-            StartContainer a => new Row("+", service, "start", a.ContainerName, a.Reason, []),
-            RestartContainer a => new Row("~", service, "restart", a.ContainerName, a.Reason, []),
-            StopContainer a => new Row("-", service, "stop", a.ContainerName, a.Reason, []),
-            RemoveContainer a => new Row("-", service, "remove", a.ContainerName, a.Reason, []),
-            _ => throw new InvalidOperationException($"no text for {action.GetType().Name}"),
+            // A name change shows as such: these two act on the container under its old name.
+            RecreateContainer a when a.OldName != a.ContainerName => $"{a.OldName} → {a.ContainerName}",
+            RenameContainer a => $"{a.OldName} → {a.ContainerName}",
+            _ => kind + action.Target,
         };
+        var details = action is RecreateContainer recreate ? RecreateDetails(recreate) : [];
+        // Pulls list their services in the JSON; the text's service column is for container actions.
+        var service = action is ContainerAction ? action.Service ?? "" : "";
+        return new Row(symbol, service, verb, target, action.Reason, details);
     }
 
     private static List<string> RecreateDetails(RecreateContainer a)

@@ -21,6 +21,10 @@ namespace Reconciler.Core.Planning;
 /// <item>pulls, network and volume creates, and orphan removals depend on nothing: an orphan's removal
 /// is not held hostage by a new service failing to start.</item>
 /// </list>
+/// Ordering satisfies <c>service_started</c>; the creates, recreates and starts of a service whose
+/// depends_on asks for <c>service_healthy</c> or <c>service_completed_successfully</c> carry those
+/// conditions as <see cref="DependencyWait"/>s, and those with <c>service:x</c> modes name the
+/// containers they share (<see cref="StartConditions"/>), so the executor reads neither from the project.
 /// Image ids are judged as observed before any pull of this plan: when a pull moves a tag, the
 /// containers still on the old image show as <c>image changed</c> on the next plan (the daemon plans
 /// again after a plan whose pulls downloaded something). Creates and recreates use the tag as it
@@ -55,7 +59,7 @@ public static class Planner
                 .Select(d => d.Key)
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            var outcome = ServicePlanner.Plan(desired.Name, service, observed, inventory, restartFor, completes.Contains(service.Name), problems);
+            var outcome = ServicePlanner.Plan(desired, service, observed, inventory, restartFor, completes.Contains(service.Name), problems);
             outcomes[service.Name] = outcome;
             if (outcome.Recreated)
             {

@@ -33,12 +33,16 @@ internal sealed partial class ServicePlanner
     private readonly List<PlanProblem> _problems;
     private readonly List<IReadOnlyList<PlanAction>> _chains = [];
     private readonly UpdateOrder _order;
+    private readonly ImmutableArray<DependencyWait> _waits;
+    private readonly ImmutableSortedDictionary<string, string> _sharedContainers;
     private bool _recreated;
     private bool _creates;
 
-    private ServicePlanner(string project, DesiredService service, ObservedState observed, ContainerInventory inventory, List<PlanProblem> problems)
+    private ServicePlanner(DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory, List<PlanProblem> problems)
     {
-        _project = project;
+        _project = project.Name;
+        _waits = StartConditions.WaitsOf(project, service);
+        _sharedContainers = StartConditions.SharedContainersOf(project, service);
         _service = service;
         _observed = observed;
         _inventory = inventory;
@@ -49,7 +53,7 @@ internal sealed partial class ServicePlanner
     /// <param name="recreatedDependencies">Services this one depends on with <c>restart: true</c> that are recreated in this plan.</param>
     /// <param name="completes">Another service waits for this one with <c>service_completed_successfully</c>: it is a one-shot job.</param>
     public static ServiceOutcome Plan(
-        string project, DesiredService service, ObservedState observed, ContainerInventory inventory,
+        DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory,
         IReadOnlyList<string> recreatedDependencies, bool completes, List<PlanProblem> problems)
     {
         var planner = new ServicePlanner(project, service, observed, inventory, problems);
@@ -128,6 +132,7 @@ internal sealed partial class ServicePlanner
             {
                 Service = _service.Name, ContainerName = name, Number = number, Reason = "container missing",
                 Spec = ReplicaSpec(number, name), Drift = ContainerDrift.Missing,
+                Waits = _waits, SharedContainers = _sharedContainers,
             });
             _creates = true;
             AddChain(chain);
@@ -208,6 +213,7 @@ internal sealed partial class ServicePlanner
                 {
                     Service = _service.Name, ContainerName = name, Number = number, ContainerId = c.Id,
                     Reason = c.State == "created" ? "container never started" : "container stopped", Drift = ContainerDrift.Stopped,
+                    Waits = _waits,
                 };
             case "restarting":
                 // Its restart policy is at work; a crash loop shows in health, not in the plan.
@@ -245,6 +251,7 @@ internal sealed partial class ServicePlanner
             Service = _service.Name, ContainerName = name, Number = number, Reason = reason,
             ContainerId = c.Id, OldName = c.Name, TemporaryName = temporary, Spec = spec,
             Order = _order, Steps = StepsFor(_order, spec), StopGracePeriod = _service.StopGracePeriod, Changes = changes,
+            Waits = _waits, SharedContainers = _sharedContainers,
         };
     }
 

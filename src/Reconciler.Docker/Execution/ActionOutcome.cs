@@ -1,3 +1,4 @@
+using Reconciler.Core.Observed;
 using Reconciler.Core.Planning;
 
 namespace Reconciler.Docker.Execution;
@@ -7,6 +8,13 @@ public sealed record ActionOutcome(PlanAction Action, ActionResult Result, strin
 {
     /// <summary>Why a failed action failed, as a kind (decisions use this; <see cref="Error"/> is for people).</summary>
     public ActionFailure? Failure { get; init; }
+
+    /// <summary>
+    /// For a create or recreate that created its container: the image it was created from (id, tags,
+    /// digests) as the executor inspected it just before, so the exact images a deploy left running
+    /// are known without observing the engine again. Null for every other action.
+    /// </summary>
+    public ObservedImage? Image { get; init; }
 }
 
 public enum ActionResult { Done, Failed, Skipped }

@@ -1,16 +1,19 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Diagnostics;
 using Reconciler.Core.Desired;
+using Reconciler.Core.Observed;
 using Reconciler.Core.Planning;
 
 namespace Reconciler.Docker.Execution;
 
 /// <summary>
 /// Walks a plan: each action once its prerequisites are done, independent ones in parallel, one
-/// engine call (or the minimum) per step and no decisions of its own beyond what the engine forces
-/// (resolving <c>service:x</c> to a container id, waiting for depends_on conditions). A failed
-/// action skips the actions that depend on it and leaves the rest to finish, so the next run
-/// repairs from a known state; nothing here ever removes a volume.
+/// engine call per step and no decisions of its own: a recreate runs the steps it lists, a container
+/// waits for the dependency conditions its action lists, and a <c>service:x</c> mode shares the
+/// container the action names (looked up here only because its id may be new). A failed action skips
+/// the actions that depend on it and leaves the rest to finish, so the next run repairs from a known
+/// state; nothing here ever removes a volume.
 /// </summary>
 public sealed class PlanExecutor(
     IDockerContainerOperations containers,
@@ -23,14 +26,17 @@ public sealed class PlanExecutor(
 {
     private readonly TimeSpan _dependencyTimeout = dependencyTimeout ?? TimeSpan.FromMinutes(2);
 
-    public async Task<ExecutionResult> ExecuteAsync(IReadOnlyList<PlanAction> actions, DesiredProject desired, CancellationToken ct)
+    /// <summary>As <see cref="ExecuteAsync(IReadOnlyList{PlanAction}, CancellationToken)"/>; the project is not read (the plan holds all the executor needs).</summary>
+    public Task<ExecutionResult> ExecuteAsync(IReadOnlyList<PlanAction> actions, DesiredProject desired, CancellationToken ct) =>
+        ExecuteAsync(actions, ct);
+
+    public async Task<ExecutionResult> ExecuteAsync(IReadOnlyList<PlanAction> actions, CancellationToken ct)
     {
         var outcomes = new ConcurrentQueue<ActionOutcome>();
         var state = actions.ToDictionary(a => a.Id, _ => ActionResult.Skipped);
         var done = new HashSet<int>();
         var pending = actions.ToList();
         var running = new Dictionary<Task<ActionOutcome>, PlanAction>();
-        var context = new ExecutionContext(desired);
         var byId = actions.ToDictionary(a => a.Id);
         var finished = actions.ToDictionary(a => a.Id, _ => new TaskCompletionSource<ActionResult>(TaskCreationOptions.RunContinuationsAsynchronously));
 
@@ -54,14 +60,14 @@ public sealed class PlanExecutor(
                 if (a.DependsOn.All(d => done.Contains(d) || !state.ContainsKey(d)))
                 {
                     pending.Remove(a);
-                    running[RunAsync(a, context, ct)] = a;
+                    running[RunAsync(a, ct)] = a;
                 }
                 else if (a is CreateContainer create && CanCreateEarly(create, byId, done, state, running.Values))
                 {
                     // As compose does: create now, start once the services it depends on are up.
                     var waitFor = create.DependsOn.Where(d => !done.Contains(d)).Select(d => finished[d].Task).ToArray();
                     pending.Remove(a);
-                    running[RunAsync(a, context, ct, waitFor)] = a;
+                    running[RunAsync(a, ct, waitFor)] = a;
                 }
             }
             if (running.Count == 0)
@@ -93,15 +99,13 @@ public sealed class PlanExecutor(
     /// A container can be created before the services it depends on have started when everything
     /// else it needs is done (network, volumes, image), every unfinished prerequisite is another
     /// service's container action that is already running (so it cannot be starved of a slot by
-    /// the containers waiting for it), and its spec names no other container (<c>service:x</c>
-    /// modes, <c>volumes_from</c>), which must exist before it can be created.
+    /// the containers waiting for it), and it names no other container (<c>service:x</c> modes,
+    /// <c>volumes_from</c>), which must exist before it can be created.
     /// </summary>
     private static bool CanCreateEarly(CreateContainer create, Dictionary<int, PlanAction> byId, HashSet<int> done,
         Dictionary<int, ActionResult> state, IEnumerable<PlanAction> running)
     {
-        var host = create.Spec.Host;
-        if (!host.VolumesFrom.IsDefaultOrEmpty) return false;
-        if (new[] { host.NetworkMode, host.IpcMode, host.PidMode }.Any(m => m?.StartsWith("service:", StringComparison.Ordinal) == true)) return false;
+        if (!create.Spec.Host.VolumesFrom.IsDefaultOrEmpty || !create.SharedContainers.IsEmpty) return false;
         var runningIds = running.Select(r => r.Id).ToHashSet();
         foreach (var d in create.DependsOn)
         {
@@ -116,7 +120,7 @@ public sealed class PlanExecutor(
         return true;
     }
 
-    private async Task<ActionOutcome> RunAsync(PlanAction action, ExecutionContext context, CancellationToken ct, Task<ActionResult>[]? startAfter = null)
+    private async Task<ActionOutcome> RunAsync(PlanAction action, CancellationToken ct, Task<ActionResult>[]? startAfter = null)
     {
         var watch = Stopwatch.StartNew();
         observer?.Started(action);
@@ -125,19 +129,19 @@ public sealed class PlanExecutor(
             await Task.Yield();
             if (startAfter is not null && action is CreateContainer early)
             {
-                var id = await CreateAsync(early.Spec, early.ContainerName, context, ct).ConfigureAwait(false);
+                var created = await CreateAsync(early.Spec, early.ContainerName, early.SharedContainers, ct).ConfigureAwait(false);
                 var results = await Task.WhenAll(startAfter).ConfigureAwait(false);
                 if (results.Any(r => r != ActionResult.Done))
                 {
                     // Left created, not started: the next plan starts it once its dependencies run.
-                    return new ActionOutcome(action, ActionResult.Skipped, "a prerequisite failed (container created, not started)", watch.Elapsed);
+                    return new ActionOutcome(action, ActionResult.Skipped, "a prerequisite failed (container created, not started)", watch.Elapsed) { Image = created.Image };
                 }
-                await WaitForDependenciesAsync(early.Service, context, ct).ConfigureAwait(false);
-                await containers.StartAsync(id, ct).ConfigureAwait(false);
-                return new ActionOutcome(action, ActionResult.Done, null, watch.Elapsed);
+                await WaitForDependenciesAsync(early, early.Waits, ct).ConfigureAwait(false);
+                await containers.StartAsync(created.Id, ct).ConfigureAwait(false);
+                return new ActionOutcome(action, ActionResult.Done, null, watch.Elapsed) { Image = created.Image };
             }
-            await ApplyAsync(action, context, ct).ConfigureAwait(false);
-            return new ActionOutcome(action, ActionResult.Done, null, watch.Elapsed);
+            var image = await ApplyAsync(action, ct).ConfigureAwait(false);
+            return new ActionOutcome(action, ActionResult.Done, null, watch.Elapsed) { Image = image };
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -149,77 +153,74 @@ public sealed class PlanExecutor(
         }
     }
 
-    private async Task ApplyAsync(PlanAction action, ExecutionContext context, CancellationToken ct)
+    /// <summary>Carries one action out; returns the image of the container it created, if it created one.</summary>
+    private async Task<ObservedImage?> ApplyAsync(PlanAction action, CancellationToken ct)
     {
         switch (action)
         {
             case PullImage pull:
                 await images.PullAsync(pull.Image, new Progress<string>(m => observer?.Progress(action, m)), ct).ConfigureAwait(false);
-                break;
+                return null;
             case CreateNetwork n:
                 await networks.CreateAsync(n.Network, ct).ConfigureAwait(false);
-                break;
+                return null;
             case CreateVolume v:
                 await volumes.CreateAsync(v.Volume, ct).ConfigureAwait(false);
-                break;
+                return null;
             case CreateContainer c:
             {
-                await WaitForDependenciesAsync(c.Service, context, ct).ConfigureAwait(false);
-                var id = await CreateAsync(c.Spec, c.ContainerName, context, ct).ConfigureAwait(false);
-                await containers.StartAsync(id, ct).ConfigureAwait(false);
-                break;
+                await WaitForDependenciesAsync(c, c.Waits, ct).ConfigureAwait(false);
+                var created = await CreateAsync(c.Spec, c.ContainerName, c.SharedContainers, ct).ConfigureAwait(false);
+                await containers.StartAsync(created.Id, ct).ConfigureAwait(false);
+                return created.Image;
             }
             case RecreateContainer r:
-                await RecreateAsync(r, context, ct).ConfigureAwait(false);
-                break;
+                return await RecreateAsync(r, ct).ConfigureAwait(false);
             case RenameContainer rn:
                 await containers.RenameAsync(rn.ContainerId, rn.ContainerName, ct).ConfigureAwait(false);
-                break;
+                return null;
             case StartContainer s:
-                await WaitForDependenciesAsync(s.Service, context, ct).ConfigureAwait(false);
+                await WaitForDependenciesAsync(s, s.Waits, ct).ConfigureAwait(false);
                 await containers.StartAsync(s.ContainerId, ct).ConfigureAwait(false);
-                break;
+                return null;
             case RestartContainer rs:
                 await containers.StopAsync(rs.ContainerId, rs.StopGracePeriod, ct).ConfigureAwait(false);
                 await containers.StartAsync(rs.ContainerId, ct).ConfigureAwait(false);
-                break;
+                return null;
             case StopContainer st:
                 await containers.StopAsync(st.ContainerId, st.StopGracePeriod, ct).ConfigureAwait(false);
-                break;
+                return null;
             case RemoveContainer rm:
                 // Anonymous volumes stay too: nothing Reconciler does deletes data.
                 await containers.RemoveAsync(rm.ContainerId, removeAnonymousVolumes: false, force: true, ct).ConfigureAwait(false);
-                break;
+                return null;
             default:
                 throw new NotSupportedException($"unknown plan action {action.GetType().Name}");
         }
     }
 
     /// <summary>
-    /// compose's recreate: the new container is created under a temporary name first, so a failure
-    /// at any step leaves either the old container or both, never neither; the next plan cleans up.
+    /// compose's recreate, as the plan's <see cref="RecreateContainer.Steps"/> list it: the new container
+    /// is created under a temporary name first, so a failure at any step leaves either the old
+    /// container or both, never neither; the next plan cleans up.
     /// </summary>
-    private async Task RecreateAsync(RecreateContainer r, ExecutionContext context, CancellationToken ct)
+    private async Task<ObservedImage> RecreateAsync(RecreateContainer r, CancellationToken ct)
     {
-        await WaitForDependenciesAsync(r.Service, context, ct).ConfigureAwait(false);
-        string? newId = null;
-        var steps = r.Steps.IsDefaultOrEmpty
-            ? (r.Order == UpdateOrder.StartFirst
-                ? [RecreateStep.CreateNew, RecreateStep.StartNew, RecreateStep.WaitNewHealthy, RecreateStep.StopOld, RecreateStep.RemoveOld, RecreateStep.RenameNew]
-                : new[] { RecreateStep.CreateNew, RecreateStep.StopOld, RecreateStep.RemoveOld, RecreateStep.RenameNew, RecreateStep.StartNew })
-            : r.Steps.ToArray();
-        foreach (var step in steps)
+        await WaitForDependenciesAsync(r, r.Waits, ct).ConfigureAwait(false);
+        // Steps start with CreateNew (RecreateContainer refuses any other first step), so this is set before use.
+        CreatedContainer? created = null;
+        foreach (var step in r.Steps)
         {
             switch (step)
             {
                 case RecreateStep.CreateNew:
-                    newId = await CreateAsync(r.Spec with { Name = r.TemporaryName }, r.TemporaryName, context, ct).ConfigureAwait(false);
+                    created = await CreateAsync(r.Spec with { Name = r.TemporaryName }, r.TemporaryName, r.SharedContainers, ct).ConfigureAwait(false);
                     break;
                 case RecreateStep.StartNew:
-                    await containers.StartAsync(newId!, ct).ConfigureAwait(false);
+                    await containers.StartAsync(created!.Id, ct).ConfigureAwait(false);
                     break;
                 case RecreateStep.WaitNewHealthy:
-                    await ContainerWait.UntilHealthyAsync(containers, newId!, _dependencyTimeout, r.ContainerName, ct).ConfigureAwait(false);
+                    await ContainerWait.UntilHealthyAsync(containers, created!.Id, _dependencyTimeout, r.ContainerName, ct).ConfigureAwait(false);
                     break;
                 case RecreateStep.StopOld:
                     await containers.StopAsync(r.ContainerId, r.StopGracePeriod, ct).ConfigureAwait(false);
@@ -228,15 +229,20 @@ public sealed class PlanExecutor(
                     await containers.RemoveAsync(r.ContainerId, removeAnonymousVolumes: false, force: true, ct).ConfigureAwait(false);
                     break;
                 case RecreateStep.RenameNew:
-                    await containers.RenameAsync(newId!, r.ContainerName, ct).ConfigureAwait(false);
+                    await containers.RenameAsync(created!.Id, r.ContainerName, ct).ConfigureAwait(false);
                     break;
+                default:
+                    throw new NotSupportedException($"unknown recreate step {step}");
             }
         }
+        return created!.Image;
     }
 
-    private async Task<string> CreateAsync(ContainerSpec spec, string name, ExecutionContext context, CancellationToken ct)
+    /// <summary>Creates the container and attaches its networks; returns its id and the image it was created from.</summary>
+    private async Task<CreatedContainer> CreateAsync(
+        ContainerSpec spec, string name, IReadOnlyDictionary<string, string> sharedContainers, CancellationToken ct)
     {
-        spec = await ResolveServiceReferencesAsync(spec, context, ct).ConfigureAwait(false);
+        spec = await ResolveServiceReferencesAsync(spec, sharedContainers, ct).ConfigureAwait(false);
         var image = await images.InspectAsync(spec.Image, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"image {spec.Image} is not present on the host and was not pulled (check pull_policy)");
         // Record the exact image that runs, so a rollback can restore it by id.
@@ -244,18 +250,19 @@ public sealed class PlanExecutor(
         var created = await containers.CreateAsync(spec, ct).ConfigureAwait(false);
         foreach (var extra in created.ConnectAfterCreate)
             await containers.ConnectNetworkAsync(created.Id, extra.NetworkName, extra.Endpoint, ct).ConfigureAwait(false);
-        return created.Id;
+        return new CreatedContainer(created.Id, image);
     }
 
     /// <summary><c>network_mode: service:db</c> (and ipc/pid) name a container of another service; the engine wants its id.</summary>
-    private async Task<ContainerSpec> ResolveServiceReferencesAsync(ContainerSpec spec, ExecutionContext context, CancellationToken ct)
+    private async Task<ContainerSpec> ResolveServiceReferencesAsync(ContainerSpec spec, IReadOnlyDictionary<string, string> sharedContainers, CancellationToken ct)
     {
         async Task<string?> Resolve(string? mode)
         {
             if (mode is null || !mode.StartsWith("service:", StringComparison.Ordinal)) return mode;
             var service = mode["service:".Length..];
-            var target = context.Desired.Services.TryGetValue(service, out var s) ? s.Template.Name : service;
-            var state = await containers.InspectAsync(target, ct).ConfigureAwait(false)
+            var name = sharedContainers.TryGetValue(service, out var n) ? n
+                : throw new InvalidOperationException($"the plan names no container for {mode}");
+            var state = await containers.InspectAsync(name, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"service {service} has no container to share ({mode})");
             return "container:" + state.Id;
         }
@@ -268,20 +275,21 @@ public sealed class PlanExecutor(
         return spec with { Host = host };
     }
 
-    /// <summary>depends_on conditions: service_healthy and service_completed_successfully wait, with a timeout.</summary>
-    private async Task WaitForDependenciesAsync(string? service, ExecutionContext context, CancellationToken ct)
+    /// <summary>The depends_on conditions the planner listed on the action, each with the dependency timeout.</summary>
+    private async Task WaitForDependenciesAsync(ContainerAction action, ImmutableArray<DependencyWait> waits, CancellationToken ct)
     {
-        if (service is null || !context.Desired.Services.TryGetValue(service, out var desired)) return;
-        foreach (var (dep, d) in desired.DependsOn)
+        foreach (var wait in waits)
         {
-            if (d.Condition == "service_started" || !context.Desired.Services.TryGetValue(dep, out var depService)) continue;
-            var name = depService.Template.Name;
-            if (d.Condition == "service_healthy")
-                await ContainerWait.UntilHealthyAsync(containers, name, _dependencyTimeout, $"{service} depends on {dep}", ct).ConfigureAwait(false);
-            else if (d.Condition == "service_completed_successfully")
-                await ContainerWait.UntilCompletedAsync(containers, name, _dependencyTimeout, $"{service} depends on {dep}", ct).ConfigureAwait(false);
+            var why = $"{action.Service} depends on {wait.Service}";
+            var untilMet = wait.Condition switch
+            {
+                WaitCondition.Healthy => ContainerWait.UntilHealthyAsync(containers, wait.ContainerName, _dependencyTimeout, why, ct),
+                WaitCondition.CompletedSuccessfully => ContainerWait.UntilCompletedAsync(containers, wait.ContainerName, _dependencyTimeout, why, ct),
+                _ => throw new NotSupportedException($"unknown wait condition {wait.Condition}"),
+            };
+            await untilMet.ConfigureAwait(false);
         }
     }
 
-    private sealed record ExecutionContext(DesiredProject Desired);
+    private sealed record CreatedContainer(string Id, ObservedImage Image);
 }

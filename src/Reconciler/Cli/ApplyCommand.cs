@@ -80,26 +80,8 @@ internal static class ApplyCommand
         return command;
     }
 
-    internal static string Describe(PlanAction a) => a switch
-    {
-        PullImage p => $"pull {p.Image}",
-        CreateNetwork n => $"create network {n.Network.Name}",
-        CreateVolume v => $"create volume {v.Volume.Name}",
-        ContainerAction c => $"{Verb(c)} {c.ContainerName}",
-        _ => a.GetType().Name,
-    };
-
-    private static string Verb(ContainerAction c) => c switch
-    {
-        CreateContainer => "create",
-        RecreateContainer => "recreate",
-        StartContainer => "start",
-        RestartContainer => "restart",
-        StopContainer => "stop",
-        RemoveContainer => "remove",
-        RenameContainer => "rename",
-        _ => c.GetType().Name,
-    };
+    /// <summary><see cref="PlanAction.Describe"/>; kept for callers outside the CLI until they call that directly.</summary>
+    internal static string Describe(PlanAction a) => a.Describe();
 
     private sealed class ConsoleObserver : IExecutionObserver
     {

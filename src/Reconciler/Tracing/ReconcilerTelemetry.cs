@@ -102,18 +102,10 @@ internal static class ReconcilerTelemetry
         span.Dispose();
     }
 
-    /// <summary>The <c>action</c> label and attribute of a plan action: pull, create, recreate, start, stop, remove, ….</summary>
-    public static string ActionName(PlanAction a) => a switch
-    {
-        PullImage => "pull",
-        CreateContainer => "create",
-        RecreateContainer => "recreate",
-        StartContainer or RestartContainer => "start",
-        StopContainer => "stop",
-        RemoveContainer => "remove",
-        RenameContainer => "rename",
-        CreateNetwork => "create_network",
-        CreateVolume => "create_volume",
-        _ => "other",
-    };
+    /// <summary>
+    /// The <c>action</c> label and attribute of a plan action: its <see cref="PlanAction.Verb"/> with
+    /// <c>_</c> for a space (pull, create, recreate, start, restart, stop, remove, rename,
+    /// create_network, create_volume), so label values stay single tokens.
+    /// </summary>
+    public static string ActionName(PlanAction a) => a.Verb.Replace(' ', '_');
 }

@@ -14,15 +14,9 @@ internal static class PlanAssert
     public static string Stages(Plan plan) => string.Join("\n", plan.Stages.Select((stage, i) =>
         $"{i + 1}: {string.Join(", ", stage.Select(a => $"#{a.Id} {Short(a)}"))}"));
 
-    private static string Short(PlanAction action) => action switch
-    {
-        PullImage a => $"pull {a.Image}",
-        CreateNetwork a => $"create network {a.Network.Name}",
-        CreateVolume a => $"create volume {a.Volume.Name}",
-        RenameContainer a => $"rename {a.OldName}",
-        ContainerAction a => $"{action.GetType().Name.Replace("Container", "", StringComparison.Ordinal).ToLowerInvariant()} {a.ContainerName}",
-        _ => action.GetType().Name,
-    };
+    /// <summary>The action's own description, except that a rename shows the name it starts from.</summary>
+    private static string Short(PlanAction action) =>
+        action is RenameContainer rename ? $"rename {rename.OldName}" : action.Describe();
 
     /// <summary>
     /// What the engine would show after an executor carried the plan out faithfully: lets a test

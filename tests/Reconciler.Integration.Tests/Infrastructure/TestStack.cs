@@ -75,14 +75,15 @@ public sealed class TestStack
         return Planner.Plan(desired, observed, options ?? new PlanOptions { Now = DateTimeOffset.UtcNow });
     }
 
-    public async Task<ExecutionResult> ExecuteAsync(Plan plan, DesiredProject desired)
+    /// <summary>Carries the plan out as the CLI does; the plan holds everything the executor needs.</summary>
+    public async Task<ExecutionResult> ExecuteAsync(Plan plan)
     {
         await _fx.TrackAnonymousVolumesAsync(Project);
         var engine = _fx.Engine;
         var executor = new PlanExecutor(engine.Containers, engine.Networks, engine.Volumes, engine.Images,
             dependencyTimeout: TimeSpan.FromSeconds(60));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        return await executor.ExecuteAsync(plan.Actions, desired, timeout.Token);
+        return await executor.ExecuteAsync(plan.Actions, timeout.Token);
     }
 
     /// <summary>Observe, plan, execute; asserts every action succeeded. Returns the plan it carried out.</summary>
@@ -99,7 +100,7 @@ public sealed class TestStack
         var desired = Desired();
         var plan = await PlanAsync(desired);
         Assert.False(plan.IsBlocked, "plan blocked:\n" + plan);
-        var result = await ExecuteAsync(plan, desired);
+        var result = await ExecuteAsync(plan);
         var failures = result.Outcomes
             .Where(o => o.Result != ActionResult.Done)
             .Select(o => $"{o.Action.GetType().Name} {(o.Action as ContainerAction)?.ContainerName} ({o.Action.Reason}): {o.Result}: {o.Error}")

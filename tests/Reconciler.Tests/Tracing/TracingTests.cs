@@ -84,6 +84,24 @@ public class TracingTests
     }
 
     [Fact]
+    public void A_restart_is_traced_and_counted_as_a_restart_not_a_start()
+    {
+        var spans = new List<Activity>();
+        using var listener = RecordSpans(spans);
+        var restart = new RestartContainer { Id = 1, Service = "web", Reason = "dependency db was recreated", ContainerName = "shop-web-1", ContainerId = "c1" };
+
+        var pass = ReconcilerTelemetry.StartPass("shop", Trigger.Drift);
+        var observer = ReconcilerTelemetry.TraceActions(new CountingObserver(), "shop", Sha);
+        observer.Started(restart);
+        observer.Finished(new ActionOutcome(restart, ActionResult.Done));
+        ReconcilerTelemetry.EndPass(pass, new StackPassResult { Stack = "shop", Commit = Sha, Outcome = PassOutcome.Applied, Actions = 1 });
+
+        Assert.Equal("restart", spans.Single(s => s.OperationName == "action").GetTagItem("action"));
+        Assert.Equal("restart", ReconcilerTelemetry.ActionName(restart));
+        Assert.Equal("create_network", ReconcilerTelemetry.ActionName(new CreateNetwork { Network = new() { Name = "shop_default" }, Reason = "network missing" }));
+    }
+
+    [Fact]
     public void A_failed_pass_marks_its_trace_as_an_error_with_the_phase()
     {
         var spans = new List<Activity>();
