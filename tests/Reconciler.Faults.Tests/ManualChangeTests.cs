@@ -100,8 +100,8 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
             return st.Contains(name, StringComparison.Ordinal) && st.Contains("not managed", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(30));
 
-        // Three drift intervals and a retry period: the squatter is never touched.
-        await Task.Delay(TimeSpan.FromSeconds(12));
+        // Three more passes (drift ticks, or the retry, which is a pass like theirs): the squatter is never touched.
+        await s.WaitForMorePassesAsync(3);
         var now = await s.Docker.InspectAsync(squatterId);
         await s.AssertAsync(now is { Running: true } && now.StartedAt == squatter.StartedAt && now.Name == name,
             $"the squatter was touched: {now?.ToString() ?? "removed"}");
@@ -154,7 +154,8 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
             var st = await daemon.StatusAsync();
             return st.Contains(port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal) && st.Contains("error:", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(45));
-        await Task.Delay(TimeSpan.FromSeconds(12));
+        // Three more passes (drift ticks, or the retry, which is a pass like theirs): the squatter is never touched.
+        await s.WaitForMorePassesAsync(3);
         var now = await s.Docker.InspectAsync(squatter.Id);
         await s.AssertAsync(now is { Running: true } && now.StartedAt == squatter.StartedAt && now.RestartCount == 0,
             $"the port squatter was touched: {now?.ToString() ?? "removed"}");
