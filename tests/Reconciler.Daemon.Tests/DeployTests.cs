@@ -99,8 +99,8 @@ public sealed class DeployTests(DaemonFixture fx, ITestOutputHelper output)
         Assert.Equal(broken, json.Value.GetProperty("commit").GetString());
         Assert.Matches(new Regex($@"app/compose\.yaml:{line}\b"), json.Value.GetProperty("error").GetString() ?? "");
 
-        // Containers untouched, through at least two more drift ticks (drift_interval 3s).
-        await Task.Delay(TimeSpan.FromSeconds(7));
+        // Containers untouched, through two more drift passes.
+        await s.WaitForMorePassesAsync(2);
         Assert.Equal(before, await s.RunningIdsAsync());
 
         // The next good commit deploys.
@@ -136,7 +136,7 @@ public sealed class DeployTests(DaemonFixture fx, ITestOutputHelper output)
             await s.EventuallyAsync("the daemon has passed over the commit", async () =>
                 (await s.StackStatusAsync()) is { } j && j.GetProperty("commit").GetString() == removal
                 && j.GetProperty("outcome").GetString() is "Noop" or "Applied", DeployBound);
-            await Task.Delay(TimeSpan.FromSeconds(7)); // two more drift ticks
+            await s.WaitForMorePassesAsync(2);
             var worker = Assert.Single(await s.ServiceContainersAsync("worker"));
             Assert.True(Scenario.IsRunning(worker), $"worker is {worker.State}");
         }

@@ -74,8 +74,8 @@ public sealed class DriftTests(DaemonFixture fx, ITestOutputHelper output)
         }, TimeSpan.FromSeconds(30));
         s.Log(status.Stdout);
 
-        // …but nothing is repaired, through several drift ticks.
-        await Task.Delay(Drift * 3);
+        // …but nothing is repaired, through several drift passes.
+        await s.WaitForMorePassesAsync(3);
         var stopped = Assert.Single(await s.ServiceContainersAsync("worker"));
         Assert.Equal(worker.ID, stopped.ID);
         Assert.Equal("exited", stopped.State);

@@ -72,7 +72,15 @@ public sealed class LifecycleTests(DaemonFixture fx, ITestOutputHelper output)
         {
             var daemon = i == 1 ? s.Daemons[0] : s.StartDaemon();
             await s.WaitReadyAsync(daemon);
-            await Task.Delay(TimeSpan.FromSeconds(2)); // every loop past its first pass, drift ticks running
+            // Every loop past its first pass (all nine stacks in this daemon's /status), drift ticks running.
+            await s.EventuallyAsync("every stack passed once, then a drift pass", async () =>
+            {
+                using var r = await s.GetAsync("status");
+                if (r?.StatusCode != HttpStatusCode.OK) return false;
+                using var doc = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+                var stacks = doc.RootElement.GetProperty("stacks").EnumerateArray().ToList();
+                return stacks.Count == s.Options.ExtraSuspendedStacks + 1 && stacks.Any(j => j.GetProperty("name").GetString() == s.Project && j.GetProperty("trigger").GetString() == "Drift");
+            }, Scenario.DefaultWait, poll: TimeSpan.FromMilliseconds(100));
 
             var watch = Stopwatch.StartNew();
             daemon.Signal(DaemonProcess.SigTerm);

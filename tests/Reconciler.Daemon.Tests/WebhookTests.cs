@@ -18,6 +18,7 @@ public sealed class WebhookTests(DaemonFixture fx, ITestOutputHelper output)
     {
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { Interval = "1h", DriftInterval = "1m", WebhookSecret = Secret });
         var daemon = await s.StartAndDeployAsync();
+        var fetchedBefore = await LastFetchAsync(s);
 
         var bump = s.Commit("web 1.1", new Dictionary<string, string?> { ["app/.env"] = Scenario.Env("1.1") });
         var body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + bump + "\",\"repository\":{\"full_name\":\"ops/infra\"}}";
@@ -35,7 +36,11 @@ public sealed class WebhookTests(DaemonFixture fx, ITestOutputHelper output)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
         }
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        // Something that does not happen, so a window, not a condition: a poked watcher wakes, logs and
+        // checks the remote within milliseconds (a local repo), so one poll step shows a wrongly
+        // accepted webhook in the log and in /status, though the deploy it would start takes longer.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(fetchedBefore, await LastFetchAsync(s));
         var web = Assert.Single(await s.ServiceContainersAsync("web"));
         Assert.Equal(Scenario.Image("1.0"), web.Image);
         Assert.Equal(s.InitialCommit, web.Labels[DaemonFixture.CommitLabel]);
@@ -96,5 +101,14 @@ public sealed class WebhookTests(DaemonFixture fx, ITestOutputHelper output)
         }
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         return await http.SendAsync(request);
+    }
+
+    /// <summary>The repo's <c>last_fetch</c> in <c>/status</c>: it moves with every check of the remote.</summary>
+    private static async Task<string?> LastFetchAsync(Scenario s)
+    {
+        using var r = await s.GetAsync("status");
+        Assert.NotNull(r);
+        using var doc = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        return doc.RootElement.GetProperty("repos")[0].GetProperty("last_fetch").GetString();
     }
 }

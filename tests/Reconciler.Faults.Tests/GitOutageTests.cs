@@ -19,8 +19,12 @@ public sealed partial class GitOutageTests(ITestOutputHelper output)
         await s.WaitSettledAsync(first);
         var token = await s.WriteTokenAsync("web");
 
-        // Some quiet polling first (interval 1s): the remote answers, nothing new.
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        // Some quiet polling first (interval 1s): the remote answers, nothing new. Six unchanged checks,
+        // each an interval after the one before, put the head's last move over 5 s in the past, so
+        // the assertions below tell "last check" from "last new commit".
+        var quiet = await ChecksAsync(daemon, "unchanged");
+        await s.WaitAsync("six quiet checks of the remote", async () => await ChecksAsync(daemon, "unchanged") >= quiet + 6, TimeSpan.FromSeconds(60));
+        var failedBefore = await ChecksAsync(daemon, "failed");
         var outageStart = DateTimeOffset.UtcNow;
         s.Git.MoveAway();
         try
@@ -30,7 +34,8 @@ public sealed partial class GitOutageTests(ITestOutputHelper output)
             // The outage lasts: meanwhile drift is still repaired from the local mirror.
             await s.Docker.OkAsync("stop", s.ContainerName("worker"));
             await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10, ["worker"] = DockerCli.Image10 }, first, TimeSpan.FromSeconds(30));
-            await Task.Delay(TimeSpan.FromSeconds(10));
+            // Three failed checks (backing off 2 s, then 4 s) while it lasts, none of them moving last_fetch.
+            await s.WaitAsync("three failed checks of the remote", async () => await ChecksAsync(daemon, "failed") >= failedBefore + 3, TimeSpan.FromSeconds(60));
             Assert.True(daemon.Running, "the daemon exited while the remote was gone");
 
             // /status: the error, and the last successful fetch from before the outage, not moving.
@@ -53,7 +58,7 @@ public sealed partial class GitOutageTests(ITestOutputHelper output)
             Assert.True(shown <= outageStart + TimeSpan.FromSeconds(1), $"status shows a fetch at {shown:O}, after the remote went away at {outageStart:O}");
             await s.AssertAsync(shown >= outageStart - TimeSpan.FromSeconds(5),
                 $"reconciler status shows \"last fetch {m.Groups[1].Value}\", but the daemon last reached the remote just before " +
-                $"{outageStart:u} (it polled it every second for 8 s before the outage): the time shown is that of the last fetch " +
+                $"{outageStart:u} (it polled it every second, six times at least, before the outage): the time shown is that of the last fetch " +
                 "that moved the head, so during an outage it cannot tell how long the remote has been unreachable");
         }
         finally
@@ -84,6 +89,15 @@ public sealed partial class GitOutageTests(ITestOutputHelper output)
         string? error = repo.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
         string? head = repo.TryGetProperty("head", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
         return new RepoView(last, error, head);
+    }
+
+    /// <summary>The daemon's count of remote checks ending <paramref name="result"/> (fetched, unchanged, failed), from <c>/metrics</c>.</summary>
+    private static async Task<int> ChecksAsync(DaemonProcess daemon, string result)
+    {
+        var (code, body) = await daemon.GetAsync("/metrics");
+        if (code != 200) throw new InvalidOperationException($"/metrics answered {code}: {body}");
+        var m = Regex.Match(body, $@"^reconciler_git_fetches_total\{{repo=""[^""]*"",result=""{result}""\}} (\d+)", RegexOptions.Multiline);
+        return m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 
     [GeneratedRegex(@"last fetch (\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)")]

@@ -75,7 +75,8 @@ public sealed class NeverDestructiveTests(ITestOutputHelper output)
         await s.Git.CommitAsync("stack moved out", new Dictionary<string, string?> { ["app"] = null, ["README"] = "nothing here\n" });
         await s.WaitAsync("the stack's containers removed", async () =>
             (await s.ContainersAsync()).All(c => c.Label("com.docker.compose.oneoff") == "True"), TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(6));
+        // Two more passes over the removed stack: still nothing but its containers goes.
+        await s.WaitForMorePassesAsync(2);
         Assert.True(daemon.Running);
         await s.AssertTokenAsync(dataToken);
         await s.AssertTokenAsync(cacheToken, "cachedata");

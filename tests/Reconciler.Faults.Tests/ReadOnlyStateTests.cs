@@ -91,8 +91,8 @@ public sealed class ReadOnlyStateTests(ITestOutputHelper output)
         await s.WaitConvergedAsync(new Dictionary<string, string> { ["web"] = DockerCli.Image10 }, good);
         var rolledBack = await s.ServiceContainerAsync("web");
 
-        // Three drift intervals (2 s) plus a gate's settle time: the bad commit must be held, not redeployed.
-        await Task.Delay(TimeSpan.FromSeconds(12));
+        // Three more passes: the bad commit must be held, not redeployed.
+        await s.WaitForMorePassesAsync(3);
         var deploysOfBad = s.Log.Count($"commit={bad[..12]} action=");
         var rollbacks = s.Log.Count("rolling back to the last good commit");
         var now = await s.ServiceContainerAsync("web");
@@ -100,7 +100,7 @@ public sealed class ReadOnlyStateTests(ITestOutputHelper output)
         await s.AssertTokenAsync(token);
         await s.AssertAsync(rollbacks == 1 && deploysOfBad == 1 && now.Id == rolledBack.Id,
             $"with the state store unwritable the failed commit {bad[..12]} is forgotten and redeployed on every drift tick: " +
-            $"{deploysOfBad} deploys of it and {rollbacks} rollbacks in 12 s, the service going down each time " +
+            $"{deploysOfBad} deploys of it and {rollbacks} rollbacks in three passes, the service going down each time " +
             $"(container {rolledBack.ShortId} after the first rollback, {now.ShortId} now)");
     }
 
@@ -121,7 +121,8 @@ public sealed class ReadOnlyStateTests(ITestOutputHelper output)
         await daemon.StopAsync();
         await ReadOnlyBindMountAsync(s);
         daemon.Start();
-        await Task.Delay(TimeSpan.FromSeconds(15));
+        // Three passes of the restarted daemon: the first would deploy the bad commit, the others retry it.
+        await s.WaitForMorePassesAsync(3);
         var now = await s.ServiceContainerAsync("web");
         var deploysOfBad = s.Log.Count($"commit={bad[..12]} action=");
         await s.AssertAsync(now.Running && now.ImageId == before.ImageId,

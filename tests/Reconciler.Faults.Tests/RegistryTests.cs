@@ -21,8 +21,8 @@ public sealed class RegistryTests(ITestOutputHelper output)
             return st.Contains("9.9", StringComparison.Ordinal) && st.Contains(bad[..12], StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(60));
 
-        // Three drift intervals and a retry period later the old container still runs, untouched.
-        await Task.Delay(TimeSpan.FromSeconds(12));
+        // Three more passes (drift ticks, or the retry, which is a pass like theirs): the old container still runs, untouched.
+        await s.WaitForMorePassesAsync(3);
         var after = await s.ServiceContainerAsync("web");
         Assert.Equal(before.Id, after.Id);
         Assert.True(after.Running, $"the old container stopped: {after}");
@@ -44,7 +44,7 @@ public sealed class RegistryTests(ITestOutputHelper output)
         // nothing is changed, the error is recorded … and that commit is not retried until a newer
         // one arrives"): one history row, not one per retry.
         await s.AssertAsync(rows.Count == 1,
-            $"the commit pointing at a missing tag was retried {rows.Count} times in ~20 s, one history row each, " +
+            $"the commit pointing at a missing tag was retried {rows.Count} times over the passes since, one history row each, " +
             $"for as long as it is the head:\n{string.Join("\n", rows.Select(r => r.Line))}");
     }
 
@@ -67,7 +67,8 @@ public sealed class RegistryTests(ITestOutputHelper output)
             return st.Contains(registry.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal) && st.Contains("error:", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(60));
         // Down for 30 s: retried, but at a steady pace (a drift tick every 2 s, a retry 10 s after a failure),
-        // not faster and faster.
+        // not faster and faster. A rate, so two fixed windows rather than a condition: 20 s lets retries
+        // scheduled by every failed pass pile up (their first ones land 10 s in), the 10 s after counts them.
         var attempts = $"action=\"pull {image}\" failed";
         var downSince = DateTime.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(20));

@@ -39,8 +39,8 @@ public sealed class RollbackTests(ITestOutputHelper output)
         Assert.Contains(bad[..12], status);
         Assert.Contains($"last good: {good[..12]}", status);
 
-        // Not retried: over three drift intervals no new deployment of it and the container is untouched.
-        await Task.Delay(TimeSpan.FromSeconds(7));
+        // Not retried: over three more passes no new deployment of it and the container is untouched.
+        await s.WaitForMorePassesAsync(3);
         var later = await daemon.HistoryAsync();
         Assert.Equal(badRows.Count, later.Count(h => bad.StartsWith(h.Commit, StringComparison.Ordinal)));
         var still = await s.ServiceContainerAsync("web");

@@ -9,11 +9,12 @@ namespace Reconciler.Daemon;
 /// <summary>
 /// Keeps one repo's mirror current: on each interval (or when a webhook pokes it) asks the remote
 /// for the branch head — cheap, no fetch — and fetches only when it moved; then wakes the stacks
-/// of that repo. Errors back off exponentially and never end the loop.
+/// of that repo. Errors back off exponentially and never end the loop. Every wait is on
+/// <paramref name="time"/>, so the loop's timing is tested on a fake clock.
 /// </summary>
 public sealed partial class RepoWatcher(
     RepoConfig repo,
-    GitRepositoryMirror mirror,
+    IRepositoryMirror mirror,
     IStateStore store,
     DaemonStatus status,
     Heartbeats heartbeats,
@@ -25,7 +26,6 @@ public sealed partial class RepoWatcher(
     private readonly List<Action<Trigger>> _listeners = [];
 
     public RepoConfig Repo => repo;
-    public GitRepositoryMirror Mirror => mirror;
 
     public void OnNewCommit(Action<Trigger> listener) => _listeners.Add(listener);
 
@@ -66,8 +66,8 @@ public sealed partial class RepoWatcher(
                 if (first && mirror.GetLocalHead() is not null) { Notify(Trigger.Startup); first = false; }
             }
             heartbeats.Beat(loopName, delay + repo.Interval + TimeSpan.FromMinutes(2));
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            wait.CancelAfter(delay);
+            using var interval = new CancellationTokenSource(delay, time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, interval.Token);
             try
             {
                 woke = await _poke.WaitAsync(wait.Token).ConfigureAwait(false);

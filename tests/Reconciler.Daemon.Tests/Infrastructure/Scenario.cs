@@ -261,6 +261,24 @@ internal sealed class Scenario : IAsyncDisposable
             await StackStatusAsync() is { } j && j.GetProperty("commit").GetString() == commit
             && outcomes.Contains(j.GetProperty("outcome").GetString()), DefaultWait);
 
+    /// <summary>
+    /// Waits until <c>/status</c> has shown <paramref name="count"/> more finished passes of this stack
+    /// than when called (at least <paramref name="count"/> − 1 of them started after the call). For
+    /// "nothing happens" checks: a window counted in passes, not seconds, so a slow machine makes it
+    /// longer instead of making the check vacuous, and a fast one does not wait for nothing.
+    /// </summary>
+    public async Task WaitForMorePassesAsync(int count, TimeSpan? timeout = null)
+    {
+        static string? At(JsonElement? stack) => stack?.GetProperty("at").GetString();
+        var before = At(await StackStatusAsync());
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await EventuallyAsync($"{count} more passes of {Project} in /status", async () =>
+        {
+            if (At(await StackStatusAsync()) is { } at && at != before) seen.Add(at);
+            return seen.Count >= count;
+        }, timeout ?? DefaultWait, poll: TimeSpan.FromMilliseconds(100));
+    }
+
     /// <summary><c>reconciler history STACK</c> once no deployment is in progress any more.</summary>
     public async Task<string> SettledHistoryAsync()
     {

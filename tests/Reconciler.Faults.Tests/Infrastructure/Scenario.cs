@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Xunit.Sdk;
 
 namespace Reconciler.Faults.Tests.Infrastructure;
@@ -160,6 +161,35 @@ public sealed class Scenario : IAsyncDisposable
         }
         throw new XunitException($"timed out after {timeout.TotalSeconds:0}s waiting for: {what}" +
             (last is null ? "" : $"\nlast error: {last.Message}") + "\n" + await DiagnosticsAsync());
+    }
+
+    /// <summary>
+    /// Waits until the daemon's <c>/status</c> has shown <paramref name="count"/> more finished passes of
+    /// the stack than when called (at least <paramref name="count"/> − 1 of them started after the call;
+    /// a retry is a pass like a drift tick's). For "nothing happens" checks: a window counted in passes,
+    /// not seconds, so a loaded machine makes it longer instead of making the check vacuous.
+    /// </summary>
+    public async Task WaitForMorePassesAsync(int count, TimeSpan? timeout = null)
+    {
+        var before = await LastPassAtAsync();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await WaitAsync($"{count} more passes of {Daemon.Settings.Stack} in /status", async () =>
+        {
+            if (await LastPassAtAsync() is { } at && at != before) seen.Add(at);
+            return seen.Count >= count;
+        }, timeout ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>When the stack's last pass ended, as <c>/status</c> says; null before its first (or while the daemon is down).</summary>
+    private async Task<string?> LastPassAtAsync()
+    {
+        var (code, body) = await Daemon.GetAsync("/status");
+        if (code != 200) return null;
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.GetProperty("stacks").EnumerateArray()
+            .Where(j => j.GetProperty("name").GetString() == Daemon.Settings.Stack)
+            .Select(j => j.GetProperty("at").GetString())
+            .FirstOrDefault();
     }
 
     /// <summary>What the engine, the state and the daemon's log say, for failure messages.</summary>

@@ -110,6 +110,47 @@ public sealed class StackWorkerTests : IAsyncDisposable
         Assert.Equal([Trigger.Poll, Trigger.Drift], _pass.Triggers);
     }
 
+    [Fact]
+    public async Task A_failure_while_a_retry_waits_does_not_schedule_another()
+    {
+        for (var i = 0; i < 3; i++) _pass.Next(PassOutcome.Failed, transient: true);
+        _worker.Fire(Trigger.Poll);
+        await CompletedAsync(1); // a retry is due 10 s later
+        _worker.Fire(Trigger.Poll);
+        await CompletedAsync(2); // fails too: a second retry would come 20 s later
+
+        await AdvanceAsync(TimeSpan.FromSeconds(10));
+        await CompletedAsync(3); // the one retry; failing a third time, the next is 40 s later
+        await AdvanceAsync(TimeSpan.FromSeconds(39));
+        Assert.Equal(3, _pass.Triggers.Count);
+        await AdvanceAsync(TimeSpan.FromSeconds(1));
+        await CompletedAsync(4);
+
+        Assert.Equal([Trigger.Poll, Trigger.Poll, Trigger.Drift, Trigger.Drift], _pass.Triggers);
+    }
+
+    [Fact]
+    public async Task A_pass_that_succeeds_resets_the_backoff()
+    {
+        _pass.Next(PassOutcome.Failed, transient: true);
+        _pass.Next(PassOutcome.Failed, transient: true);
+        _pass.Next(PassOutcome.Applied, transient: false);
+        _pass.Next(PassOutcome.Failed, transient: true);
+        _worker.Fire(Trigger.Poll);
+        await CompletedAsync(1);
+        await AdvanceAsync(TimeSpan.FromSeconds(10));
+        await CompletedAsync(2); // failed again: the next retry 20 s later
+        await AdvanceAsync(TimeSpan.FromSeconds(20));
+        await CompletedAsync(3); // applied
+
+        _worker.Fire(Trigger.Poll);
+        await CompletedAsync(4); // failed: retried after 10 s again, not 40 s
+        await AdvanceAsync(TimeSpan.FromSeconds(9));
+        Assert.Equal(4, _pass.Triggers.Count);
+        await AdvanceAsync(TimeSpan.FromSeconds(1));
+        await CompletedAsync(5);
+    }
+
     /// <summary>Moves the clock in steps, letting the loop's continuations run between them.</summary>
     private async Task AdvanceAsync(TimeSpan by)
     {
