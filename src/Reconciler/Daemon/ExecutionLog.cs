@@ -13,7 +13,7 @@ internal sealed partial class ExecutionLog(ILogger logger, string stack, string 
         else ActionFailed(logger, stack, o.Action.Service ?? "-", commit, Describe(o.Action), o.Error ?? "");
     }
 
-    private static string Describe(PlanAction a) => Cli.ApplyCommand.Describe(a);
+    private static string Describe(PlanAction a) => a.Describe();
 
     [LoggerMessage(1, LogLevel.Information, "stack={Stack} service={Service} commit={Commit} action=\"{Action}\" reason=\"{Reason}\" took_ms={Millis:0}")]
     private static partial void ActionDone(ILogger logger, string stack, string service, string commit, string action, string reason, double millis);

@@ -110,7 +110,7 @@ public sealed partial class StackReconciler
         if (run.DeploymentId is null && commit != run.State.LastAppliedCommit)
             run.DeploymentId = await StartDeploymentAsync(commit, run.Info, run.Trigger, ct).ConfigureAwait(false);
         await FinishDeploymentAsync(run.DeploymentId, new DeploymentFinish(result, run.Actions), ct).ConfigureAwait(false);
-        var images = await ImagesRunningAsync(run, ct).ConfigureAwait(false);
+        var images = ImagesRunning(run);
         await UpdateStateAsync(s => s.Applied(commit, result, time.GetUtcNow()).BecameHealthy(commit, images), ct).ConfigureAwait(false);
         if (result == DeploymentResult.Applied) Log.Deployed(logger, stack.Name, Short(commit), run.Actions, run.Info?.Subject ?? "");
     }
@@ -174,26 +174,23 @@ public sealed partial class StackReconciler
 
     /// <summary>
     /// The exact image each service runs (by repository digest, else id: <see cref="ImagePin"/>), so
-    /// a rollback can restore exactly that. When the pass changed no container, the plan's own
-    /// observation says it; otherwise the engine is asked once more.
+    /// a rollback can restore exactly that, without asking the engine again: a container the pass
+    /// created runs the image the executor inspected to create it; one it left alone runs what the
+    /// plan observed.
     /// </summary>
-    private async Task<Dictionary<string, string>> ImagesRunningAsync(PassRun run, CancellationToken ct)
+    private static Dictionary<string, string> ImagesRunning(PassRun run)
     {
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (run.Desired is not { Services.Count: > 0 } desired) return images;
-        var changed = run.Executions.SelectMany(e => e.Outcomes).Any(o => o.Result == ActionResult.Done && o.Action is ContainerAction);
-        var observed = changed ? null : run.Observed;
-        try
-        {
-            observed ??= await engine.State.ReadAsync(desired.Name, [], ct).ConfigureAwait(false);
-            foreach (var c in observed.Containers)
-                if (c.Label(ComposeLabels.Service) is { } service && c.ImageId.Length > 0)
-                    images.TryAdd(service, ImagePin.For(desired.Services.TryGetValue(service, out var s) ? s.Image : c.Image, c.ImageId, observed.LocalImages));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.PassFailed(logger, stack.Name, "-", "observe", e.Message);
-        }
+        if (run.Desired is not { Services.Count: > 0 } desired || run.Observed is not { } observed) return images;
+        foreach (var o in run.Executions.SelectMany(e => e.Outcomes))
+            if (o.Image is { } image && o.Action.Service is { } service && desired.Services.TryGetValue(service, out var s))
+            {
+                var references = observed.LocalImages.SetItems(image.RepoDigests.Concat(image.RepoTags).Select(r => KeyValuePair.Create(r, image.Id)));
+                images[service] = ImagePin.For(s.Image, image.Id, references);
+            }
+        foreach (var c in observed.Containers)
+            if (c.Label(ComposeLabels.Service) is { } service && c.ImageId.Length > 0 && desired.Services.TryGetValue(service, out var s))
+                images.TryAdd(service, ImagePin.For(s.Image, c.ImageId, observed.LocalImages));
         return images;
     }
 
