@@ -10,6 +10,22 @@ namespace Reconciler.Docker;
 // DockerEngineUnavailableException / ImagePullException.
 
 /// <summary>Reads everything the planner looks at, in one list call per kind.</summary>
+/// <summary>
+/// The engine as a reconcile pass uses it: observe, act per resource, and ask who holds a port.
+/// <see cref="DockerEngine"/> is the real one; the host's in-process tests give a fake.
+/// </summary>
+public interface IContainerEngine
+{
+    IObservedStateReader State { get; }
+    IDockerContainerOperations Containers { get; }
+    IDockerNetworkOperations Networks { get; }
+    IDockerVolumeOperations Volumes { get; }
+    IDockerImageOperations Images { get; }
+
+    /// <summary>Containers (running or not) publishing <paramref name="hostPort"/>, with their compose project if any.</summary>
+    Task<IReadOnlyList<(string Name, string? Project)>> ContainersPublishingAsync(int hostPort, CancellationToken ct = default);
+}
+
 public interface IObservedStateReader
 {
     /// <summary>

@@ -8,7 +8,7 @@ namespace Reconciler.Docker;
 /// One connection to one engine, handing out the per-resource operations. Creating it does no I/O;
 /// call <see cref="PingAsync"/> to find out whether the engine answers.
 /// </summary>
-public sealed class DockerEngine : IDisposable
+public sealed class DockerEngine : IContainerEngine, IDisposable
 {
     private readonly DockerClient _client;
     private readonly EngineHttp _http;

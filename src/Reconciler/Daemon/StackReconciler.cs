@@ -21,7 +21,7 @@ public sealed partial class StackReconciler(
     StackConfig stack,
     bool pruneStacks,
     GitRepositoryMirror mirror,
-    DockerEngine engine,
+    IContainerEngine engine,
     IStateStore store,
     string stateDir,
     TimeProvider time,
