@@ -110,7 +110,7 @@ try
     var config = Path.Combine(work, "config.yaml");
     var secretFile = Path.Combine(work, "webhook-secret");
     File.WriteAllText(secretFile, Secret + "\n");
-    File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the daemon refuses a shared secret file
+    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the daemon refuses a shared secret file
     void WriteConfig(string interval, string driftInterval) => File.WriteAllText(config, $"""
         state_dir: {stateDir}
         metrics:
