@@ -57,7 +57,7 @@ public sealed class RegistryTests(ITestOutputHelper output)
         var token = await s.WriteTokenAsync("web");
 
         // A registry address nothing answers yet (connection refused), later forwarded to the test registry.
-        await using var registry = new TcpForwarder(DaemonProcess.FreePort(), 5000);
+        await using var registry = new TcpForwarder(LoopbackPort.Free(), 5000);
         var image = $"127.0.0.1:{registry.Port}/reconciler-test/busybox:1.1";
         s.AfterCleanup(async () => await s.Docker.RunAsync("rmi", image));
         var next = await s.CommitComposeAsync("1.1 from a registry that is down", Compose.File(new Svc("web", image) { Command = Compose.Httpd, Data = true }));

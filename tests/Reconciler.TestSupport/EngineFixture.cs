@@ -12,7 +12,7 @@ namespace Reconciler.TestSupport;
 /// An unreachable engine or a missing test image fails every test with the command to run, on CI
 /// and off it alike: red beats a silent skip.
 /// <para>
-/// Everything a test makes belongs to a project from <see cref="NewProject"/> ("rtest-&lt;guid8&gt;")
+/// Everything a test makes belongs to a project from <see cref="NewProject"/> ("itest-&lt;guid8&gt;")
 /// or one registered with <see cref="Track"/>, and is removed at the end by the project label and
 /// by name prefix, with the anonymous volumes of its containers; nothing else on the engine is touched.
 /// </para>
@@ -94,7 +94,9 @@ public sealed class EngineFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh project name; everything labelled or named with it is removed at the end.</summary>
-    public string NewProject() => Track("rtest-" + Guid.NewGuid().ToString("N")[..8]);
+    // "itest-" as testdata/record.sh names its projects: the engine lists a container's aliases and
+    // links in name order, so the fidelity recordings hold only for a prefix sorting where theirs did.
+    public string NewProject() => Track("itest-" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>Registers a project name chosen elsewhere (e.g. a fidelity case) for cleanup.</summary>
     public string Track(string project)
