@@ -80,7 +80,7 @@ public sealed class DeployTests(DaemonFixture fx, ITestOutputHelper output)
         var before = await s.RunningIdsAsync();
 
         var broken = s.Commit($"broken yaml: {name}", new Dictionary<string, string?> { ["app/compose.yaml"] = compose });
-        ReconcilerCli.Result status = null!;
+        DaemonProcess.CliResult status = null!;
         await s.EventuallyAsync("reconciler status reports the broken commit", async () =>
         {
             status = await s.CliAsync("status");

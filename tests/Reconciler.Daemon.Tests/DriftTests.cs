@@ -66,7 +66,7 @@ public sealed class DriftTests(DaemonFixture fx, ITestOutputHelper output)
         await s.EventuallyAsync("/status reports the stack suspended with worker stopped", async () =>
             (await s.StackStatusAsync()) is { } j && j.GetProperty("outcome").GetString() == "Suspended" && HasDrift(j, "worker", "stopped"),
             TimeSpan.FromSeconds(30));
-        ReconcilerCli.Result status = null!;
+        DaemonProcess.CliResult status = null!;
         await s.EventuallyAsync("reconciler status shows suspended and the drift", async () =>
         {
             status = await s.CliAsync("status");

@@ -101,7 +101,7 @@ public sealed class ImagePullTests(EngineFixture fx)
         Assert.Equal(EngineFixture.AuthRegistry, e.Registry);
         Assert.Contains("no basic auth credentials", e.Message);
         Assert.Contains("no credentials sent", e.Message);
-        Assert.Contains(fx.EmptyConfigDir, e.Message);
+        Assert.Contains(fx.EmptyDockerConfig, e.Message);
         Assert.False(e.UsedCredentials);
     }
 

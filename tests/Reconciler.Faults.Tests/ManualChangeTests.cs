@@ -22,7 +22,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
     public async Task StoppedByHand_IsStartedAgain_SameContainer()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(DaemonProcess.FreePort())));
+        var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(LoopbackPort.Free())));
         s.StartDaemon();
         await s.WaitConvergedAsync(Expected, commit);
         await s.WaitSettledAsync(commit);
@@ -44,7 +44,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
         await using var s = await Scenario.CreateAsync(output);
         // A healthcheck that turns healthy after ~8 s keeps the first deploy in its health gate that long.
         var yaml = Compose.File(
-            Stack(DaemonProcess.FreePort())[0],
+            Stack(LoopbackPort.Free())[0],
             new Svc("worker", DockerCli.Image10)
             {
                 Data = true,
@@ -81,7 +81,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
     public async Task ReplacedByHandWithAnUnmanagedContainerOfTheSameName_TheSquatterIsReportedAndNeverRemovedOrStopped()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(DaemonProcess.FreePort())));
+        var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(LoopbackPort.Free())));
         var daemon = s.StartDaemon();
         await s.WaitConvergedAsync(Expected, commit);
         await s.WaitSettledAsync(commit);
@@ -130,7 +130,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
     public async Task UnmanagedContainerSquattingOnTheHostPort_IsReportedAndNeverRemovedOrStopped()
     {
         await using var s = await Scenario.CreateAsync(output);
-        var port = DaemonProcess.FreePort();
+        var port = LoopbackPort.Free();
         var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(port)));
         var daemon = s.StartDaemon();
         await s.WaitConvergedAsync(Expected, commit);

@@ -1,10 +1,10 @@
 using Reconciler.Integration.Tests.Infrastructure;
-using static Reconciler.Integration.Tests.Infrastructure.IntegrationFixture;
+using static Reconciler.TestSupport.EngineFixture;
 
 namespace Reconciler.Integration.Tests;
 
 /// <summary>The same loop through the real command line: <c>reconciler plan</c> and <c>reconciler apply</c>.</summary>
-public sealed class CliTests(IntegrationFixture fx) : IClassFixture<IntegrationFixture>
+public sealed class CliTests(EngineFixture fx) : IClassFixture<EngineFixture>
 {
     [Fact]
     public async Task Plan_apply_plan_through_the_cli_converges_and_then_reports_in_sync()

@@ -4,14 +4,14 @@ using Docker.DotNet.Models;
 using Reconciler.Core.Planning;
 using Reconciler.Docker.Execution;
 using Reconciler.Integration.Tests.Infrastructure;
-using static Reconciler.Integration.Tests.Infrastructure.IntegrationFixture;
+using static Reconciler.TestSupport.EngineFixture;
 
 namespace Reconciler.Integration.Tests;
 
 /// <summary>
 /// The converge loop end to end on a real engine: observe → plan → execute, then observe again.
 /// </summary>
-public sealed class ConvergeTests(IntegrationFixture fx) : IClassFixture<IntegrationFixture>
+public sealed class ConvergeTests(EngineFixture fx) : IClassFixture<EngineFixture>
 {
     /// <summary>web on two networks after db; db with a named volume; cache on the default network.</summary>
     private static string Shop(string webImage = Image10) => $$"""

@@ -3,12 +3,12 @@
 using System.Text.RegularExpressions;
 using Docker.DotNet.Models;
 using Reconciler.Integration.Tests.Infrastructure;
-using static Reconciler.Integration.Tests.Infrastructure.IntegrationFixture;
+using static Reconciler.TestSupport.EngineFixture;
 
 namespace Reconciler.Integration.Tests;
 
 /// <summary>What docker compose's own CLI (ps, logs, down) relies on to find and read our containers.</summary>
-public sealed class LabelTests(IntegrationFixture fx) : IClassFixture<IntegrationFixture>
+public sealed class LabelTests(EngineFixture fx) : IClassFixture<EngineFixture>
 {
     [Fact]
     public async Task Containers_carry_the_labels_docker_compose_uses()

@@ -3,12 +3,12 @@
 using Docker.DotNet.Models;
 using Reconciler.Core.Planning;
 using Reconciler.Integration.Tests.Infrastructure;
-using static Reconciler.Integration.Tests.Infrastructure.IntegrationFixture;
+using static Reconciler.TestSupport.EngineFixture;
 
 namespace Reconciler.Integration.Tests;
 
 /// <summary>A container Reconciler did not create holds a name the project wants: report it, never touch it.</summary>
-public sealed class NameConflictTests(IntegrationFixture fx) : IClassFixture<IntegrationFixture>
+public sealed class NameConflictTests(EngineFixture fx) : IClassFixture<EngineFixture>
 {
     private static string Yaml => $$"""
         services:

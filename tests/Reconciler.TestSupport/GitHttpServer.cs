@@ -10,6 +10,7 @@ namespace Reconciler.TestSupport;
 /// behind HTTP basic auth. HttpListener is only the CGI host (no web server package needed);
 /// everything git says is git's.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class GitHttpServer : IDisposable
 {
     private readonly HttpListener _listener;

@@ -4,6 +4,7 @@ namespace Reconciler.TestSupport;
 /// A bare repository playing the remote, plus a working clone to commit, revert and push from,
 /// both with the real git CLI (isolated from the user's and the system's git config).
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class OriginRepository
 {
     private static readonly Dictionary<string, string> GitEnv = new()

@@ -8,6 +8,7 @@ namespace Reconciler.TestSupport;
 /// foreground (<c>-D -e</c>), with a host key and one authorized client key generated for the run. Logs in as the current user (root), whose
 /// shell runs git-upload-pack: the same path as a real ssh git remote.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SshServer : IDisposable
 {
     private readonly Process _sshd;

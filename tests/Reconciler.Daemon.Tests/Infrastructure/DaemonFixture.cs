@@ -35,7 +35,8 @@ public sealed class DaemonFixture : IAsyncLifetime
         Directory.CreateDirectory(ServedRoot);
         EmptyDockerConfig = Path.Combine(Root, "docker-config");
         Directory.CreateDirectory(EmptyDockerConfig);
-        Client = DockerEndpoint.Resolve().CreateClient();
+        Endpoint = DockerEndpoint.Resolve();
+        Client = Endpoint.CreateClient();
         _ssh = new Lazy<SshServer>(() => new SshServer(Path.Combine(Root, "ssh")), LazyThreadSafetyMode.ExecutionAndPublication);
         _http = new Lazy<GitHttpServer>(() => new GitHttpServer(ServedRoot, HttpUser, HttpPassword), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -52,33 +53,19 @@ public sealed class DaemonFixture : IAsyncLifetime
     /// <summary>An empty Docker client config (DOCKER_CONFIG of the daemon): nothing from ~/.docker leaks in.</summary>
     public string EmptyDockerConfig { get; }
 
+    public DockerEndpoint Endpoint { get; }
+
     /// <summary>A plain Docker.DotNet client: what the tests look at the engine with.</summary>
     public DockerClient Client { get; }
 
-    public string ReconcilerDll => Path.Combine(AppContext.BaseDirectory, "reconciler.dll");
+    public static string ReconcilerDll => DaemonProcess.Dll;
 
     internal SshServer Ssh => _ssh.Value;
     internal GitHttpServer Http => _http.Value;
 
     public async Task InitializeAsync()
     {
-        var ci = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
-        {
-            try
-            {
-                await Client.System.PingAsync(timeout.Token);
-            }
-            catch (Exception e)
-            {
-                throw new InvalidOperationException(
-                    $"The Docker engine is unreachable: {e.Message}. " +
-                    (ci
-                        ? "CI is set: the CI script must start dockerd and the test registry first (bash tests/setup/engine.sh)."
-                        : "Start it with `bash tests/setup/engine.sh`. The daemon tests fail rather than skip without an engine."),
-                    e);
-            }
-        }
+        await EngineFixture.EnsureReachableAsync(Endpoint.ToString(), ct => Client.System.PingAsync(ct));
 
         // The daemon pulls on every new commit: the tags must be in the registry, not only local.
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })

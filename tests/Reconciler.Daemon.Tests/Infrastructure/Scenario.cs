@@ -204,7 +204,8 @@ internal sealed class Scenario : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            var d = DaemonProcess.Start(_fx, ConfigPath);
+            var d = new DaemonProcess(ConfigPath, _fx.EmptyDockerConfig, workingDirectory: _fx.Root);
+            d.Start();
             _daemons.Add(d);
             if (!WaitListeningOrExit(d) && attempt < 3 && d.Output.Contains($"metrics.listen 127.0.0.1:{Port}: address already in use", StringComparison.Ordinal))
             {
@@ -223,7 +224,7 @@ internal sealed class Scenario : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < DefaultWait)
         {
-            if (d.HasExited)
+            if (!d.Running)
             {
                 d.WaitForOutput();
                 return false;
@@ -282,7 +283,7 @@ internal sealed class Scenario : IAsyncDisposable
     /// <summary><c>reconciler history STACK</c> once no deployment is in progress any more.</summary>
     public async Task<string> SettledHistoryAsync()
     {
-        ReconcilerCli.Result history = null!;
+        DaemonProcess.CliResult history = null!;
         await EventuallyAsync("reconciler history without a deployment in progress", async () =>
         {
             history = await CliAsync("history", Project);
@@ -291,7 +292,8 @@ internal sealed class Scenario : IAsyncDisposable
         return history.Stdout;
     }
 
-    public Task<ReconcilerCli.Result> CliAsync(params string[] args) => ReconcilerCli.RunAsync(_fx, [.. args, "-c", ConfigPath]);
+    public Task<DaemonProcess.CliResult> CliAsync(params string[] args) =>
+        new DaemonProcess(ConfigPath, _fx.EmptyDockerConfig, workingDirectory: _fx.Root).CliAsync(args);
 
     public async Task<HttpResponseMessage?> GetAsync(string path)
     {
@@ -315,7 +317,7 @@ internal sealed class Scenario : IAsyncDisposable
     public async Task WaitReadyAsync(DaemonProcess d, TimeSpan? timeout = null) =>
         await EventuallyAsync("/readyz answers 200", async () =>
         {
-            if (d.HasExited)
+            if (!d.Running)
             {
                 throw new Xunit.Sdk.XunitException($"the daemon exited with {d.ExitCode} before it was ready:\n{d.Output}");
             }
@@ -432,7 +434,7 @@ internal sealed class Scenario : IAsyncDisposable
         }
         foreach (var d in _daemons)
         {
-            sb.AppendLine($"--- daemon pid {d.Pid}{(d.HasExited ? $" exited {d.ExitCode}" : "")}:");
+            sb.AppendLine($"--- daemon pid {d.Pid}{(d.Running ? "" : $" exited {d.ExitCode}")}:");
             sb.Append(d.Output);
         }
         return sb.ToString();

@@ -250,8 +250,8 @@ public sealed class BoundaryWorld : IAsyncDisposable
             await WaitGoodAsync(LastGood, TimeSpan.FromSeconds(120));
         }
         var planted = PlantSecrets();
-        _baseline = new Baseline(name, Daemon.Pid ?? 0, await OnlyContainerAsync(Stack, "web"), await OnlyContainerAsync(OtherStackName, "worker"),
-            Snapshot(), Daemon.Log.Text.Length, Spans.Count, planted);
+        _baseline = new Baseline(name, RunningPid, await OnlyContainerAsync(Stack, "web"), await OnlyContainerAsync(OtherStackName, "worker"),
+            Snapshot(), S.Log.Text.Length, Spans.Count, planted);
         return _baseline;
     }
 
@@ -373,7 +373,7 @@ public sealed class BoundaryWorld : IAsyncDisposable
         var b = Current;
         var good = await DeployGoodAsync("good after " + b.Case, webExtra);
         if (good is null) return null;
-        if (Daemon.Pid != b.Pid) _problems.Add($"the daemon's pid changed from {b.Pid} to {Daemon.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
+        if (RunningPid != b.Pid) _problems.Add($"the daemon's pid changed from {b.Pid} to {(Daemon.Running ? Daemon.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}");
         CheckFiles();
         // The state and the log after the passes since: history and what the daemon keeps (status was looked at above).
         var cli = await CliOutputsAsync(withOtherHistory: false);
@@ -401,11 +401,14 @@ public sealed class BoundaryWorld : IAsyncDisposable
         return good;
     }
 
+    /// <summary>The daemon's pid while it runs, 0 when it does not.</summary>
+    private int RunningPid => Daemon.Running ? Daemon.Pid : 0;
+
     /// <summary>Ends a case: fails with every problem found, and what the daemon, the engine and the state said.</summary>
     public async Task EndAsync()
     {
         var b = Current;
-        if (Daemon.Pid is { } pid && File.Exists($"/proc/{pid}/status"))
+        if (Daemon.Running && Daemon.Pid is var pid && File.Exists($"/proc/{pid}/status"))
         {
             var hwm = File.ReadAllLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
             Output?.WriteLine($"{b.Case}: daemon peak resident memory so far {hwm?[6..].Trim()}");
@@ -425,7 +428,7 @@ public sealed class BoundaryWorld : IAsyncDisposable
     {
         var b = Current;
         if (!Daemon.Running) return; // said already, by the wait that saw it go
-        if (Daemon.Pid != b.Pid) _problems.Add($"the daemon's pid changed from {b.Pid} to {Daemon.Pid}");
+        if (RunningPid != b.Pid) _problems.Add($"the daemon's pid changed from {b.Pid} to {Daemon.Pid}");
         var (code, body) = await Daemon.GetAsync("/healthz");
         if (code != 200) _problems.Add($"/healthz answered {code}: {body.Trim()}");
     }
@@ -475,7 +478,7 @@ public sealed class BoundaryWorld : IAsyncDisposable
     /// <summary><c>reconciler status</c>, <c>history</c> of the attacked stack and (optionally) of the other, stdout and stderr each.</summary>
     private async Task<List<(string Where, string Text)>> CliOutputsAsync(bool withOtherHistory)
     {
-        static string Both(Sh.Result r) => r.Stdout + r.Stderr;
+        static string Both(DaemonProcess.CliResult r) => r.Stdout + r.Stderr;
         var list = new List<(string, string)>
         {
             ("`reconciler status`", Both(await Daemon.CliAsync("status"))),
@@ -490,7 +493,7 @@ public sealed class BoundaryWorld : IAsyncDisposable
         var b = Current;
         var places = new List<(string Where, string Text)>(cli)
         {
-            ("the daemon's stdout/stderr", Daemon.Log.Text[Math.Min(b.LogLength, Daemon.Log.Text.Length)..]),
+            ("the daemon's stdout/stderr", S.Log.Text[Math.Min(b.LogLength, S.Log.Text.Length)..]),
             ("GET /status", (await Daemon.GetAsync("/status")).Body),
             ("GET /metrics", (await Daemon.GetAsync("/metrics")).Body),
         };

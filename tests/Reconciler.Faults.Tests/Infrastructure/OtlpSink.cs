@@ -19,7 +19,7 @@ public sealed class OtlpSink : IAsyncDisposable
 
     public OtlpSink()
     {
-        Port = DaemonProcess.FreePort();
+        Port = LoopbackPort.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);

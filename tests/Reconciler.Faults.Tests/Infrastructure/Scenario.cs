@@ -83,11 +83,19 @@ public sealed class Scenario : IAsyncDisposable
             StateDir = StateDir,
             RepoPath = Git.BarePath,
             Stack = Project,
-            Port = DaemonProcess.FreePort(),
+            Port = LoopbackPort.Free(),
             DockerHost = Docker.Host,
         };
         settings = configure?.Invoke(settings) ?? settings;
-        var daemon = new DaemonProcess(settings, Path.Combine(Directory, $"config{_daemons.Count}.yaml"), Docker.DockerConfig, Log);
+        var configPath = Path.Combine(Directory, $"config{_daemons.Count}.yaml");
+        File.WriteAllText(configPath, settings.Yaml());
+        // The engine is the config's docker.host (or the default socket), never the caller's DOCKER_HOST.
+        var daemon = new DaemonProcess(configPath, Docker.DockerConfig, log: Log.Line,
+            environment: new Dictionary<string, string?> { ["DOCKER_HOST"] = null, ["DOCKER_CONTEXT"] = null })
+        {
+            Stack = settings.Stack,
+            Port = settings.Port,
+        };
         _daemons.Add(daemon);
         return daemon;
     }
@@ -173,7 +181,7 @@ public sealed class Scenario : IAsyncDisposable
     {
         var before = await LastPassAtAsync();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        await WaitAsync($"{count} more passes of {Daemon.Settings.Stack} in /status", async () =>
+        await WaitAsync($"{count} more passes of {Daemon.Stack} in /status", async () =>
         {
             if (await LastPassAtAsync() is { } at && at != before) seen.Add(at);
             return seen.Count >= count;
@@ -187,7 +195,7 @@ public sealed class Scenario : IAsyncDisposable
         if (code != 200) return null;
         using var doc = JsonDocument.Parse(body);
         return doc.RootElement.GetProperty("stacks").EnumerateArray()
-            .Where(j => j.GetProperty("name").GetString() == Daemon.Settings.Stack)
+            .Where(j => j.GetProperty("name").GetString() == Daemon.Stack)
             .Select(j => j.GetProperty("at").GetString())
             .FirstOrDefault();
     }

@@ -10,7 +10,7 @@ internal static class ReconcilerCli
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
     }
 
-    public static async Task<Result> RunAsync(IntegrationFixture fx, string workingDirectory, params string[] args)
+    public static async Task<Result> RunAsync(EngineFixture fx, string workingDirectory, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "reconciler.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference src/Reconciler");

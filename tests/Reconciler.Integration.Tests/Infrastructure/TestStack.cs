@@ -16,9 +16,9 @@ namespace Reconciler.Integration.Tests.Infrastructure;
 /// </summary>
 public sealed class TestStack
 {
-    private readonly IntegrationFixture _fx;
+    private readonly EngineFixture _fx;
 
-    public TestStack(IntegrationFixture fx, string composeYaml, string? project = null, string? directory = null)
+    public TestStack(EngineFixture fx, string composeYaml, string? project = null, string? directory = null)
     {
         _fx = fx;
         Project = project ?? fx.NewProject();
@@ -116,7 +116,7 @@ public sealed class TestStack
             All = true,
             Filters = new Dictionary<string, IDictionary<string, bool>>
             {
-                ["label"] = new Dictionary<string, bool> { [$"{IntegrationFixture.ProjectLabel}={Project}"] = true },
+                ["label"] = new Dictionary<string, bool> { [$"{EngineFixture.ProjectLabel}={Project}"] = true },
             },
         });
         return list.ToDictionary(c => c.Names.Single(n => n.LastIndexOf('/') == 0).TrimStart('/'), StringComparer.Ordinal);

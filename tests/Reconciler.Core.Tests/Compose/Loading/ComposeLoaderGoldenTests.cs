@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Reconciler.Core.Compose.Loading;
 
@@ -31,43 +30,5 @@ public class ComposeLoaderGoldenTests
         var actual = result.Errors.Select(e => e.ToString()).ToArray();
         Assert.True(expected.SequenceEqual(actual),
             $"{caseName}: expected errors\n  {string.Join("\n  ", expected)}\ngot\n  {string.Join("\n  ", actual)}");
-    }
-}
-
-/// <summary>Field-by-field comparison of two JSON documents, reporting paths that differ.</summary>
-public static class JsonDiff
-{
-    public static List<string> Compare(JsonNode? expected, JsonNode? actual, string path = "$")
-    {
-        var diffs = new List<string>();
-        Walk(expected, actual, path, diffs);
-        return diffs;
-    }
-
-    private static void Walk(JsonNode? e, JsonNode? a, string path, List<string> diffs)
-    {
-        switch (e)
-        {
-            case JsonObject eo when a is JsonObject ao:
-                foreach (var (k, v) in eo)
-                    if (!ao.ContainsKey(k)) diffs.Add($"{path}.{k}: missing (expected {Short(v)})");
-                    else Walk(v, ao[k], $"{path}.{k}", diffs);
-                foreach (var (k, v) in ao)
-                    if (!eo.ContainsKey(k)) diffs.Add($"{path}.{k}: unexpected {Short(v)}");
-                break;
-            case JsonArray ea when a is JsonArray aa:
-                if (ea.Count != aa.Count) diffs.Add($"{path}: expected {ea.Count} items {Short(ea)}, got {aa.Count} {Short(aa)}");
-                else for (var i = 0; i < ea.Count; i++) Walk(ea[i], aa[i], $"{path}[{i}]", diffs);
-                break;
-            default:
-                if (!JsonNode.DeepEquals(e, a)) diffs.Add($"{path}: expected {Short(e)}, got {Short(a)}");
-                break;
-        }
-    }
-
-    private static string Short(JsonNode? n)
-    {
-        var s = n?.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) ?? "null";
-        return s.Length > 160 ? s[..160] + "…" : s;
     }
 }

@@ -3,29 +3,44 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Reconciler.Docker;
 using Reconciler.Docker.Registry;
+using Xunit;
 
-namespace Reconciler.Integration.Tests.Infrastructure;
+namespace Reconciler.TestSupport;
 
 /// <summary>
-/// The real engine and the test registry for one test class. An unreachable engine fails every
-/// test with a clear message, on CI and off it alike (as tests/Reconciler.Docker.Tests does):
-/// red beats a silent skip. Everything a test makes belongs to a project from
-/// <see cref="NewProject"/> ("itest-&lt;guid8&gt;") and is removed at the end by the project label
-/// and by name prefix; nothing else on the engine is touched.
+/// The real engine and the test registries (tests/setup/engine.sh) for the engine-backed tests.
+/// An unreachable engine or a missing test image fails every test with the command to run, on CI
+/// and off it alike: red beats a silent skip.
+/// <para>
+/// Everything a test makes belongs to a project from <see cref="NewProject"/> ("itest-&lt;guid8&gt;")
+/// or one registered with <see cref="Track"/>, and is removed at the end by the project label and
+/// by name prefix, with the anonymous volumes of its containers; nothing else on the engine is touched.
+/// </para>
 /// </summary>
-public sealed class IntegrationFixture : IAsyncLifetime
+public sealed class EngineFixture : IAsyncLifetime
 {
+    /// <summary>The plain test registry; <see cref="Image10"/>, <see cref="Image11"/> and <see cref="Image20"/> are pushed there.</summary>
     public const string Registry = "127.0.0.1:5000";
+    public const string PlainRegistry = Registry;
+    public const string AuthRegistry = "127.0.0.1:5001";
+    public const string AuthUser = "tester";
+    public const string AuthPassword = "s3cret";
+
+    /// <summary>The local tag (no registry): for tests that create containers without pulling.</summary>
+    public const string Image = "reconciler-test/busybox:1.0";
     public const string Image10 = Registry + "/reconciler-test/busybox:1.0";
     public const string Image11 = Registry + "/reconciler-test/busybox:1.1";
     public const string Image20 = Registry + "/reconciler-test/busybox:2.0";
-    public const string ProjectLabel = "com.docker.compose.project";
+
+    public const string ProjectLabel = ObservedStateReader.ProjectLabel;
+
+    private static readonly string[] RequiredImages = [Image, "reconciler-test/busybox:1.1", Image10, Image11, Image20];
 
     private readonly ConcurrentBag<string> _projects = [];
     private readonly ConcurrentBag<string> _tempDirs = [];
     private readonly ConcurrentDictionary<string, bool> _anonymousVolumes = new(StringComparer.Ordinal);
 
-    public IntegrationFixture()
+    public EngineFixture()
     {
         // Start from an empty Docker client config: nothing from the developer's ~/.docker leaks in.
         EmptyDockerConfig = NewTempDir();
@@ -33,7 +48,7 @@ public sealed class IntegrationFixture : IAsyncLifetime
         Client = Engine.Endpoint.CreateClient();
     }
 
-    /// <summary>A Docker client config directory with nothing in it (DOCKER_CONFIG for the CLI runs).</summary>
+    /// <summary>A Docker client config directory with nothing in it (the engine's credentials, DOCKER_CONFIG of child processes).</summary>
     public string EmptyDockerConfig { get; }
 
     /// <summary>Reconciler's own adapter: what the tests drive.</summary>
@@ -44,39 +59,44 @@ public sealed class IntegrationFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await EnsureReachableAsync(Engine.Endpoint.ToString(), Engine.PingAsync);
+        foreach (var image in RequiredImages)
+        {
+            if (await Engine.Images.InspectAsync(image) is null)
+            {
+                throw new InvalidOperationException(
+                    $"Test image {image} is missing: run `bash tests/setup/engine.sh` to build the test images and start the registries.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pings the engine and fails, never skips, when it does not answer within 15 s: the one
+    /// message every engine-backed test gives, telling CI apart from a developer's machine.
+    /// </summary>
+    public static async Task EnsureReachableAsync(string endpoint, Func<CancellationToken, Task> ping)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            await Engine.PingAsync(timeout.Token);
+            await ping(timeout.Token);
         }
         catch (Exception e)
         {
             var ci = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
             throw new InvalidOperationException(
-                $"The Docker engine is unreachable at {Engine.Endpoint}: {e.Message}. " +
+                $"The Docker engine is unreachable at {endpoint}: {e.Message}. " +
                 (ci
                     ? "CI is set: the CI script must start dockerd and the test registries first (bash tests/setup/engine.sh)."
                     : "Start it with `bash tests/setup/engine.sh`. These tests fail rather than skip without an engine."),
                 e);
         }
-
-        foreach (var image in new[] { Image10, Image11, Image20 })
-        {
-            if (await Engine.Images.InspectAsync(image) is null)
-            {
-                throw new InvalidOperationException(
-                    $"Test image {image} is missing: run `bash tests/setup/engine.sh` to build the images and start the registry at {Registry}.");
-            }
-        }
     }
 
     /// <summary>A fresh project name; everything labelled or named with it is removed at the end.</summary>
-    public string NewProject()
-    {
-        var project = "itest-" + Guid.NewGuid().ToString("N")[..8];
-        _projects.Add(project);
-        return project;
-    }
+    // "itest-" as testdata/record.sh names its projects: the engine lists a container's aliases and
+    // links in name order, so the fidelity recordings hold only for a prefix sorting where theirs did.
+    public string NewProject() => Track("itest-" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>Registers a project name chosen elsewhere (e.g. a fidelity case) for cleanup.</summary>
     public string Track(string project)
@@ -85,9 +105,24 @@ public sealed class IntegrationFixture : IAsyncLifetime
         return project;
     }
 
+    public string NewTempDir()
+    {
+        var dir = Directory.CreateTempSubdirectory("rtest-").FullName;
+        _tempDirs.Add(dir);
+        return dir;
+    }
+
+    /// <summary>A Docker config dir whose config.json is <paramref name="json"/>.</summary>
+    public string ConfigDirWith(string json)
+    {
+        var dir = NewTempDir();
+        File.WriteAllText(Path.Combine(dir, "config.json"), json);
+        return dir;
+    }
+
     /// <summary>
     /// Remembers the anonymous volumes of a test project's containers: Reconciler keeps them when it
-    /// removes a container (it never deletes data), so the test removes them at the end.
+    /// removes a container (it never deletes data), so the fixture removes them at the end.
     /// </summary>
     public async Task TrackAnonymousVolumesAsync(string project)
     {
@@ -106,13 +141,6 @@ public sealed class IntegrationFixture : IAsyncLifetime
                 }
             }
         }
-    }
-
-    public string NewTempDir()
-    {
-        var dir = Directory.CreateTempSubdirectory("itest-").FullName;
-        _tempDirs.Add(dir);
-        return dir;
     }
 
     public async Task DisposeAsync()
@@ -184,7 +212,7 @@ public sealed class IntegrationFixture : IAsyncLifetime
         }
     }
 
-    private static Dictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>
+    public static Dictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>
         new() { [key] = new Dictionary<string, bool> { [value] = true } };
 
     private static async Task Ignore(Func<Task> action)
