@@ -88,11 +88,17 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
         var token = await s.WriteTokenAsync("web");
 
         // By hand: docker rm -f the managed web, docker run an unmanaged one under its name (same volume, even).
+        // The engine's destroy event wakes the stack at once, so self-heal would win the race for the
+        // name against the next docker command: the operator suspends the stack around the swap.
         var name = s.ContainerName("web");
+        var suspend = await daemon.CliAsync("suspend", s.Project);
+        Assert.True(suspend.ExitCode == 0, suspend.ToString());
         await s.Docker.OkAsync("rm", "-f", name);
         var squatterId = await s.Docker.OkAsync("run", "-d", "--name", name, "--label", $"{Scenario.OwnerLabel}={s.Project}",
             "-v", $"{s.Volume()}:/data", DockerCli.Image11);
         var squatter = (await s.Docker.InspectAsync(squatterId))!;
+        var resume = await daemon.CliAsync("resume", s.Project);
+        Assert.True(resume.ExitCode == 0, resume.ToString());
 
         await s.WaitAsync("status reports the squatter", async () =>
         {

@@ -9,7 +9,8 @@ public sealed record EngineCacheOptions
     /// <summary>The first wait before reconnecting the event stream; doubles up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Short: a failed attempt costs one connect, and stacks wait on the engine meanwhile.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// More containers marked changed than this are refreshed with one full list rather than a list

@@ -91,14 +91,20 @@ public sealed partial class DaemonService(
             if (!byProject.TryGetValue(project, out var workers)) return;
             foreach (var w in workers) w.FireEvent();
         }
+        // Logged once per outage, not once per reconnect attempt.
+        var lost = 0;
         void OnResync(string reason, IReadOnlyList<string> differences)
         {
+            Volatile.Write(ref lost, 0);
             Log.CacheResynced(_logger, reason, differences.Count);
             foreach (var line in differences.Take(20)) Log.CacheMismatch(_logger, reason, line);
             if (reason == ResyncReason.Reconnect || differences.Count > 0)
                 foreach (var w in _workers.Values) w.FireEvent();
         }
-        void OnLost(string why) => Log.CacheStreamLost(_logger, why);
+        void OnLost(string why)
+        {
+            if (Interlocked.Exchange(ref lost, 1) == 0) Log.CacheStreamLost(_logger, why);
+        }
         cache.ContainerChanged += OnContainer;
         cache.Resynced += OnResync;
         cache.StreamLost += OnLost;
