@@ -143,7 +143,7 @@ for mode in $MODES; do
     sum0=$(echo "$m0" | msum reconciler_reconcile_duration_seconds_sum 'result="noop"'); sum1=$(echo "$m1" | msum reconciler_reconcile_duration_seconds_sum 'result="noop"')
     n0=$(echo "$m0" | msum reconciler_reconcile_duration_seconds_count 'result="noop"'); n1=$(echo "$m1" | msum reconciler_reconcile_duration_seconds_count 'result="noop"')
     STEADY+=("$(awk -v m="$mode" -v s0="$sum0" -v s1="$sum1" -v n0="$n0" -v n1="$n1" -v c0="$c0" -v c1="$c1" -v d0="$d0" -v d1="$d1" -v t0="$t0" -v t1="$t1" -v tick="$TICK" -v r0="$r0" -v r1="$r1" \
-        'BEGIN { dt = t1 - t0; n = n1 - n0; printf "| cache %s | %.2f ms | %.1f | %.1f %% | %.1f %% | %s → %s MiB |", m, n > 0 ? (s1 - s0) / n * 1000 : 0, n / dt, (c1 - c0) / tick / dt * 100, (d1 - d0) / tick / dt * 100, r0, r1 }')")
+        'BEGIN { dt = t1 - t0; n = n1 - n0; printf "| cache %s | %.2f ms | %.1f | %.1f %% | %.1f %% | %s → %s MiB |", m, (n > 0 ? (s1 - s0) / n * 1000 : 0), n / dt, (c1 - c0) / tick / dt * 100, (d1 - d0) / tick / dt * 100, r0, r1 }')")
     log "${STEADY[-1]}"
     HEAL+=("$(heal_runs "cache $mode, drift_interval $DRIFT")")
     stop_daemon

@@ -155,6 +155,40 @@ public sealed class EngineCacheTests(EngineFixture fx) : IAsyncLifetime
             && e.Attributes.GetValueOrDefault(ObservedStateReader.ProjectLabel) == p));
     }
 
+    [Fact]
+    public async Task An_event_storm_of_another_tools_containers_costs_at_most_one_list_per_read_and_reads_stay_right()
+    {
+        var p = fx.NewProject();
+        var storm = fx.NewProject();
+        var web = await fx.Engine.Containers.CreateAsync(Specs.Container(p, $"{p}-web-1"));
+        await SameAsDirectAsync(p, []);
+        var before = Cache.Counts;
+
+        // 100 containers created by another tool (the fixture's engine has no cache), 10 at a time.
+        const int Storm = 100;
+        var creating = Task.Run(async () =>
+        {
+            for (var i = 0; i < Storm; i += 10)
+                await Task.WhenAll(Enumerable.Range(i, 10).Select(n => fx.Engine.Containers.CreateAsync(Specs.Container(storm, $"{storm}-x-{n}"))));
+        });
+        var reads = 0;
+        while (!creating.IsCompleted)
+        {
+            Assert.Equal(web.Id, Assert.Single((await Cache.ReadAsync(p, [])).Containers).Id);
+            reads++;
+            await Task.Delay(10);
+        }
+        await creating;
+        Assert.Equal(Storm, (await SameAsDirectAsync(storm, [])).Containers.Length);
+        var after = Cache.Counts;
+
+        // Events only mark; the reads list what is marked, once each (other tests' changes add a few).
+        var lists = after.ListCalls - before.ListCalls;
+        Console.WriteLine($"[figure] storm of {Storm} creates: {reads} reads during it, {lists} list calls in all");
+        Assert.True(lists <= 2 * (reads + 20), $"{lists} list calls for {reads} reads");
+        Assert.Equal(before.Direct, after.Direct);
+    }
+
     /// <summary>Reads through the cache and directly until they agree (events take a moment to arrive), and returns the cached read.</summary>
     private async Task<ObservedState> SameAsDirectAsync(string project, IReadOnlyCollection<string> wanted)
     {
