@@ -44,7 +44,7 @@ PREFIX=rbench-c-$ID
 DAEMON_PID=""
 cleanup() {
     [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
-    for i in $(seq -w 1 "$STACKS"); do
+    for i in $(seq -f %02g 1 "$STACKS"); do
         p=$PREFIX-s$i
         ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p")
         [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
@@ -61,9 +61,9 @@ log "binary $SRC_BIN, $STACKS stacks × $SERVICES services, drift $DRIFT, window
 # The repo: one folder per stack, SERVICES busybox services each.
 git init -q --bare -b main "$WORK/origin.git"
 git init -q -b main "$WORK/src"
-for i in $(seq -w 1 "$STACKS"); do
+for i in $(seq -f %02g 1 "$STACKS"); do
     mkdir -p "$WORK/src/s$i"
-    { echo "services:"; for j in $(seq -w 1 "$SERVICES"); do printf '  svc%s:\n    image: %s\n' "$j" "$IMAGE"; done; } > "$WORK/src/s$i/compose.yaml"
+    { echo "services:"; for j in $(seq -f %02g 1 "$SERVICES"); do printf '  svc%s:\n    image: %s\n' "$j" "$IMAGE"; done; } > "$WORK/src/s$i/compose.yaml"
 done
 git -C "$WORK/src" add -A
 git -C "$WORK/src" -c user.name=bench -c user.email=bench@localhost commit -qm "$STACKS stacks"
@@ -74,7 +74,7 @@ write_config() { # mode drift
     local cache=true; [ "$1" = off ] && cache=false
     { printf 'state_dir: %s/state-%s-%s\ndocker:\n  cache: %s\nmetrics:\n  listen: 127.0.0.1:%s\n' "$WORK" "$1" "$2" "$cache" "$PORT"
       printf 'repos:\n  - name: bench\n    url: %s/origin.git\n    branch: main\n    interval: 1h\nstacks:\n' "$WORK"
-      for i in $(seq -w 1 "$STACKS"); do
+      for i in $(seq -f %02g 1 "$STACKS"); do
           printf '  - name: %s-s%s\n    repo: bench\n    path: s%s\n    drift_interval: %s\n    health_timeout: 30s\n' "$PREFIX" "$i" "$i" "$2"
       done; } > "$WORK/config-$1-$2.yaml"
 }
@@ -96,11 +96,14 @@ start_daemon() { # mode drift
         kill -0 "$DAEMON_PID" 2>/dev/null || { tail -20 "$WORK/daemon-$1-$2.log" >&2; die "daemon exited"; }
         sleep 0.5
     done
-    # In sync: every stack has ended at least two no-op passes (deploy passes and their rollout gates done).
-    until [ "$(metrics | awk 'index($0, "reconciler_reconciles_total{") == 1 && index($0, "result=\"noop\"") && $NF >= 2 { n++ } END { print n + 0 }')" -ge "$STACKS" ]; do
+    # In sync: every stack has ended a pass (its deploy, rollout gate included), then 5 s more for
+    # the last gates. (Not "two no-op passes": with drift_interval 1h there are none.)
+    until [ "$(metrics | awk 'index($0, "reconciler_reconciles_total{") == 1 { split($0, a, "stack=\""); split(a[2], b, "\""); t[b[1]] += $NF }
+                              END { for (k in t) if (t[k] >= 1) n++; print n + 0 }')" -ge "$STACKS" ]; do
         kill -0 "$DAEMON_PID" 2>/dev/null || die "daemon exited"
         sleep 0.5
     done
+    sleep 5
     log "mode $1 (drift $2): $want containers running, every stack in sync after $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
 }
 
@@ -145,12 +148,12 @@ for mode in $MODES; do
     STEADY+=("$(awk -v m="$mode" -v s0="$sum0" -v s1="$sum1" -v n0="$n0" -v n1="$n1" -v c0="$c0" -v c1="$c1" -v d0="$d0" -v d1="$d1" -v t0="$t0" -v t1="$t1" -v tick="$TICK" -v r0="$r0" -v r1="$r1" \
         'BEGIN { dt = t1 - t0; n = n1 - n0; printf "| cache %s | %.2f ms | %.1f | %.1f %% | %.1f %% | %s → %s MiB |", m, (n > 0 ? (s1 - s0) / n * 1000 : 0), n / dt, (c1 - c0) / tick / dt * 100, (d1 - d0) / tick / dt * 100, r0, r1 }')")
     log "${STEADY[-1]}"
-    HEAL+=("$(heal_runs "cache $mode, drift_interval $DRIFT")")
+    HEAL+=("$(heal_runs "cache $mode, drift_interval $DRIFT")"); log "${HEAL[-1]}"
     stop_daemon
 done
 if [[ " $MODES " == *" on "* ]] && [ -n "$HEAL_DRIFT" ]; then
     start_daemon on "$HEAL_DRIFT"
-    HEAL+=("$(heal_runs "cache on, drift_interval $HEAL_DRIFT (events only)")")
+    HEAL+=("$(heal_runs "cache on, drift_interval $HEAL_DRIFT (events only)")"); log "${HEAL[-1]}"
     stop_daemon
 fi
 
