@@ -1,4 +1,5 @@
 using Docker.DotNet;
+using Reconciler.Docker.Cache;
 using Reconciler.Docker.Registry;
 using Reconciler.Docker.Wire;
 
@@ -13,7 +14,11 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
     private readonly DockerClient _client;
     private readonly EngineHttp _http;
 
-    public DockerEngine(DockerEndpoint endpoint, IRegistryCredentialProvider? credentials = null)
+    /// <param name="cache">
+    /// When set, <see cref="State"/> reads from one <see cref="EngineCache"/> (the daemon's; call
+    /// <see cref="EngineCache.RunAsync"/> to feed it) and every operation marks what it touched there.
+    /// </param>
+    public DockerEngine(DockerEndpoint endpoint, IRegistryCredentialProvider? credentials = null, EngineCacheOptions? cache = null, TimeProvider? time = null)
     {
         Endpoint = endpoint;
         _client = endpoint.CreateClient();
@@ -25,15 +30,34 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
         Volumes = new DockerVolumeOperations(_client, endpoint);
         Images = new DockerImageOperations(_client, Credentials, endpoint);
         Events = new DockerEventSource(_client, endpoint);
+        if (cache is not null)
+        {
+            Direct = State;
+            Cache = new EngineCache(_client, _http, endpoint, Direct, cache, time ?? TimeProvider.System);
+            State = Cache;
+            Containers = new CacheMarkingContainers(Containers, Cache);
+            Networks = new CacheMarkingNetworks(Networks, Cache);
+            Volumes = new CacheMarkingVolumes(Volumes, Cache);
+            Images = new CacheMarkingImages(Images, Cache);
+        }
+        else
+        {
+            Direct = State;
+        }
     }
 
     /// <summary>Resolves the endpoint (explicit host, else DOCKER_HOST, else the default socket) and connects lazily.</summary>
-    public static DockerEngine Connect(string? host = null, IRegistryCredentialProvider? credentials = null) =>
-        new(DockerEndpoint.Resolve(host), credentials);
+    public static DockerEngine Connect(string? host = null, IRegistryCredentialProvider? credentials = null, EngineCacheOptions? cache = null) =>
+        new(DockerEndpoint.Resolve(host), credentials, cache);
 
     public DockerEndpoint Endpoint { get; }
     public IRegistryCredentialProvider Credentials { get; }
+    /// <summary>Observed state: the engine cache when there is one, else <see cref="Direct"/>.</summary>
     public IObservedStateReader State { get; }
+    /// <summary>Observed state read from the engine, always (list calls per read).</summary>
+    public IObservedStateReader Direct { get; }
+    /// <summary>The daemon's engine cache; null when reads go to the engine directly (the CLI, <c>docker.cache: false</c>).</summary>
+    public EngineCache? Cache { get; }
     public IDockerContainerOperations Containers { get; }
     public IDockerNetworkOperations Networks { get; }
     public IDockerVolumeOperations Volumes { get; }

@@ -150,7 +150,7 @@ public sealed partial class ObservedStateReader : IObservedStateReader
         return own.TrimStart('/');
     }
 
-    private static ObservedNetwork ToNetwork(NetworkResponse n) => new()
+    internal static ObservedNetwork ToNetwork(NetworkResponse n) => new()
     {
         Id = n.ID,
         Name = n.Name,
@@ -161,7 +161,7 @@ public sealed partial class ObservedStateReader : IObservedStateReader
         Labels = ToSorted(n.Labels),
     };
 
-    private static ObservedVolume ToVolume(VolumeResponse v) => new()
+    internal static ObservedVolume ToVolume(VolumeResponse v) => new()
     {
         Name = v.Name,
         Driver = v.Driver ?? "",

@@ -88,20 +88,17 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
         var token = await s.WriteTokenAsync("web");
 
         // By hand: docker rm -f the managed web, docker run an unmanaged one under its name (same volume, even).
+        // The engine's destroy event wakes the stack at once, so self-heal would win the race for the
+        // name against the next docker command: the operator suspends the stack around the swap.
         var name = s.ContainerName("web");
-        // The daemon repairs at its next drift tick: if it puts web back between the two commands (the
-        // name is taken again), remove it and run the squatter once more.
-        var squatterId = "";
-        for (var attempt = 1; attempt <= 5 && squatterId.Length == 0; attempt++)
-        {
-            await s.Docker.OkAsync("rm", "-f", name);
-            var run = await s.Docker.RunAsync("run", "-d", "--name", name, "--label", $"{Scenario.OwnerLabel}={s.Project}",
-                "-v", $"{s.Volume()}:/data", DockerCli.Image11);
-            if (run.Ok) squatterId = run.Stdout.Trim();
-            else output.WriteLine($"squat attempt {attempt}: {run}");
-        }
-        Assert.True(squatterId.Length > 0, "the daemon took the name back before the squatter five times running");
+        var suspend = await daemon.CliAsync("suspend", s.Project);
+        Assert.True(suspend.ExitCode == 0, suspend.ToString());
+        await s.Docker.OkAsync("rm", "-f", name);
+        var squatterId = await s.Docker.OkAsync("run", "-d", "--name", name, "--label", $"{Scenario.OwnerLabel}={s.Project}",
+            "-v", $"{s.Volume()}:/data", DockerCli.Image11);
         var squatter = (await s.Docker.InspectAsync(squatterId))!;
+        var resume = await daemon.CliAsync("resume", s.Project);
+        Assert.True(resume.ExitCode == 0, resume.ToString());
 
         await s.WaitAsync("status reports the squatter", async () =>
         {

@@ -234,4 +234,5 @@ internal sealed class NetworkCreateResponse
 [JsonSerializable(typeof(ContainerCreateResponse))]
 [JsonSerializable(typeof(NetworkCreateBody))]
 [JsonSerializable(typeof(NetworkCreateResponse))]
+[JsonSerializable(typeof(EventBody))]
 internal sealed partial class WireJson : JsonSerializerContext;

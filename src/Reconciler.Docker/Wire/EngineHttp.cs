@@ -75,5 +75,37 @@ internal sealed class EngineHttp : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>GET</c> a streaming endpoint (<c>/events</c>): returns once the engine has answered with
+    /// its headers, so the caller knows the stream is open before it reads anything else.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenStreamAsync(string pathAndQuery, string operation, string subject, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_prefix}/{pathAndQuery.TrimStart('/')}");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (EngineErrors.IsTransportFailure(e) || e is TaskCanceledException)
+        {
+            throw EngineErrors.Unavailable(_endpoint, operation, subject, e);
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                throw new DockerOperationException(operation, subject, EngineErrors.MessageFromBody(text, response.StatusCode),
+                    EngineErrors.KindOf(response.StatusCode), response.StatusCode);
+            }
+        }
+        return response;
+    }
+
     public void Dispose() => _http.Dispose();
 }

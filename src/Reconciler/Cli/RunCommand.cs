@@ -89,7 +89,8 @@ internal static partial class RunCommand
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DaemonStatus>();
         services.AddSingleton<Heartbeats>();
-        services.AddSingleton(_ => DockerEngine.Connect(config.DockerHost));
+        services.AddSingleton(_ => DockerEngine.Connect(config.DockerHost,
+            cache: config.EngineCache ? new Reconciler.Docker.Cache.EngineCacheOptions { ResyncInterval = config.ResyncInterval } : null));
         services.AddSingleton<IStateStore>(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Reconciler.State");

@@ -8,6 +8,14 @@ public sealed record DaemonConfig
     /// <summary>Where the file was read from; relative paths in it resolve against its directory.</summary>
     public required string Path { get; init; }
     public string? DockerHost { get; init; }
+    /// <summary>
+    /// <c>docker.cache</c>: passes read the engine's state from one in-memory copy kept current by the
+    /// engine's event stream, and container events wake their stack at once (on by default).
+    /// Off: every pass lists from the engine and drift is seen at <c>drift_interval</c> only.
+    /// </summary>
+    public bool EngineCache { get; init; } = true;
+    /// <summary><c>docker.resync_interval</c>: how often the cache lists everything again and reports what it had wrong.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromMinutes(10);
     public required string StateDir { get; init; }
     public string MetricsListen { get; init; } = "127.0.0.1:9464";
     /// <summary>

@@ -47,7 +47,7 @@ public static partial class DaemonConfigReader
         ctx.Keys(root, "", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "repos", "stacks");
         var fleetLimits = ReadLimits(ctx, root, "", Core.Compose.LoadLimits.Default);
         var docker = ctx.Map(root, "docker", "docker");
-        if (docker is not null) ctx.Keys(docker, "docker", "host");
+        if (docker is not null) ctx.Keys(docker, "docker", "host", "cache", "resync_interval");
         var metrics = ctx.Map(root, "metrics", "metrics");
         if (metrics is not null) ctx.Keys(metrics, "metrics", "listen", "status_token_file");
         var metricsListen = (metrics is null ? null : ctx.Str(metrics, "listen", "metrics")) ?? "127.0.0.1:9464";
@@ -155,6 +155,8 @@ public static partial class DaemonConfigReader
         {
             Path = path,
             DockerHost = docker is null ? null : ctx.Str(docker, "host", "docker"),
+            EngineCache = (docker is null ? null : ctx.Bool(docker, "cache", "docker")) ?? true,
+            ResyncInterval = (docker is null ? null : ctx.Duration(docker, "resync_interval", "docker")) ?? TimeSpan.FromMinutes(10),
             StateDir = stateDir,
             MetricsListen = metricsListen,
             WebhookListen = webhookListen,

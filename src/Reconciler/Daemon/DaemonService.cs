@@ -3,7 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Reconciler.Configuration;
+using Reconciler.Core.Desired;
 using Reconciler.Docker;
+using Reconciler.Docker.Cache;
 using Reconciler.Git;
 using Reconciler.State;
 
@@ -54,6 +56,7 @@ public sealed partial class DaemonService(
         var loops = new List<Task>();
         loops.AddRange(_watchers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
         loops.AddRange(_workers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
+        if (engine.Cache is { } cache) loops.Add(Task.Run(() => FollowEngineAsync(cache, ct), ct));
         loops.Add(Task.Run(() => PingDockerAsync(ct), ct));
         loops.Add(Task.Run(() => FeedWatchdogAsync(ct), ct));
         try
@@ -73,6 +76,54 @@ public sealed partial class DaemonService(
         w.Fire(trigger);
         return true;
     }
+
+    /// <summary>
+    /// Feeds the engine cache and lets its events drive work: an event on a managed container wakes
+    /// that stack's worker (<see cref="StackWorker.FireEvent"/>); a resync after a reconnect, or one
+    /// that found the cache wrong, wakes every stack, since any of them may have drifted unseen.
+    /// </summary>
+    private async Task FollowEngineAsync(EngineCache cache, CancellationToken ct)
+    {
+        var byProject = _workers.Values.GroupBy(w => w.Reconciler.Stack.ProjectName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        void OnContainer(ContainerEvent e)
+        {
+            if (!WakesStack(e.Action) || !e.Attributes.TryGetValue(ComposeLabels.Project, out var project)) return;
+            if (!byProject.TryGetValue(project, out var workers)) return;
+            foreach (var w in workers) w.FireEvent();
+        }
+        // Logged once per outage, not once per reconnect attempt.
+        var lost = 0;
+        void OnResync(string reason, IReadOnlyList<string> differences)
+        {
+            Volatile.Write(ref lost, 0);
+            Log.CacheResynced(_logger, reason, differences.Count);
+            foreach (var line in differences.Take(20)) Log.CacheMismatch(_logger, reason, line);
+            if (reason == ResyncReason.Reconnect || differences.Count > 0)
+                foreach (var w in _workers.Values) w.FireEvent();
+        }
+        void OnLost(string why)
+        {
+            if (Interlocked.Exchange(ref lost, 1) == 0) Log.CacheStreamLost(_logger, why);
+        }
+        cache.ContainerChanged += OnContainer;
+        cache.Resynced += OnResync;
+        cache.StreamLost += OnLost;
+        try
+        {
+            await cache.RunAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            cache.ContainerChanged -= OnContainer;
+            cache.Resynced -= OnResync;
+            cache.StreamLost -= OnLost;
+        }
+    }
+
+    /// <summary>What an engine event says about a container that may need a pass: it stopped, went, was renamed or replaced, or is unhealthy.</summary>
+    internal static bool WakesStack(string action) =>
+        action is "create" or "die" or "stop" or "destroy" or "rename" or "oom" or "pause" or "health_status: unhealthy";
 
     private async Task PingDockerAsync(CancellationToken ct)
     {
@@ -132,5 +183,14 @@ public sealed partial class DaemonService(
 
         [LoggerMessage(34, LogLevel.Error, "loops not progressing, watchdog not fed: {Loops}")]
         public static partial void Stalled(ILogger logger, string loops);
+
+        [LoggerMessage(35, LogLevel.Information, "engine cache resynced ({Reason}): {Differences} differences from the engine")]
+        public static partial void CacheResynced(ILogger logger, string reason, int differences);
+
+        [LoggerMessage(36, LogLevel.Warning, "engine cache mismatch found at resync ({Reason}): {Difference}")]
+        public static partial void CacheMismatch(ILogger logger, string reason, string difference);
+
+        [LoggerMessage(37, LogLevel.Warning, "engine event stream lost, reads go to the engine until it is back: {Error}")]
+        public static partial void CacheStreamLost(ILogger logger, string error);
     }
 }

@@ -38,6 +38,7 @@ internal static class ObservabilityServices
         });
         services.AddSingleton<MetricsRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricsRecorder>());
+        services.AddSingleton<IHostedService>(sp => new CacheResyncCounter(sp.GetRequiredService<DockerEngine>().Cache, sp.GetRequiredService<ReconcilerMetrics>()));
         foreach (var stack in config.Stacks)
         {
             services.AddSingleton<IHostedService>(sp =>

@@ -71,6 +71,10 @@ internal sealed class ReconcilerMetrics
             "Unix time of the repo's last successful check of its remote.", "repo");
         GitHeadInfo = f.CreateGauge("reconciler_git_head_info",
             "1 for the commit the repo's mirror holds for its branch; one series per repo.", "repo", "branch", "commit");
+        CacheResyncs = f.CreateCounter("reconciler_cache_resyncs_total",
+            "Full lists of the engine by the engine cache, by reason (start, reconnect, period); mismatch: the list showed changes the event stream had not told.",
+            "reason");
+        foreach (var reason in Reconciler.Docker.Cache.ResyncReason.All) CacheResyncs.WithLabels(reason);
         BuildInfo = f.CreateGauge("reconciler_build_info", "1, labelled with the running daemon's version.", "version");
         BuildInfo.WithLabels(Version).Set(1);
     }
@@ -95,6 +99,7 @@ internal sealed class ReconcilerMetrics
     public Gauge GitLastFetch { get; }
     public Gauge GitHeadInfo { get; }
     public Gauge BuildInfo { get; }
+    public Counter CacheResyncs { get; }
 
     /// <summary>The daemon's version without the source revision suffix (<see cref="ProductVersion"/>).</summary>
     public static string Version => ProductVersion.Version;

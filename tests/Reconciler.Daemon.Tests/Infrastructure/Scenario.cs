@@ -26,6 +26,9 @@ internal sealed record ScenarioOptions
     public bool Prune { get; init; } = true;
     public bool SelfHeal { get; init; } = true;
 
+    /// <summary><c>docker.cache</c>: the engine cache and its event-driven wakes (the daemon's default: on).</summary>
+    public bool EngineCache { get; init; } = true;
+
     /// <summary>Writes a webhook secret file and names it in the repo's config.</summary>
     public string? WebhookSecret { get; init; }
 
@@ -184,6 +187,8 @@ internal sealed class Scenario : IAsyncDisposable
 
         File.WriteAllText(ConfigPath, $"""
             state_dir: {StateDir}
+            docker:
+              cache: {(Options.EngineCache ? "true" : "false")}
             metrics:
               listen: 127.0.0.1:{Port}
             repos:

@@ -151,6 +151,35 @@ public sealed class StackWorkerTests : IAsyncDisposable
         await CompletedAsync(5);
     }
 
+    [Fact]
+    public async Task An_engine_event_wakes_a_drift_pass_at_once_and_after_a_repair_the_next_waits_one_second_then_two()
+    {
+        _pass.NextActed();
+        _worker.FireEvent();
+        await CompletedAsync(1);
+
+        // The repair's own events (or a container that dies again at once) wait 1 s…
+        _pass.NextActed();
+        _worker.FireEvent();
+        await Task.Delay(100);
+        Assert.Single(_pass.Triggers);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await CompletedAsync(2);
+
+        // …then 2 s after a second repair in a row.
+        _worker.FireEvent();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Task.Delay(100);
+        Assert.Equal(2, _pass.Triggers.Count);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await CompletedAsync(3);
+
+        // That pass found nothing to do: the next event is served at once again.
+        _worker.FireEvent();
+        await CompletedAsync(4);
+        Assert.Equal([Trigger.Drift, Trigger.Drift, Trigger.Drift, Trigger.Drift], _pass.Triggers);
+    }
+
     /// <summary>Moves the clock in steps, letting the loop's continuations run between them.</summary>
     private async Task AdvanceAsync(TimeSpan by)
     {
@@ -183,6 +212,10 @@ public sealed class StackWorkerTests : IAsyncDisposable
 
         public void Next(PassOutcome outcome, bool transient) =>
             _script.Enqueue(() => new StackPassResult { Stack = stack.Name, Outcome = outcome, Transient = transient, Error = "scripted" });
+
+        /// <summary>The next pass repairs something (self-heal ran an action).</summary>
+        public void NextActed() =>
+            _script.Enqueue(() => new StackPassResult { Stack = stack.Name, Outcome = PassOutcome.Applied, Done = [("web", "start")] });
 
         public void NextThrows(Exception e) => _script.Enqueue(() => throw e);
 
