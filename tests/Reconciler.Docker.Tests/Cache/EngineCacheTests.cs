@@ -14,7 +14,7 @@ namespace Reconciler.Docker.Tests.Cache;
 public sealed class EngineCacheTests(EngineFixture fx) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private readonly DockerEngine _engine = new(DockerEndpoint.Resolve(), new Registry.DockerConfigCredentials(fx.EmptyConfigDir),
+    private readonly DockerEngine _engine = new(DockerEndpoint.Resolve(), new Registry.DockerConfigCredentials(fx.EmptyDockerConfig),
         new EngineCacheOptions { RetryDelay = TimeSpan.FromSeconds(1) });
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<(string Reason, IReadOnlyList<string> Differences)> _resyncs = new();
