@@ -20,6 +20,7 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
     private readonly IGitTransport _transport;
     private readonly SecretScrubber _scrubber;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile KnownHead? _head;
     private bool _verified;
 
     public GitRepositoryMirror(GitRemote remote, string stateDirectory, GitNetworkTimeouts? timeouts = null)
@@ -182,6 +183,13 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         var normalized = string.Join('/', (treePath ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."));
+        // A drift pass renders the commit it already rendered: one small read answers that, without
+        // opening the repository (the marker names the resolved path, so a path through a symlink
+        // takes the long way and is resolved again).
+        if (IsObjectId(sha) && TreeExporter.IsCurrent(target, sha.ToLowerInvariant(), normalized))
+        {
+            return Task.FromResult<string?>(target);
+        }
         return Task.Run(() =>
         {
             using var repo = OpenRepositoryFor(sha);
@@ -270,8 +278,26 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
 
     private string? ReadLocalHead()
     {
+        // Every pass asks for the head, and opening the repository costs about a millisecond: the
+        // answer is kept while the files a ref lives in (loose, or packed) are unchanged.
+        var stamp = RefStamp();
+        if (_head is { } known && known.Stamp == stamp) return known.Sha;
         using var repo = new Repository(MirrorPath);
-        return repo.Refs[BranchRef]?.ResolveToDirectReference()?.TargetIdentifier;
+        var sha = repo.Refs[BranchRef]?.ResolveToDirectReference()?.TargetIdentifier;
+        _head = new KnownHead(stamp, sha);
+        return sha;
+    }
+
+    private sealed record KnownHead(((DateTime, long) Loose, (DateTime, long) Packed) Stamp, string? Sha);
+
+    private ((DateTime, long) Loose, (DateTime, long) Packed) RefStamp()
+    {
+        static (DateTime, long) Of(string path)
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
+        }
+        return (Of(Path.Combine(MirrorPath, BranchRef)), Of(Path.Combine(MirrorPath, "packed-refs")));
     }
 
     private GitCommitInfo ReadCommitInfo(string sha)

@@ -43,7 +43,7 @@ internal sealed class LibGit2Transport : IGitTransport
             var credentials = new CredentialsAttempt(_credentials);
             try
             {
-                var refs = Repository.ListRemoteReferences(_url, credentials.Handler);
+                var refs = ListWithoutInterruptions(credentials);
                 var head = refs.FirstOrDefault(r => r.CanonicalName == BranchRef);
                 return head?.ResolveToDirectReference()?.TargetIdentifier ?? head?.TargetIdentifier;
             }
@@ -53,6 +53,25 @@ internal sealed class LibGit2Transport : IGitTransport
             }
         }, CancellationToken.None);
         return listing.WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// The ref listing, asked again when a signal to this process (a child exiting, say) cut a socket
+    /// read short: libgit2 reports that EINTR as an error, though nothing is wrong with the remote.
+    /// A listing changes nothing, so asking twice is harmless.
+    /// </summary>
+    private IEnumerable<Reference> ListWithoutInterruptions(CredentialsAttempt credentials)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Repository.ListRemoteReferences(_url, credentials.Handler).ToList();
+            }
+            catch (LibGit2SharpException e) when (attempt < 3 && e.Message.Contains("Interrupted system call", StringComparison.Ordinal))
+            {
+            }
+        }
     }
 
     public Task FetchAsync(string mirrorPath, CancellationToken ct) =>

@@ -80,9 +80,9 @@ public sealed class WebhookTests(DaemonFixture fx, ITestOutputHelper output)
 
         // The hourly poll did not find this commit: the webhook did, and the record must say so.
         var latest = (await s.SettledHistoryAsync()).Split('\n')[0];
-        var status = await s.StackStatusAsync();
-        Assert.True(latest.Contains(" webhook ", StringComparison.Ordinal) && status!.Value.GetProperty("trigger").GetString() == "Webhook",
-            $"a webhook-triggered deploy is recorded as: history \"{latest.Trim()}\", /status trigger {status!.Value.GetProperty("trigger")}");
+        var deploy = (await s.StackStatusAsync())!.Value.GetProperty("last_change");
+        Assert.True(latest.Contains(" webhook ", StringComparison.Ordinal) && deploy.GetProperty("trigger").GetString() == "Webhook",
+            $"a webhook-triggered deploy is recorded as: history \"{latest.Trim()}\", /status last_change {deploy}");
     }
 
     private static string Sign(string body, string secret) =>

@@ -94,9 +94,11 @@ public sealed partial class DaemonService(
         }
         // Logged once per outage, not once per reconnect attempt.
         var lost = 0;
+        status.EngineCacheError = "the engine cache has not listed the engine yet";
         void OnResync(string reason, IReadOnlyList<string> differences)
         {
             Volatile.Write(ref lost, 0);
+            status.EngineCacheError = null;
             Log.CacheResynced(_logger, reason, differences.Count);
             foreach (var line in differences.Take(20)) Log.CacheMismatch(_logger, reason, line);
             if (reason == ResyncReason.Reconnect || differences.Count > 0)
@@ -104,6 +106,7 @@ public sealed partial class DaemonService(
         }
         void OnLost(string why)
         {
+            status.EngineCacheError = $"the engine's event stream is down ({why}); passes read the engine directly meanwhile";
             if (Interlocked.Exchange(ref lost, 1) == 0) Log.CacheStreamLost(_logger, why);
         }
         cache.ContainerChanged += OnContainer;

@@ -11,6 +11,7 @@ public sealed class DaemonStatus(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, RepoStatus> _repos = new();
     private readonly ConcurrentDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> _stacks = new();
+    private readonly ConcurrentDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> _changes = new();
 
     public event Action<StackPassResult, Trigger>? PassCompleted;
     public event Action<string, string>? FetchCounted;
@@ -19,6 +20,9 @@ public sealed class DaemonStatus(TimeProvider time)
     public bool ConfigLoaded { get; set; }
     public bool? DockerReachable { get; set; }
     public string? DockerError { get; set; }
+
+    /// <summary>Null while the engine cache follows the engine's events (or there is no cache); else why not.</summary>
+    public string? EngineCacheError { get; set; }
 
     public void ExpectRepo(string repo) => _repos.TryAdd(repo, new RepoStatus(repo));
 
@@ -33,7 +37,9 @@ public sealed class DaemonStatus(TimeProvider time)
 
     public void StackPassed(StackPassResult result, Trigger trigger)
     {
-        _stacks[result.Stack] = (result, trigger, time.GetUtcNow());
+        var at = time.GetUtcNow();
+        _stacks[result.Stack] = (result, trigger, at);
+        if (result.Outcome is PassOutcome.Applied or PassOutcome.Failed) _changes[result.Stack] = (result, trigger, at);
         PassCompleted?.Invoke(result, trigger);
     }
 
@@ -41,12 +47,19 @@ public sealed class DaemonStatus(TimeProvider time)
 
     public IReadOnlyDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> Stacks => _stacks;
 
-    /// <summary>Ready: config loaded, Docker answered, every repo fetched at least once.</summary>
+    /// <summary>
+    /// Per stack, the last pass that changed something or failed: a deploy stays visible after the
+    /// drift passes that follow it (woken by its own containers' events, a second later) find nothing to do.
+    /// </summary>
+    public IReadOnlyDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> LastChanges => _changes;
+
+    /// <summary>Ready: config loaded, Docker answered (and the engine cache follows its events), every repo fetched at least once.</summary>
     public (bool Ready, IReadOnlyList<string> Reasons) Readiness()
     {
         var reasons = new List<string>();
         if (!ConfigLoaded) reasons.Add("config not loaded");
         if (DockerReachable != true) reasons.Add("docker not reachable" + (DockerError is null ? "" : ": " + DockerError));
+        else if (EngineCacheError is { } cache) reasons.Add(cache);
         foreach (var r in _repos.Values.Where(r => r.LastFetch is null))
             reasons.Add($"repo {r.Name} not fetched yet" + (r.LastError is null ? "" : ": " + r.LastError));
         return (reasons.Count == 0, reasons);

@@ -108,12 +108,26 @@ public sealed partial class StackReconciler
     private async Task RecordInSyncAsync(string commit, DeploymentResult result, PassRun run, CancellationToken ct)
     {
         if (run.DeploymentId is null && commit != run.State.LastAppliedCommit)
-            run.DeploymentId = await StartDeploymentAsync(commit, run.Info, run.Trigger, ct).ConfigureAwait(false);
+            run.DeploymentId = await StartDeploymentAsync(commit, InfoOf(run), run.Trigger, ct).ConfigureAwait(false);
         await FinishDeploymentAsync(run.DeploymentId, new DeploymentFinish(result, run.Actions), ct).ConfigureAwait(false);
         var images = ImagesRunning(run);
-        await UpdateStateAsync(s => s.Applied(commit, result, time.GetUtcNow()).BecameHealthy(commit, images), ct).ConfigureAwait(false);
-        if (result == DeploymentResult.Applied) Log.Deployed(logger, stack.Name, Short(commit), run.Actions, run.Info?.Subject ?? "");
+        var now = time.GetUtcNow();
+        StackState InSync(StackState s) => s.Applied(commit, result, now).BecameHealthy(commit, images);
+        if (result == DeploymentResult.Noop && run.DeploymentId is null && !_unsaved && _known is { } known && OnlyFresher(known, InSync(known), now))
+            return;
+        await UpdateStateAsync(InSync, ct).ConfigureAwait(false);
+        if (result == DeploymentResult.Applied) Log.Deployed(logger, stack.Name, Short(commit), run.Actions, InfoOf(run)?.Subject ?? "");
     }
+
+    /// <summary>
+    /// A drift pass that found the stack in sync changes nothing but the time of its last success:
+    /// that is written at most once a minute, not by every tick (a write costs more than the rest of
+    /// such a pass; the metric of the last success is set from the pass itself).
+    /// </summary>
+    private static bool OnlyFresher(StackState known, StackState next, DateTimeOffset now) =>
+        known.LastSuccessAt is { } last && now - last < InSyncRecordInterval && (next with { LastSuccessAt = last }).Equals(known);
+
+    internal static readonly TimeSpan InSyncRecordInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// A failure: logged, one history row per distinct failure of a commit (not one per drift tick that
@@ -127,7 +141,7 @@ public sealed partial class StackReconciler
         Log.PassFailed(logger, stack.Name, Short(commit), verdict.Phase ?? "-", where is { } w ? $"{w.File}:{w.Line}: {message}" : message);
         var alreadyRecorded = run.State.LastError?.Commit == commit && run.State.LastError?.Message == message;
         if (!alreadyRecorded && run.DeploymentId is null)
-            run.DeploymentId = await StartDeploymentAsync(commit, run.Info, run.Trigger, ct).ConfigureAwait(false);
+            run.DeploymentId = await StartDeploymentAsync(commit, InfoOf(run), run.Trigger, ct).ConfigureAwait(false);
         var result = verdict.RolledBack ? DeploymentResult.RolledBack : DeploymentResult.Failed;
         await FinishDeploymentAsync(run.DeploymentId, new DeploymentFinish(result, run.Actions, message), ct).ConfigureAwait(false);
         var error = new StackError(message) { Commit = commit, File = where?.File, Line = where?.Line };

@@ -84,7 +84,7 @@ public sealed partial class StackReconciler
         var c = run.Convergence!;
         if (c.Mode == ConvergeMode.Deploy)
         {
-            if (!c.IsRetry) run.DeploymentId = await StartDeploymentAsync(c.Commit, run.Info, run.Trigger, ct).ConfigureAwait(false);
+            if (!c.IsRetry) run.DeploymentId = await StartDeploymentAsync(c.Commit, InfoOf(run), run.Trigger, ct).ConfigureAwait(false);
             await UpdateStateAsync(s => s.Attempting(c.Commit), ct).ConfigureAwait(false);
         }
         var plan = run.Plan!;

@@ -62,7 +62,6 @@ public sealed partial class StackReconciler(
         var next = StackPolicy.Start(facts, run.Trigger);
         if (next is not ConvergeCommit { Convergence: var c }) return ((FinishPass)next).Verdict;
         run.Convergence = c;
-        if (c.Mode == ConvergeMode.Deploy) run.Info = CommitInfo(c.Commit);
         var steps = new (string Name, Func<CancellationToken, Task<StepOutcome>> Run, Func<StepOutcome, Next> Decide)[]
         {
             ("render", t => RenderAsync(run, t), o => StackPolicy.AfterRender(facts, c, o)),
@@ -98,6 +97,13 @@ public sealed partial class StackReconciler(
         Tracing.ReconcilerTelemetry.Phase(name, stack.Name, run.Convergence?.Commit, started, run.Error != errorBefore ? run.Error : null);
         return outcome;
     }
+
+    /// <summary>
+    /// Author and subject of the commit a deploy converges, for its history row and log line: read
+    /// when one is written, not by every drift pass (opening the repository costs a millisecond).
+    /// </summary>
+    private GitCommitInfo? InfoOf(PassRun run) =>
+        run.Convergence is { Mode: ConvergeMode.Deploy } c ? run.Info ??= CommitInfo(c.Commit) : null;
 
     private GitCommitInfo? CommitInfo(string commit)
     {
@@ -136,3 +142,4 @@ public sealed partial class StackReconciler(
 
     internal static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
 }
+

@@ -25,7 +25,11 @@ public sealed record StatusDocument(
         string? Error,
         IReadOnlyList<DriftItem> Drift,
         DateTimeOffset At,
-        string Trigger);
+        string Trigger,
+        [property: JsonPropertyName("last_change")] PassView? LastChange);
+
+    /// <summary>A pass that applied changes or failed.</summary>
+    public sealed record PassView(string? Commit, string Outcome, string? Error, DateTimeOffset At, string Trigger);
 
     public static StatusDocument From(DaemonStatus status) => new(
         status.StartedAt,
@@ -38,7 +42,10 @@ public sealed record StatusDocument(
             s.Value.Result.Error,
             s.Value.Result.Drift,
             s.Value.At,
-            s.Value.Trigger.ToString()))]);
+            s.Value.Trigger.ToString(),
+            status.LastChanges.TryGetValue(s.Key, out var c)
+                ? new PassView(c.Result.Commit, c.Result.Outcome.ToString(), c.Result.Error, c.At, c.Trigger.ToString())
+                : null))]);
 }
 
 /// <summary>Source-generated, so the native build serves /status without reflection.</summary>

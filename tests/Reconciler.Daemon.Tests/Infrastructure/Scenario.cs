@@ -261,11 +261,19 @@ internal sealed class Scenario : IAsyncDisposable
         return d;
     }
 
-    /// <summary>Waits until <c>/status</c> shows a finished pass of this stack at <paramref name="commit"/> with one of <paramref name="outcomes"/>.</summary>
-    public Task WaitForPassAsync(string commit, params string[] outcomes) =>
-        EventuallyAsync($"/status: a pass at {commit[..12]} ending {string.Join(" or ", outcomes)}", async () =>
-            await StackStatusAsync() is { } j && j.GetProperty("commit").GetString() == commit
-            && outcomes.Contains(j.GetProperty("outcome").GetString()), DefaultWait);
+    /// <summary>
+    /// Waits until <c>/status</c> shows a finished pass of this stack at <paramref name="commit"/> with
+    /// one of <paramref name="outcomes"/>: the latest pass, or the last that changed something or
+    /// failed (drift passes woken by a deploy's own events follow it within a second).
+    /// </summary>
+    public Task WaitForPassAsync(string commit, params string[] outcomes)
+    {
+        return EventuallyAsync($"/status: a pass at {commit[..12]} ending {string.Join(" or ", outcomes)}", async () =>
+            await StackStatusAsync() is { } j && (Ends(j) || j.TryGetProperty("last_change", out var change) && Ends(change)), DefaultWait);
+
+        bool Ends(JsonElement pass) => pass.ValueKind == JsonValueKind.Object
+            && pass.GetProperty("commit").GetString() == commit && outcomes.Contains(pass.GetProperty("outcome").GetString());
+    }
 
     /// <summary>
     /// Waits until <c>/status</c> has shown <paramref name="count"/> more finished passes of this stack

@@ -102,6 +102,7 @@ public sealed class EngineCacheTests(EngineFixture fx) : IAsyncLifetime
         var web = await fx.Engine.Containers.CreateAsync(Specs.Container(p, $"{p}-web-1"));
         await fx.Engine.Containers.StartAsync(web.Id);
         await SameAsDirectAsync(p, []);
+        await QuietAsync(p);
 
         // The engine's stop happens, its events never reach the cache: it still says running.
         Cache.IgnoreEvents = e => e.ActorId == web.Id;
@@ -216,6 +217,23 @@ public sealed class EngineCacheTests(EngineFixture fx) : IAsyncLifetime
         .. s.Volumes.Select(v => $"vol {v.Name} {v.Driver} " + string.Join(",", v.Labels)),
         $"images {s.LocalImages.Count}",
     ]);
+
+    /// <summary>
+    /// Waits until the events of what the test just did have arrived and been read: a start event
+    /// still in flight would mark the container and let the next read see through a lost event.
+    /// </summary>
+    private async Task QuietAsync(string project)
+    {
+        var deadline = Stopwatch.StartNew();
+        for (var quiet = 0; quiet < 3;)
+        {
+            Assert.True(deadline.Elapsed < Deadline, "timed out waiting for the engine's events to settle");
+            await Task.Delay(100);
+            var lists = Cache.Counts.ListCalls;
+            await Cache.ReadAsync(project, []);
+            quiet = Cache.Counts.ListCalls == lists ? quiet + 1 : 0;
+        }
+    }
 
     private static async Task UntilAsync(string what, Func<bool> condition)
     {
