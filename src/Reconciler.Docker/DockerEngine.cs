@@ -39,6 +39,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
             Networks = new CacheMarkingNetworks(Networks, Cache);
             Volumes = new CacheMarkingVolumes(Volumes, Cache);
             Images = new CacheMarkingImages(Images, Cache);
+            Events = new CachedEventSource(Cache, time ?? TimeProvider.System);
         }
         else
         {
@@ -62,6 +63,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
     public IDockerNetworkOperations Networks { get; }
     public IDockerVolumeOperations Volumes { get; }
     public IDockerImageOperations Images { get; }
+    /// <summary>Container events per project: from the cache's one stream when there is a cache, else a stream each.</summary>
     public IDockerEventSource Events { get; }
 
     /// <summary>

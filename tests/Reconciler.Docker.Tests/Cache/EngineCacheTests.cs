@@ -157,6 +157,37 @@ public sealed class EngineCacheTests(EngineFixture fx) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Per_project_subscriptions_share_the_cache_stream_replay_from_since_and_end_when_it_is_lost()
+    {
+        var p = fx.NewProject();
+        var other = fx.NewProject();
+        var since = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(1);
+        var web = await fx.Engine.Containers.CreateAsync(Specs.Container(p, $"{p}-web-1"));
+        await fx.Engine.Containers.CreateAsync(Specs.Container(other, $"{other}-web-1"));
+        await fx.Engine.Containers.StartAsync(web.Id);
+        await UntilAsync("the start event reached the cache", () => _events.Any(e => e.ContainerId == web.Id && e.Action == "start"));
+
+        // Subscribing after the events happened: they are replayed from since, and only this project's.
+        using var stop = new CancellationTokenSource(Deadline);
+        var seen = new ConcurrentQueue<ContainerEvent>();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var e in _engine.Events.ContainerEventsAsync(p, since, stop.Token)) seen.Enqueue(e);
+        });
+        await UntilAsync("create and start replayed", () => seen.Any(e => e.Action == "create") && seen.Any(e => e.Action == "start"));
+
+        // Live events follow.
+        await fx.Client.Containers.StopContainerAsync(web.Id, new ContainerStopParameters { WaitBeforeKillSeconds = 0 });
+        await UntilAsync("the live die event", () => seen.Any(e => e.Action == "die"));
+        Assert.All(seen, e => Assert.Equal(p, e.Attributes[ObservedStateReader.ProjectLabel]));
+
+        // The shared stream goes: the subscription ends with an error (the watcher then looks again).
+        Cache.DropStream();
+        var error = await Assert.ThrowsAsync<DockerEngineUnavailableException>(() => reading);
+        Assert.Contains("event stream is down", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_event_storm_of_another_tools_containers_costs_at_most_one_list_per_read_and_reads_stay_right()
     {
         var p = fx.NewProject();
