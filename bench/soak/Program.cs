@@ -16,6 +16,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Reconciler.Faults.Tests.Infrastructure;
+using Reconciler.TestSupport;
+
+// SIGKILL, POSIX signals and the daemon harness are Linux-only, as in the fault tests.
+[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 
 var options = SoakOptions.Parse(args);
 return await new Soak(options).RunAsync();
@@ -107,16 +111,25 @@ internal sealed partial class Soak(SoakOptions options)
             [new KeyValuePair<string, string>("s1", "1.0"), new KeyValuePair<string, string>("s2", "1.0")]);
         var lastGood = await _git.CommitAsync("soak 0: s1, s2", new Dictionary<string, string?> { ["app/compose.yaml"] = Yaml(model) });
         var lastGoodIndex = 0;
-        _daemon = new DaemonProcess(new DaemonSettings
+        var settings = new DaemonSettings
         {
             StateDir = Path.Combine(_dir, "state"),
             RepoPath = _git.BarePath,
             Stack = _project,
-            Port = DaemonProcess.FreePort(),
+            Port = LoopbackPort.Free(),
             Interval = "1s",
             DriftInterval = "2s",
             HealthTimeout = "20s",
-        }, Path.Combine(_dir, "config.yaml"), _docker.DockerConfig, _log);
+        };
+        var configPath = Path.Combine(_dir, "config.yaml");
+        await File.WriteAllTextAsync(configPath, settings.Yaml());
+        // As the fault tests do: the engine is the config's (the default socket), never the caller's DOCKER_HOST.
+        _daemon = new DaemonProcess(configPath, _docker.DockerConfig, log: _log.Line,
+            environment: new Dictionary<string, string?> { ["DOCKER_HOST"] = null, ["DOCKER_CONTEXT"] = null })
+        {
+            Stack = settings.Stack,
+            Port = settings.Port,
+        };
         _daemon.Start();
         if (!await WaitAsync(() => GoodDoneAsync(lastGood, model), options.CommitTimeout))
             throw new InvalidOperationException("the first commit never converged");

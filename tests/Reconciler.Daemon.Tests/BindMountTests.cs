@@ -10,7 +10,7 @@ namespace Reconciler.Daemon.Tests;
 public sealed class BindMountTests(DaemonFixture fx, ITestOutputHelper output)
 {
     [Fact]
-    public async Task BindMountedDirectory_StaysReadable_AfterACommitThatDoesNotTouchIt()
+    public async Task A_bind_mounted_directory_stays_readable_after_a_commit_that_does_not_touch_it()
     {
         var files = Scenario.Files(Scenario.Compose(webExtra: "    volumes:\n      - ./site:/site:ro"), "1.0");
         files["app/site/index.html"] = "hello from git\n";

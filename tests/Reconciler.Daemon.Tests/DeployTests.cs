@@ -16,7 +16,7 @@ public sealed class DeployTests(DaemonFixture fx, ITestOutputHelper output)
     private static readonly TimeSpan DeployBound = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task BareRepoOnDisk_FirstStartDeploys_TagBumpRunsWithinOneInterval_RevertBringsThePreviousImageBack()
+    public async Task A_bare_repo_on_disk_is_deployed_at_first_start_a_tag_bump_runs_within_one_interval_and_a_revert_brings_the_previous_image_back()
     {
         await using var s = Scenario.Create(fx, output);
         var started = Stopwatch.StartNew();
@@ -73,7 +73,7 @@ public sealed class DeployTests(DaemonFixture fx, ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(BrokenYaml))]
-    public async Task BrokenYamlCommit_LeavesContainersUntouched_StatusShowsFileLineAndCommit_NextGoodCommitDeploys(string name, string compose, int line)
+    public async Task A_broken_yaml_commit_leaves_containers_untouched_status_shows_file_line_and_commit_and_the_next_good_commit_deploys(string name, string compose, int line)
     {
         await using var s = Scenario.Create(fx, output);
         await s.StartAndDeployAsync();
@@ -118,7 +118,7 @@ public sealed class DeployTests(DaemonFixture fx, ITestOutputHelper output)
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task ServiceDeletedFromGit_IsRemovedWithPrune_AndKeptWithoutIt(bool prune)
+    public async Task A_service_deleted_from_git_is_removed_with_prune_and_kept_without_it(bool prune)
     {
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { Prune = prune });
         await s.StartAndDeployAsync();

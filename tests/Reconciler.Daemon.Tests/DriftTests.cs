@@ -15,7 +15,7 @@ public sealed class DriftTests(DaemonFixture fx, ITestOutputHelper output)
     private static readonly TimeSpan RepairBound = Drift + TimeSpan.FromSeconds(12);
 
     [Fact]
-    public async Task RemovedManagedContainer_IsRepairedWithinTheDriftInterval()
+    public async Task A_removed_managed_container_is_repaired_within_the_drift_interval()
     {
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { DriftInterval = "3s" });
         await s.StartAndDeployAsync();
@@ -34,7 +34,7 @@ public sealed class DriftTests(DaemonFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ContainerRemovedWhileTheRolloutGateWatchesIt_IsStillRepaired()
+    public async Task A_container_removed_while_the_rollout_gate_watches_it_is_still_repaired()
     {
         // Same as above, but the container goes while the first deploy's rollout gate is still
         // watching it settle (3 s after it starts): a manual removal, not a bad commit.
@@ -52,7 +52,7 @@ public sealed class DriftTests(DaemonFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task SuspendedStack_StoppedContainerStaysStopped_WhileStatusReportsDrift_ResumeRepairs()
+    public async Task In_a_suspended_stack_a_stopped_container_stays_stopped_while_status_reports_drift_and_resume_repairs_it()
     {
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { DriftInterval = "3s" });
         await s.StartAndDeployAsync();

@@ -71,17 +71,27 @@ public sealed class EngineEventTests(DaemonFixture fx, ITestOutputHelper output)
         Assert.Equal("exited", Assert.Single(await s.ServiceContainersAsync("worker")).State);
     }
 
-    /// <summary>The passes the repair's own events cause find nothing to do: no pass at all for a few seconds once settled.</summary>
+    /// <summary>
+    /// The passes the repair's own events cause find nothing to do: once settled, no pass at all while
+    /// the repo loop checks the unchanged remote four more times (three intervals of 1 s at least).
+    /// The window is counted in the daemon's own loop turns, not seconds, so a slow machine makes it
+    /// longer instead of making the check vacuous; an unchanged check wakes no stack, so it cannot
+    /// be what breaks the silence.
+    /// </summary>
     private static async Task SettlesAsync(Scenario s)
     {
+        const int Checks = 4;
         double last = -1;
-        await s.EventuallyAsync("no pass for 3 s", async () =>
+        await s.EventuallyAsync($"no pass while the remote is checked {Checks} more times", async () =>
         {
-            var before = Passes(await MetricsAsync(s), s.Project);
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            var metrics = await MetricsAsync(s);
+            var before = Passes(metrics, s.Project);
+            var checks = RemoteChecks(metrics, s.RepoName);
+            await s.EventuallyAsync($"{Checks} more checks of the remote", async () =>
+                RemoteChecks(await MetricsAsync(s), s.RepoName) >= checks + Checks, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
             last = Passes(await MetricsAsync(s), s.Project);
             return last == before;
-        }, TimeSpan.FromSeconds(30));
+        }, TimeSpan.FromSeconds(60));
         s.Log($"settled after {last} passes");
     }
 
@@ -94,6 +104,10 @@ public sealed class EngineEventTests(DaemonFixture fx, ITestOutputHelper output)
 
     private static double Passes(string metrics, string stack) =>
         SampleLines(metrics, "reconciler_reconciles_total").Where(l => l.Contains($"stack=\"{stack}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
+    private static double RemoteChecks(string metrics, string repo) =>
+        SampleLines(metrics, "reconciler_git_fetches_total").Where(l => l.Contains($"repo=\"{repo}\"", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
     private static double Sample(string metrics, string name, string label) =>

@@ -9,7 +9,7 @@ namespace Reconciler.Daemon.Tests;
 public sealed class LifecycleTests(DaemonFixture fx, ITestOutputHelper output)
 {
     [Fact]
-    public async Task Restart_RecreatesNothingAlreadyInSync_AndRecordsNoNewDeployment()
+    public async Task A_restart_recreates_nothing_already_in_sync_and_records_no_new_deployment()
     {
         await using var s = Scenario.Create(fx, output);
         var first = await s.StartAndDeployAsync();
@@ -41,7 +41,7 @@ public sealed class LifecycleTests(DaemonFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task SecondDaemonOnTheSameStateDir_ExitsNonZero_NamingTheLock()
+    public async Task A_second_daemon_on_the_same_state_dir_exits_non_zero_naming_the_lock()
     {
         await using var s = Scenario.Create(fx, output);
         var first = await s.StartAndDeployAsync();
@@ -61,7 +61,7 @@ public sealed class LifecycleTests(DaemonFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Sigterm_StopsTheDaemonWithinSeconds_WithExitCodeZero_AndNoCrashOnTheWayOut()
+    public async Task Sigterm_stops_the_daemon_within_seconds_with_exit_code_zero_and_no_crash_on_the_way_out()
     {
         // Several stops in a row, each with nine stack loops (eight config-suspended: they never
         // touch the engine), so that a race on the way out shows up reliably, not once in a while.
@@ -99,7 +99,7 @@ public sealed class LifecycleTests(DaemonFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ListenAddressInUse_ExitsNonZero_WithOneLineError_AndDeploysNothing()
+    public async Task A_listen_address_in_use_exits_non_zero_with_a_one_line_error_and_deploys_nothing()
     {
         await using var s = Scenario.Create(fx, output);
         using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, s.Port);
@@ -117,7 +117,7 @@ public sealed class LifecycleTests(DaemonFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ConfigWithBrokenYaml_ExitsNonZero_NamingFileAndLine_WithoutAStackTrace()
+    public async Task A_config_with_broken_yaml_exits_non_zero_naming_file_and_line_without_a_stack_trace()
     {
         await using var s = Scenario.Create(fx, output);
         // An unclosed flow sequence followed by a dedented key: YamlDotNet's scanner throws

@@ -12,7 +12,7 @@ public sealed partial class PullPolicyTests(DaemonFixture fx, ITestOutputHelper 
     private const int DriftPasses = 4;
 
     [Fact]
-    public async Task PullPolicyDaily_PullsOnceAtDeploy_NotOnEveryDriftPass_NorAfterARestart()
+    public async Task Pull_policy_daily_pulls_once_at_deploy_not_on_every_drift_pass_nor_after_a_restart()
     {
         // web runs 1.1 (worker 1.0, pull_policy missing), so its pulls are its own in the log.
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { DriftInterval = "1s" },

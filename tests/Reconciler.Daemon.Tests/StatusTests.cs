@@ -9,7 +9,7 @@ namespace Reconciler.Daemon.Tests;
 public sealed partial class StatusTests(DaemonFixture fx, ITestOutputHelper output)
 {
     [Fact]
-    public async Task LastFetch_InStatusAndMetrics_KeepsAdvancing_WhileTheBranchDoesNotMove()
+    public async Task The_last_fetch_in_status_and_metrics_keeps_advancing_while_the_branch_does_not_move()
     {
         // "Polling must never stop silently": a branch nobody pushes to is still checked every
         // interval, and both places an operator looks must show it.

@@ -9,7 +9,7 @@ public sealed class TransportTests(DaemonFixture fx, ITestOutputHelper output)
     [Theory]
     [InlineData(Transport.Ssh)]
     [InlineData(Transport.Http)]
-    public async Task RemoteRepo_FirstStartDeploys_AndANewCommitRunsWithinOneInterval(Transport transport)
+    public async Task A_remote_repo_is_deployed_at_first_start_and_a_new_commit_runs_within_one_interval(Transport transport)
     {
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { Transport = transport });
         await s.StartAndDeployAsync();

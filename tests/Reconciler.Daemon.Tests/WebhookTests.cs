@@ -14,7 +14,7 @@ public sealed class WebhookTests(DaemonFixture fx, ITestOutputHelper output)
     private const string Secret = "whsec-7d1f0c2e";
 
     [Fact]
-    public async Task GitHubSignedPush_DeploysQuickly_WithHourlyPolling_InvalidSignatureGets401AndTriggersNothing()
+    public async Task A_GitHub_signed_push_deploys_quickly_with_hourly_polling_and_an_invalid_signature_gets_401_and_triggers_nothing()
     {
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { Interval = "1h", DriftInterval = "1m", WebhookSecret = Secret });
         var daemon = await s.StartAndDeployAsync();
@@ -66,7 +66,7 @@ public sealed class WebhookTests(DaemonFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task DeployTriggeredByAWebhook_IsRecordedAsWebhook_NotPoll()
+    public async Task A_deploy_triggered_by_a_webhook_is_recorded_as_webhook_not_poll()
     {
         await using var s = Scenario.Create(fx, output, new ScenarioOptions { Interval = "1h", DriftInterval = "1m", WebhookSecret = Secret });
         await s.StartAndDeployAsync();

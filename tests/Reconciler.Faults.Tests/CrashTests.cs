@@ -21,7 +21,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     ]);
 
     [Fact]
-    public async Task SigkillAtManyPointsOfARecreateOfFiveServices_RestartConverges_NoDuplicatesNoLeftoversDataIntact()
+    public async Task After_a_sigkill_at_many_points_of_a_recreate_of_five_services_a_restart_converges_with_no_duplicates_no_leftovers_and_data_intact()
     {
         await using var s = await Scenario.CreateAsync(output);
         var commit = await s.CommitComposeAsync("five services", Stack(DockerCli.Image10, 0));

@@ -14,7 +14,7 @@ public sealed class EngineRestartCollection;
 public sealed class EngineRestartTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task EngineRestartedMidDeploy_DaemonKeepsRunning_ReadyzDropsAndRecovers_StackConverges_DataIntact()
+    public async Task With_the_engine_restarted_mid_deploy_the_daemon_keeps_running_readyz_drops_and_recovers_and_the_stack_converges_with_data_intact()
     {
         var hostBridge = await RestartableEngine.HostBridgeExistsAsync();
         await using var engine = await RestartableEngine.StartAsync(Guid.NewGuid().ToString("N")[..6]);

@@ -9,7 +9,7 @@ namespace Reconciler.Faults.Tests;
 public sealed partial class GitOutageTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task RemoteGoneForAWhile_DaemonKeepsHealingFromItsMirror_StatusShowsTheLastSuccessfulFetch_DeploysResumeWhenBack()
+    public async Task With_the_remote_gone_for_a_while_the_daemon_keeps_healing_from_its_mirror_status_shows_the_last_successful_fetch_and_deploys_resume_when_it_is_back()
     {
         await using var s = await Scenario.CreateAsync(output);
         Svc[] Stack(string image) => [new Svc("web", image) { Command = Compose.Httpd, Data = true }, new Svc("worker", image)];

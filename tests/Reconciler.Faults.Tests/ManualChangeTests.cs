@@ -19,7 +19,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
     private static readonly Dictionary<string, string> Expected = new() { ["web"] = DockerCli.Image10, ["worker"] = DockerCli.Image10 };
 
     [Fact]
-    public async Task StoppedByHand_IsStartedAgain_SameContainer()
+    public async Task A_container_stopped_by_hand_is_started_again_as_the_same_container()
     {
         await using var s = await Scenario.CreateAsync(output);
         var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(LoopbackPort.Free())));
@@ -39,7 +39,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
     [Theory]
     [InlineData("rm", "-f")]
     [InlineData("kill")]
-    public async Task RemovedOrKilledByHandWhileTheFirstDeployIsInItsHealthGate_IsStillRepaired_NotAbandoned(params string[] command)
+    public async Task A_container_removed_or_killed_by_hand_while_the_first_deploy_is_in_its_health_gate_is_still_repaired_not_abandoned(params string[] command)
     {
         await using var s = await Scenario.CreateAsync(output);
         // A healthcheck that turns healthy after ~8 s keeps the first deploy in its health gate that long.
@@ -78,7 +78,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ReplacedByHandWithAnUnmanagedContainerOfTheSameName_TheSquatterIsReportedAndNeverRemovedOrStopped()
+    public async Task An_unmanaged_container_put_by_hand_in_place_of_a_managed_one_of_the_same_name_is_reported_and_never_removed_or_stopped()
     {
         await using var s = await Scenario.CreateAsync(output);
         var commit = await s.CommitComposeAsync("stack", Compose.File(Stack(LoopbackPort.Free())));
@@ -124,7 +124,7 @@ public sealed class ManualChangeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task UnmanagedContainerSquattingOnTheHostPort_IsReportedAndNeverRemovedOrStopped()
+    public async Task An_unmanaged_container_squatting_on_the_host_port_is_reported_and_never_removed_or_stopped()
     {
         await using var s = await Scenario.CreateAsync(output);
         var port = LoopbackPort.Free();

@@ -16,7 +16,7 @@ public sealed class NeverDestructiveTests(ITestOutputHelper output)
         (withCache ? "  cachedata:\n" : "");
 
     [Fact]
-    public async Task PrunedServiceAndDeletedStackFolder_KeepTheirNamedVolumesWithData_BystandersUntouchedThroughout()
+    public async Task A_pruned_service_and_a_deleted_stack_folder_keep_their_named_volumes_with_data_and_bystanders_stay_untouched_throughout()
     {
         await using var s = await Scenario.CreateAsync(output);
 

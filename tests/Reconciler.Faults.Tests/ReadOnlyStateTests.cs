@@ -15,7 +15,7 @@ public sealed class ReadOnlyStateTests(ITestOutputHelper output)
     [Theory]
     [InlineData(Fault.ImmutableWhileRunning)]
     [InlineData(Fault.ReadOnlyMountAtStart)]
-    public async Task StateDirReadOnly_DaemonKeepsConverging_RmFIsRepaired_TheStateErrorIsLogged(Fault fault)
+    public async Task With_a_read_only_state_dir_the_daemon_keeps_converging_an_rm_f_is_repaired_and_the_state_error_is_logged(Fault fault)
     {
         await using var s = await Scenario.CreateAsync(output);
         Svc[] Stack(string image) => [new Svc("web", image) { Command = Compose.Httpd, Data = true }, new Svc("worker", image)];
@@ -76,7 +76,7 @@ public sealed class ReadOnlyStateTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task StateDirImmutable_ACrashingCommitIsRolledBackOnce_AndNotRetriedOnEveryDriftTick()
+    public async Task With_an_immutable_state_dir_a_crashing_commit_is_rolled_back_once_and_not_retried_on_every_drift_tick()
     {
         await using var s = await Scenario.CreateAsync(output);
         var good = await s.CommitComposeAsync("1.0", Compose.File(new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true }));
@@ -105,7 +105,7 @@ public sealed class ReadOnlyStateTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task StateDirReadOnlyAtRestart_WithARolledBackCommitAtTheHead_TheGoodVersionKeepsRunningAndIsStillRepaired()
+    public async Task With_the_state_dir_read_only_at_restart_and_a_rolled_back_commit_at_the_head_the_good_version_keeps_running_and_is_still_repaired()
     {
         await using var s = await Scenario.CreateAsync(output);
         var (good, daemon) = await s.DeployFirstAsync("1.0", new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true });

@@ -6,7 +6,7 @@ namespace Reconciler.Faults.Tests;
 public sealed class RegistryTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task MissingImageTag_OldContainerKeepsRunning_SameId_ErrorRecorded()
+    public async Task With_a_missing_image_tag_the_old_container_keeps_running_with_the_same_id_and_the_error_is_recorded()
     {
         await using var s = await Scenario.CreateAsync(output);
         var (good, daemon) = await s.DeployFirstAsync("1.0", new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true });
@@ -49,7 +49,7 @@ public sealed class RegistryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task RegistryUnreachable_OldContainerKeepsRunning_ErrorRecorded_DeploysByItselfWhenTheRegistryIsBack()
+    public async Task With_the_registry_unreachable_the_old_container_keeps_running_the_error_is_recorded_and_the_deploy_happens_by_itself_when_the_registry_is_back()
     {
         await using var s = await Scenario.CreateAsync(output);
         var (good, daemon) = await s.DeployFirstAsync("1.0", new Svc("web", DockerCli.Image10) { Command = Compose.Httpd, Data = true });

@@ -6,7 +6,7 @@ namespace Reconciler.Faults.Tests;
 public sealed class RollbackTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task ExitAtOnceCommit_IsRolledBackToTheSameImageId_RecordedAndNotRetried_ANewerGoodCommitDeploys()
+    public async Task A_commit_whose_container_exits_at_once_is_rolled_back_to_the_same_image_id_recorded_and_not_retried_and_a_newer_good_commit_deploys()
     {
         await using var s = await Scenario.CreateAsync(output);
         var (good, daemon) = await s.DeployFirstAsync("web 1.1", new Svc("web", DockerCli.Image11) { Command = Compose.Httpd, Data = true });
@@ -78,7 +78,7 @@ public sealed class RollbackTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task CrashLoopingCommitWithRestartPolicy_IsRolledBack_DataKept()
+    public async Task A_crash_looping_commit_with_a_restart_policy_is_rolled_back_and_its_data_kept()
     {
         await using var s = await Scenario.CreateAsync(output);
         var (good, daemon) = await s.DeployFirstAsync("worker 1.0", new Svc("worker", DockerCli.Image10) { Data = true });

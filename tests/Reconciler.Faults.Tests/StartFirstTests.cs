@@ -7,7 +7,7 @@ namespace Reconciler.Faults.Tests;
 public sealed class StartFirstTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task StartFirstUpdate_AlwaysHasARunningContainer_PolledEvery100ms_AndRemovesTheOldOneAfter()
+    public async Task A_start_first_update_always_has_a_running_container_polled_every_100ms_and_removes_the_old_one_after()
     {
         await using var s = await Scenario.CreateAsync(output);
         Svc Web(string image, string rev) => new("web", image) { StartFirst = true, Data = true, Command = Compose.Httpd, Env = rev };
