@@ -25,7 +25,16 @@ public sealed record StatusDocument(
         string? Error,
         IReadOnlyList<DriftItem> Drift,
         DateTimeOffset At,
-        string Trigger);
+        string Trigger,
+        IReadOnlyList<FindingView> Findings);
+
+    /// <summary>A guardrail warning on the stack's current commit: <c>warn</c> rules only (a <c>deny</c> is the error).</summary>
+    public sealed record FindingView(string Rule, string Service, string Level, string Message, string? File, int? Line,
+        [property: JsonPropertyName("key_path")] string KeyPath)
+    {
+        public static FindingView Of(Core.Guardrails.PolicyFinding f) =>
+            new(f.Rule, f.Service, Core.Guardrails.RuleLevels.Name(f.Level), f.Message, f.Where?.File, f.Where?.Line, f.KeyPath);
+    }
 
     public static StatusDocument From(DaemonStatus status) => new(
         status.StartedAt,
@@ -38,7 +47,8 @@ public sealed record StatusDocument(
             s.Value.Result.Error,
             s.Value.Result.Drift,
             s.Value.At,
-            s.Value.Trigger.ToString()))]);
+            s.Value.Trigger.ToString(),
+            [.. status.FindingsOf(s.Key).Select(FindingView.Of)]))]);
 }
 
 /// <summary>Source-generated, so the native build serves /status without reflection.</summary>

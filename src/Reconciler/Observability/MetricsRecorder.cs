@@ -155,6 +155,11 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             series.Degrading = drift.Any(d => d.Reason is "missing" or "stopped");
         }
 
+        // Like drift: a pass that did not load a commit knows nothing new about it.
+        if (r.Findings is { } findings)
+            Refresh(_metrics.PolicyFindings, r.Stack, series.FindingSeries,
+                findings.GroupBy(f => (f.Service, f.Rule)).Select(g => (g.Key.Service, g.Key.Rule, g.Count())));
+
         series.Commit = r.Commit ?? series.Commit;
         series.Sync = r.Outcome switch
         {
@@ -244,6 +249,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
     {
         public HashSet<(string, string)> DriftSeries { get; } = [];
         public HashSet<(string, string)> FieldSeries { get; } = [];
+        public HashSet<(string, string)> FindingSeries { get; } = [];
         public string? Commit { get; set; }
         public string? Sync { get; set; }
         public bool Degrading { get; set; }
