@@ -15,6 +15,10 @@ public sealed class DaemonStatus(TimeProvider time)
 
     public event Action<StackPassResult, Trigger>? PassCompleted;
     public event Action<string, string>? FetchCounted;
+    public event Action<ImageGcReport>? ImagesCollected;
+
+    /// <summary>An image garbage collection ran (for metrics).</summary>
+    public void ImagesCollectedBy(ImageGcReport report) => ImagesCollected?.Invoke(report);
 
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
     public bool ConfigLoaded { get; set; }

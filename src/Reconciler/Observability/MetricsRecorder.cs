@@ -42,6 +42,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
                 metrics.ReconcileDuration.WithLabels(stack.Name, result);
             }
             foreach (var phase in ReconcilerMetrics.Phases) metrics.StackErrors.WithLabels(stack.Name, phase);
+            metrics.StackImageBytes.WithLabels(stack.Name);
             metrics.StackHeld.WithLabels(stack.Name).Set(0);
             metrics.Rollbacks.WithLabels(stack.Name);
         }
@@ -71,6 +72,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             if (_attached) return;
             _status.PassCompleted += OnPassCompleted;
             _status.FetchCounted += OnFetchCounted;
+            _status.ImagesCollected += OnImagesCollected;
             _attached = true;
         }
     }
@@ -82,6 +84,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             if (!_attached) return;
             _status.PassCompleted -= OnPassCompleted;
             _status.FetchCounted -= OnFetchCounted;
+            _status.ImagesCollected -= OnImagesCollected;
             _attached = false;
         }
     }
@@ -96,6 +99,12 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             series.ContainerHealth = health;
             PublishInfo(stack, series);
         }
+    }
+
+    private void OnImagesCollected(ImageGcReport report)
+    {
+        _metrics.ImageGcRemoved.Inc(report.Removed.Count);
+        _metrics.ImageGcReclaimed.Inc(report.ReclaimedBytes);
     }
 
     private void OnPassCompleted(StackPassResult result, Trigger trigger)
