@@ -18,7 +18,7 @@ internal sealed partial class HostPressureSampler(
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
-    private readonly HashSet<(string Stack, string Service)> _memorySeries = [];
+    private readonly Dictionary<(string Stack, string Service), long> _limits = [];
     private bool _diskUnreadable;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -69,11 +69,11 @@ internal sealed partial class HostPressureSampler(
             var was = memory.GetValueOrDefault(key);
             memory[key] = (Math.Max(was.Usage, m.Usage), Math.Max(was.Limit, limit));
         }
-        _memorySeries.UnionWith(memory.Keys);
-        foreach (var key in _memorySeries)
+        // A service whose containers stopped uses nothing; its limit is configuration and stays known.
+        foreach (var (key, (usage, limit)) in memory) _limits[key] = limit;
+        foreach (var (key, limit) in _limits)
         {
-            var (usage, limit) = memory.GetValueOrDefault(key);
-            metrics.ContainerMemoryUsage.WithLabels(key.Stack, key.Service).Set(usage);
+            metrics.ContainerMemoryUsage.WithLabels(key.Stack, key.Service).Set(memory.TryGetValue(key, out var m) ? m.Usage : 0);
             metrics.ContainerMemoryLimit.WithLabels(key.Stack, key.Service).Set(limit);
         }
     }
