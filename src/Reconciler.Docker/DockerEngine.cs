@@ -30,6 +30,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
         Volumes = new DockerVolumeOperations(_client, endpoint);
         Images = new DockerImageOperations(_client, Credentials, endpoint);
         Events = new DockerEventSource(_client, endpoint);
+        Host = new DockerHostOperations(_client, endpoint, () => Cache?.MarkImages());
         if (cache is not null)
         {
             Direct = State;
@@ -63,6 +64,8 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
     public IDockerNetworkOperations Networks { get; }
     public IDockerVolumeOperations Volumes { get; }
     public IDockerImageOperations Images { get; }
+    /// <summary>Host-wide reads and image removal, for image garbage collection and host-pressure metrics.</summary>
+    public IDockerHostOperations Host { get; }
     /// <summary>Container events per project: from the cache's one stream when there is a cache, else a stream each.</summary>
     public IDockerEventSource Events { get; }
 

@@ -66,6 +66,15 @@ internal static class SchemaMigrations
         // JSON: image reference → UTC time text. Stacks written before it have pulled nothing yet
         // as far as the store knows: their next time-based pull is due at once, as before.
         new(2, "last pull per image", ["ALTER TABLE stacks ADD COLUMN last_pulled TEXT NOT NULL DEFAULT '{}'"]),
+        // Image garbage collection and guardrails. Stacks written before it have no good-commit
+        // history (GC keeps their running images, which containers use) and no image pulled by
+        // Reconciler as far as the store knows (GC removes nothing of theirs until they pull again).
+        new(3, "good commits' images, images pulled, guardrail findings",
+        [
+            "ALTER TABLE stacks ADD COLUMN good_history TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE stacks ADD COLUMN pulled_images TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE stacks ADD COLUMN policy_findings TEXT NOT NULL DEFAULT '[]'",
+        ]),
     ];
 
     /// <summary>Checks that versions run 1, 2, 3… with no gap; a list that does not is a bug.</summary>

@@ -13,7 +13,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
     private const string StackColumns =
         "name, last_attempted_commit, last_applied_commit, last_good_commit, last_good_images, sync_status, suspended, " +
         "last_result, last_error_message, last_error_commit, last_error_file, last_error_line, last_success_at, " +
-        "drift_summary, failed_commits, last_pulled, updated_at";
+        "drift_summary, failed_commits, last_pulled, good_history, pulled_images, policy_findings, updated_at";
 
     private const string RepoColumns = "repo, head_commit, head_seen_at, last_fetch_at";
 
@@ -254,7 +254,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
             $"""
             INSERT INTO stacks ({StackColumns})
             VALUES ($name, $attempted, $applied, $good, $images, $status, $suspended, $result, $error_message, $error_commit,
-                    $error_file, $error_line, $success_at, $drift, $failed, $pulled, $updated)
+                    $error_file, $error_line, $success_at, $drift, $failed, $pulled, $history, $pulled_images, $findings, $updated)
             ON CONFLICT (name) DO UPDATE SET
                 last_attempted_commit = excluded.last_attempted_commit,
                 last_applied_commit = excluded.last_applied_commit,
@@ -271,6 +271,9 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
                 drift_summary = excluded.drift_summary,
                 failed_commits = excluded.failed_commits,
                 last_pulled = excluded.last_pulled,
+                good_history = excluded.good_history,
+                pulled_images = excluded.pulled_images,
+                policy_findings = excluded.policy_findings,
                 updated_at = excluded.updated_at
             """,
             ("$name", state.Stack),
@@ -290,6 +293,11 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
             ("$failed", JsonSerializer.Serialize(state.FailedCommits.ToArray(), StateJson.Default.StringArray)),
             ("$pulled", JsonSerializer.Serialize(state.LastPulled.ToDictionary(p => p.Key, p => StateText.Time(p.Value), StringComparer.Ordinal),
                 StateJson.Default.DictionaryStringString)),
+            ("$history", JsonSerializer.Serialize(state.GoodHistory.Select(g => new GoodCommitJson(g.Commit, new Dictionary<string, string>(g.Images))).ToArray(),
+                StateJson.Default.GoodCommitJsonArray)),
+            ("$pulled_images", JsonSerializer.Serialize(state.PulledImages.ToDictionary(p => p.Key, p => StateText.Time(p.Value), StringComparer.Ordinal),
+                StateJson.Default.DictionaryStringString)),
+            ("$findings", JsonSerializer.Serialize(state.PolicyFindings.ToArray(), StateJson.Default.StringArray)),
             ("$updated", StateText.Time(state.UpdatedAt ?? throw new InvalidOperationException("UpdatedAt is set before writing"))));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -299,6 +307,9 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
         var images = JsonSerializer.Deserialize(Text(row, "last_good_images")!, StateJson.Default.DictionaryStringString) ?? [];
         var failed = JsonSerializer.Deserialize(Text(row, "failed_commits")!, StateJson.Default.StringArray) ?? [];
         var pulled = JsonSerializer.Deserialize(Text(row, "last_pulled")!, StateJson.Default.DictionaryStringString) ?? [];
+        var history = JsonSerializer.Deserialize(Text(row, "good_history")!, StateJson.Default.GoodCommitJsonArray) ?? [];
+        var pulledImages = JsonSerializer.Deserialize(Text(row, "pulled_images")!, StateJson.Default.DictionaryStringString) ?? [];
+        var findings = JsonSerializer.Deserialize(Text(row, "policy_findings")!, StateJson.Default.StringArray) ?? [];
         var errorMessage = Text(row, "last_error_message");
         return new StackState
         {
@@ -320,6 +331,9 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
             DriftSummary = Text(row, "drift_summary"),
             FailedCommits = failed.ToImmutableSortedSet(StringComparer.Ordinal),
             LastPulled = pulled.ToImmutableSortedDictionary(p => p.Key, p => StateText.ParseTime(p.Value), StringComparer.Ordinal),
+            GoodHistory = [.. history.Select(g => new GoodCommit(g.Commit, g.Images.ToImmutableSortedDictionary(StringComparer.Ordinal)))],
+            PulledImages = pulledImages.ToImmutableSortedDictionary(p => p.Key, p => StateText.ParseTime(p.Value), StringComparer.Ordinal),
+            PolicyFindings = [.. findings],
             UpdatedAt = Time(row, "updated_at"),
         };
     }

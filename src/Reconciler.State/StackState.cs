@@ -50,6 +50,25 @@ public sealed record StackState
     /// </summary>
     public ImmutableSortedDictionary<string, DateTimeOffset> LastPulled { get; init; } = NoPulls;
 
+    /// <summary>
+    /// The last good commits, newest first, each with the images it ran (at most
+    /// <see cref="GoodHistoryLength"/>): image garbage collection keeps the images of the first
+    /// <c>image_gc.keep_commits</c> of them.
+    /// </summary>
+    public ImmutableArray<GoodCommit> GoodHistory { get; init; } = [];
+
+    /// <summary>How many good commits <see cref="GoodHistory"/> remembers: the most <c>image_gc.keep_commits</c> can ask for.</summary>
+    public const int GoodHistoryLength = 20;
+
+    /// <summary>
+    /// Image id → when Reconciler pulled it for this stack. Garbage collection removes only these:
+    /// an image the user pulled or built is never Reconciler's to remove.
+    /// </summary>
+    public ImmutableSortedDictionary<string, DateTimeOffset> PulledImages { get; init; } = NoPulls;
+
+    /// <summary>The guardrail warnings on the stack's current commit, one line each, for <c>reconciler status</c>.</summary>
+    public ImmutableArray<string> PolicyFindings { get; init; } = [];
+
     /// <summary>What the latest pass found. See <see cref="EffectiveStatus"/> for what to show.</summary>
     public SyncStatus SyncStatus { get; init; } = SyncStatus.Unknown;
 
@@ -136,10 +155,12 @@ public sealed record StackState
         // Never less than was known: an observation that missed a service (or failed, and found
         // none) must not erase the image a rollback to this same commit would need.
         var images = commit == LastGoodCommit ? LastGoodImages.SetItems(imagesByService) : NoImages.AddRange(imagesByService);
+        var history = GoodHistory.RemoveAll(g => g.Commit == commit).Insert(0, new GoodCommit(commit, images));
         return this with
         {
             LastGoodCommit = commit,
             LastGoodImages = images,
+            GoodHistory = history.Length > GoodHistoryLength ? history.RemoveRange(GoodHistoryLength, history.Length - GoodHistoryLength) : history,
             FailedCommits = NoCommits,
         };
     }
@@ -191,6 +212,16 @@ public sealed record StackState
         return this with { LastPulled = pulled };
     }
 
+    /// <summary>Reconciler pulled the images <paramref name="imageIds"/> for this stack at <paramref name="at"/>.</summary>
+    public StackState PulledIds(IEnumerable<string> imageIds, DateTimeOffset at) =>
+        this with { PulledImages = PulledImages.SetItems(imageIds.Select(id => KeyValuePair.Create(id, at))) };
+
+    /// <summary>Garbage collection removed <paramref name="imageIds"/>: nothing to remember of them.</summary>
+    public StackState Collected(IEnumerable<string> imageIds) => this with { PulledImages = PulledImages.RemoveRange(imageIds) };
+
+    /// <summary>The guardrail warnings of the commit the pass loaded.</summary>
+    public StackState Findings(IEnumerable<string> findings) => this with { PolicyFindings = [.. findings] };
+
     /// <summary>The live containers differ from the applied commit, or a newer commit waits.</summary>
     public StackState OutOfSync(string summary)
     {
@@ -215,6 +246,10 @@ public sealed record StackState
         && LastGoodImages.All(pair => other.LastGoodImages.TryGetValue(pair.Key, out var image) && image == pair.Value)
         && LastPulled.Count == other.LastPulled.Count
         && LastPulled.All(pair => other.LastPulled.TryGetValue(pair.Key, out var at) && at == pair.Value)
+        && GoodHistory.SequenceEqual(other.GoodHistory)
+        && PulledImages.Count == other.PulledImages.Count
+        && PulledImages.All(pair => other.PulledImages.TryGetValue(pair.Key, out var at) && at == pair.Value)
+        && PolicyFindings.SequenceEqual(other.PolicyFindings)
         && SyncStatus == other.SyncStatus
         && Suspended == other.Suspended
         && LastResult == other.LastResult

@@ -16,6 +16,7 @@ root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(ApplyCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ValidateCommand.Create());
+root.Subcommands.Add(GcCommand.Create());
 root.Subcommands.Add(StateCommands.Status());
 root.Subcommands.Add(StateCommands.History());
 root.Subcommands.Add(StateCommands.Suspend(suspend: true));

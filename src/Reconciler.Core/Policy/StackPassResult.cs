@@ -10,6 +10,11 @@ public sealed record StackPassResult
     /// <summary>Drifted containers by reason (missing, stopped, config, image, orphan, unmanaged_conflict).</summary>
     public IReadOnlyList<DriftItem> Drift { get; init; } = [];
     public string? Error { get; init; }
+    /// <summary>
+    /// What the guardrails report about the commit the pass loaded (rules on warn; file paths
+    /// relative to the repo). Null when the pass ended before loading: the last known still holds.
+    /// </summary>
+    public IReadOnlyList<Guardrails.PolicyFinding>? Findings { get; init; }
     /// <summary>Where the error went wrong: load, plan, apply, health, internal.</summary>
     public string? FailedPhase { get; init; }
     public TimeSpan Duration { get; init; }

@@ -153,14 +153,15 @@ public sealed class PlanExecutor(
         }
     }
 
-    /// <summary>Carries one action out; returns the image of the container it created, if it created one.</summary>
+    /// <summary>Carries one action out; returns the image of the container it created, or the image it pulled.</summary>
     private async Task<ObservedImage?> ApplyAsync(PlanAction action, CancellationToken ct)
     {
         switch (action)
         {
             case PullImage pull:
                 await images.PullAsync(pull.Image, new Progress<string>(m => observer?.Progress(action, m)), ct).ConfigureAwait(false);
-                return null;
+                // Which image the pull brought, so the host can record it as Reconciler's (image GC removes only those).
+                return await images.InspectAsync(pull.Image, ct).ConfigureAwait(false);
             case CreateNetwork n:
                 await networks.CreateAsync(n.Network, ct).ConfigureAwait(false);
                 return null;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Reconciler.Core.Guardrails;
 using Reconciler.Core.Planning;
 
 namespace Reconciler.Cli;
@@ -12,6 +13,11 @@ internal static class PlanCommand
     {
         var project = new ProjectOptions();
         var json = new Option<bool>("--json") { Description = "Print the plan as JSON" };
+        var policy = new Option<string[]>("--policy")
+        {
+            Description = "A guardrail rule's level for this plan, RULE=off|warn|deny (repeatable; every rule is on warn otherwise)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var removeOrphans = new Option<bool>("--remove-orphans") { Description = "Plan removal of containers of services no longer in the project" };
         var command = new Command("plan", """
             Show the actions that would make the host match the compose project, each with its reason.
@@ -24,16 +30,22 @@ internal static class PlanCommand
         project.AddTo(command);
         command.Options.Add(json);
         command.Options.Add(removeOrphans);
+        command.Options.Add(policy);
         command.Options.Add(DockerHost);
         command.SetAction(async (result, ct) =>
         {
             try
             {
-                using var session = StackSession.Open(project, result, result.GetValue(DockerHost));
+                if (PolicyLevels(result.GetValue(policy) ?? []) is not { } settings) return 1;
+                using var session = StackSession.Open(project, result, result.GetValue(DockerHost), settings);
                 if (session is null) return 1;
+                // Guardrail findings go to stderr, like load warnings: stdout stays the plan alone.
+                foreach (var f in session.Policy.Findings)
+                    Console.Error.WriteLine($"policy: {(f.Level == RuleLevel.Deny ? "error" : "warning")}: {f}");
+                foreach (var e in session.Policy.Errors) Console.Error.WriteLine($"policy: error: {e}");
                 var plan = await session.PlanAsync(new PlanOptions { RemoveOrphans = result.GetValue(removeOrphans), Now = DateTimeOffset.UtcNow }, ct);
                 Console.Out.Write((result.GetValue(json) ? plan.ToJson() : plan.ToString()) + "\n");
-                return plan.IsBlocked ? 1 : plan.IsEmpty ? 0 : 2;
+                return plan.IsBlocked || session.Policy.Refuses ? 1 : plan.IsEmpty ? 0 : 2;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -42,5 +54,23 @@ internal static class PlanCommand
             }
         });
         return command;
+    }
+
+    /// <summary><c>--policy RULE=LEVEL</c> values over the defaults; null (after saying why) when one is not.</summary>
+    private static GuardrailSettings? PolicyLevels(string[] values)
+    {
+        var levels = new List<KeyValuePair<string, RuleLevel>>();
+        foreach (var value in values)
+        {
+            var eq = value.IndexOf('=');
+            var rule = eq < 0 ? value : value[..eq];
+            if (eq < 0 || !GuardrailRules.IsKnown(rule) || !RuleLevels.TryParse(value[(eq + 1)..], out var level))
+            {
+                Console.Error.WriteLine($"error: --policy {value}: write RULE=off|warn|deny with RULE one of {GuardrailRules.Ids}");
+                return null;
+            }
+            levels.Add(new(rule, level));
+        }
+        return GuardrailSettings.Default.With(levels);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Reconciler.Core.Compose;
 using Reconciler.Core.Desired;
+using Reconciler.Core.Guardrails;
 using Reconciler.Core.Planning;
 using Reconciler.Docker;
 using Reconciler.Loading;
@@ -10,25 +11,30 @@ namespace Reconciler.Cli;
 /// <summary>One pass of observe → plan for the CLI: load the project, read the engine, plan.</summary>
 internal sealed class StackSession : IDisposable
 {
-    private StackSession(ComposeProject project, DesiredProject desired, DockerEngine engine)
+    private StackSession(ComposeProject project, DesiredProject desired, DockerEngine engine, PolicyReport policy)
     {
         Project = project;
         Desired = desired;
         Engine = engine;
+        Policy = policy;
     }
+
+    /// <summary>What the guardrails say about the project (every rule on warn unless <c>--policy</c> says otherwise).</summary>
+    public PolicyReport Policy { get; }
 
     public ComposeProject Project { get; }
     public DesiredProject Desired { get; }
     public DockerEngine Engine { get; }
 
-    public static StackSession? Open(ProjectOptions options, ParseResult result, string? dockerHost)
+    public static StackSession? Open(ProjectOptions options, ParseResult result, string? dockerHost, GuardrailSettings? policy = null)
     {
         var request = options.ToLoadRequest(result);
         var loaded = ConfigCommand.Load(request);
         if (loaded.Project is null) return null;
         // The builder reads bind-mounted project files through the same source the loader read with.
         var desired = DesiredStateBuilder.Build(loaded.Project, request.Files);
-        return new StackSession(loaded.Project, desired, DockerEngine.Connect(dockerHost));
+        var report = GuardrailCheck.Evaluate(loaded.Project, desired, policy ?? GuardrailSettings.Default);
+        return new StackSession(loaded.Project, desired, DockerEngine.Connect(dockerHost), report);
     }
 
     public async Task<Plan> PlanAsync(PlanOptions options, CancellationToken ct)

@@ -49,6 +49,7 @@ internal static class StateCommands
                 Console.WriteLine($"  status:    {Status(s)}{(s.LastResult is { } r ? $", last result {r.Name()}" : "")}");
                 if (s.DriftSummary is { } drift) Console.WriteLine($"  drift:     {drift}");
                 if (s.LastError is { } e) Console.WriteLine($"  error:     {e}");
+                foreach (var finding in s.PolicyFindings) Console.WriteLine($"  policy:    warning: {finding}");
                 if (s.FailedCommits.Count > 0) Console.WriteLine($"  not retried until a newer commit: {string.Join(", ", s.FailedCommits.Select(Short))}");
             }
             return 0;

@@ -68,9 +68,15 @@ internal static class ValidateCommand
                             continue;
                         }
                         // The daemon's own load options: confined to the tree, with the stack's variables only.
-                        var loaded = (await LargeStackThread.RunAsync(() => StackLoading.Load(stack, tree!, dir, fetched.Sha, StackLoading.ProcessEnvironment()), ct)).Result;
+                        var commitLoad = await LargeStackThread.RunAsync(() => StackLoading.Load(stack, tree!, dir, fetched.Sha, StackLoading.ProcessEnvironment()), ct);
+                        var loaded = commitLoad.Result;
                         foreach (var d in loaded.Diagnostics)
                             Console.Error.WriteLine($"{(d.Severity == Core.Compose.Severity.Error ? "error" : "warning")}: stack {stack.Name}: {d.ToString().Replace(tree + "/", "", StringComparison.Ordinal)}");
+                        // Guardrails on warn: the commit deploys, and this is what status and metrics will show.
+                        foreach (var f in commitLoad.Policy.Warnings)
+                            Console.Error.WriteLine($"warning: stack {stack.Name}: policy: {f.ToString().Replace(tree + "/", "", StringComparison.Ordinal)}");
+                        foreach (var a in commitLoad.Policy.Allowed)
+                            Console.Error.WriteLine($"allowed: stack {stack.Name}: policy: {a.Finding.Rule} on {a.Finding.Service}: {a.Reason}");
                         if (loaded.Project is null) failed = true;
                         else Console.WriteLine($"{stack.Name}: ok ({loaded.Project.ServiceNames.Count()} services at {repo.Name}@{fetched.Sha[..12]})");
                     }

@@ -29,6 +29,10 @@ public sealed record DaemonConfig
     public string? OtlpEndpoint { get; init; }
     /// <summary>Remove a stack's containers when its compose files disappear from git (off by default).</summary>
     public bool PruneStacks { get; init; }
+    /// <summary>The fleet-wide guardrail levels (<c>policy:</c>); each stack's <see cref="StackConfig.Policy"/> starts from these.</summary>
+    public Core.Guardrails.GuardrailSettings Policy { get; init; } = Core.Guardrails.GuardrailSettings.Default;
+    /// <summary><c>image_gc:</c> removal of images no deploy needs any more.</summary>
+    public ImageGcSettings ImageGc { get; init; } = new();
     public ImmutableArray<RepoConfig> Repos { get; init; } = [];
     public ImmutableArray<StackConfig> Stacks { get; init; } = [];
 }
@@ -84,6 +88,8 @@ public sealed record StackConfig
     public ImmutableArray<string> PassEnv { get; init; } = [];
     /// <summary>The load budget (<c>limits:</c>): file size, nesting depth, expansion.</summary>
     public Core.Compose.LoadLimits Limits { get; init; } = Core.Compose.LoadLimits.Default;
+    /// <summary>The guardrail rules' levels for this stack's commits: the fleet's <c>policy:</c> with the stack's over it.</summary>
+    public Core.Guardrails.GuardrailSettings Policy { get; init; } = Core.Guardrails.GuardrailSettings.Default;
 
     public string ProjectName => Project ?? Name;
 }

@@ -44,8 +44,10 @@ public static partial class DaemonConfigReader
         if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
 
         var dir = System.IO.Path.GetDirectoryName(path)!;
-        ctx.Keys(root, "", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "repos", "stacks");
+        ctx.Keys(root, "", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "policy", "image_gc", "repos", "stacks");
         var fleetLimits = ReadLimits(ctx, root, "", Core.Compose.LoadLimits.Default);
+        var fleetPolicy = ReadPolicy(ctx, root, "", Core.Guardrails.GuardrailSettings.Default);
+        var imageGc = ReadImageGc(ctx, root);
         var docker = ctx.Map(root, "docker", "docker");
         if (docker is not null) ctx.Keys(docker, "docker", "host", "cache", "resync_interval");
         var metrics = ctx.Map(root, "metrics", "metrics");
@@ -109,7 +111,7 @@ public static partial class DaemonConfigReader
             var p = $"stacks[{i}]";
             if (stackSeq!.Children[i] is not YamlMappingNode s) { ctx.Error(stackSeq.Children[i], p, "must be a mapping"); continue; }
             ctx.Keys(s, p, "name", "repo", "path", "files", "profiles", "env_files", "project", "prune", "self_heal",
-                "drift_interval", "suspend", "health_timeout", "rollback", "host_files", "variables", "pass_env", "limits");
+                "drift_interval", "suspend", "health_timeout", "rollback", "host_files", "variables", "pass_env", "limits", "policy");
             var name = ctx.Required(s, "name", p);
             var repo = ctx.Required(s, "repo", p);
             if (name is null || repo is null) continue;
@@ -143,6 +145,7 @@ public static partial class DaemonConfigReader
                 Variables = variables,
                 PassEnv = ReadPassEnv(ctx, s, p, variables),
                 Limits = ReadLimits(ctx, s, p, fleetLimits),
+                Policy = ReadPolicy(ctx, s, p, fleetPolicy),
             });
         }
         if (repos.Count == 0 && errors.Count == 0) ctx.Error(root, "repos", "declare at least one repo");
@@ -163,6 +166,8 @@ public static partial class DaemonConfigReader
             StatusTokenFile = metrics is null ? null : Abs(ctx.Str(metrics, "status_token_file", "metrics"), dir),
             OtlpEndpoint = telemetry is null ? null : ctx.Str(telemetry, "otlp_endpoint", "telemetry"),
             PruneStacks = ctx.Bool(root, "prune_stacks", "") ?? false,
+            Policy = fleetPolicy,
+            ImageGc = imageGc,
             Repos = [.. repos],
             Stacks = [.. stacks],
         };

@@ -3,8 +3,14 @@ using Reconciler.Core.Desired;
 
 namespace Reconciler.Daemon;
 
-/// <summary>What loading one commit of a stack gave: the loader's result and, when it loaded, the desired state.</summary>
-public sealed record LoadedCommit(LoadResult Result, DesiredProject? Desired);
+/// <summary>
+/// What loading one commit of a stack gave: the loader's result and, when it loaded, the desired
+/// state and what the guardrails found in it (a refusal is in the result's errors).
+/// </summary>
+public sealed record LoadedCommit(LoadResult Result, DesiredProject? Desired)
+{
+    public Core.Guardrails.PolicyReport Policy { get; init; } = Core.Guardrails.PolicyReport.Empty;
+}
 
 /// <summary>
 /// The load of a stack's commits, kept so that drift passes plan against the same desired state

@@ -50,12 +50,22 @@ public sealed partial class DaemonService(
             _workers[stack.Name] = worker;
             watcher.OnNewCommit(worker.Fire);
         }
+        // Image GC after every deploy that applied something: the images it replaced may be garbage now.
+        var collector = config.ImageGc.Enabled
+            ? new ImageCollector(config, engine.Host, store, time, loggers.CreateLogger("Reconciler.ImageGc"))
+            : null;
+        if (collector is not null)
+        {
+            status.PassCompleted += (result, _) => { if (result.Outcome == PassOutcome.Applied) collector.Request(); };
+            collector.Collected += status.ImagesCollectedBy;
+        }
         status.ConfigLoaded = true;
         Log.Started(_logger, config.Repos.Length, config.Stacks.Length, config.Path);
 
         var loops = new List<Task>();
         loops.AddRange(_watchers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
         loops.AddRange(_workers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
+        if (collector is not null) loops.Add(Task.Run(() => collector.RunAsync(ct), ct));
         if (engine.Cache is { } cache) loops.Add(Task.Run(() => FollowEngineAsync(cache, ct), ct));
         loops.Add(Task.Run(() => PingDockerAsync(ct), ct));
         loops.Add(Task.Run(() => FeedWatchdogAsync(ct), ct));

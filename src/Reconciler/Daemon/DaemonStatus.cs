@@ -12,9 +12,14 @@ public sealed class DaemonStatus(TimeProvider time)
     private readonly ConcurrentDictionary<string, RepoStatus> _repos = new();
     private readonly ConcurrentDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> _stacks = new();
     private readonly ConcurrentDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> _changes = new();
+    private readonly ConcurrentDictionary<string, IReadOnlyList<Core.Guardrails.PolicyFinding>> _findings = new();
 
     public event Action<StackPassResult, Trigger>? PassCompleted;
     public event Action<string, string>? FetchCounted;
+    public event Action<ImageGcReport>? ImagesCollected;
+
+    /// <summary>An image garbage collection ran (for metrics).</summary>
+    public void ImagesCollectedBy(ImageGcReport report) => ImagesCollected?.Invoke(report);
 
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
     public bool ConfigLoaded { get; set; }
@@ -38,10 +43,18 @@ public sealed class DaemonStatus(TimeProvider time)
     public void StackPassed(StackPassResult result, Trigger trigger)
     {
         var at = time.GetUtcNow();
+        if (result.Findings is { } findings) _findings[result.Stack] = findings;
         _stacks[result.Stack] = (result, trigger, at);
         if (result.Outcome is PassOutcome.Applied or PassOutcome.Failed) _changes[result.Stack] = (result, trigger, at);
         PassCompleted?.Invoke(result, trigger);
     }
+
+    /// <summary>
+    /// The guardrail warnings of the stack's commit as its last pass that loaded one found them: a
+    /// pass that ended earlier (held, waiting, a render failure) knows nothing new and keeps them.
+    /// </summary>
+    public IReadOnlyList<Core.Guardrails.PolicyFinding> FindingsOf(string stack) =>
+        _findings.TryGetValue(stack, out var f) ? f : [];
 
     public IReadOnlyCollection<RepoStatus> Repos => [.. _repos.Values.OrderBy(r => r.Name, StringComparer.Ordinal)];
 

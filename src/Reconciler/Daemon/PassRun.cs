@@ -30,6 +30,9 @@ internal sealed class PassRun(Trigger trigger, StackState state)
     public Plan? Plan { get; set; }
     public IReadOnlyList<DriftItem> Drift { get; set; } = [];
 
+    /// <summary>The guardrails' warnings on the commit loaded; null when the pass did not get that far.</summary>
+    public IReadOnlyList<Core.Guardrails.PolicyFinding>? Findings { get; set; }
+
     /// <summary>The executions of this pass: the commit's own, then a rollback's (pulls of both are recorded).</summary>
     public List<ExecutionResult> Executions { get; } = [];
 

@@ -2,6 +2,7 @@ using Reconciler.Configuration;
 using Reconciler.Core.Compose;
 using Reconciler.Core.Compose.Loading;
 using Reconciler.Core.Desired;
+using Reconciler.Core.Guardrails;
 using Reconciler.Loading;
 
 namespace Reconciler.Daemon;
@@ -37,8 +38,13 @@ internal static class StackLoading
         {
             loaded = ComposeLoader.Load(options, files);
             if (loaded.Project is null) return new LoadedCommit(loaded, null);
-            return new LoadedCommit(loaded, DesiredStateBuilder.Build(loaded.Project, files,
-                new Dictionary<string, string> { [ComposeLabels.Commit] = commit }));
+            var desired = DesiredStateBuilder.Build(loaded.Project, files, new Dictionary<string, string> { [ComposeLabels.Commit] = commit });
+            // The guardrails: a rule on deny (or a malformed exception) makes the commit invalid
+            // like a compose error, with the offending key's file:line; warnings travel with it.
+            var policy = GuardrailCheck.Evaluate(loaded.Project, desired, stack.Policy);
+            if (policy.Refuses)
+                return new LoadedCommit(new LoadResult(null, [.. loaded.Diagnostics, .. policy.RefusalDiagnostics]), null) { Policy = policy };
+            return new LoadedCommit(loaded, desired) { Policy = policy };
         }
         catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)
         {

@@ -97,11 +97,18 @@ public sealed partial class StackReconciler
     /// </summary>
     private async Task RecordPullsAsync(PassRun run, CancellationToken ct)
     {
-        var pulled = run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Result == ActionResult.Done).Select(o => o.Action)
-            .OfType<PullImage>().Select(p => p.Image).ToList();
-        if (pulled.Count == 0) return;
+        var pulls = run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Result == ActionResult.Done && o.Action is PullImage).ToList();
+        var findings = run.Findings?.Select(f => f.ToString()).ToList();
+        var findingsChanged = findings is not null && !findings.SequenceEqual(run.State.PolicyFindings);
+        if (pulls.Count == 0 && !findingsChanged) return;
+        var pulled = pulls.Select(o => ((PullImage)o.Action).Image).ToList();
+        var ids = pulls.Select(o => o.Image?.Id).OfType<string>().ToList();
         var at = time.GetUtcNow();
-        await UpdateStateAsync(s => s.Pulled(pulled, at), ct).ConfigureAwait(false);
+        await UpdateStateAsync(s =>
+        {
+            var next = pulls.Count == 0 ? s : s.Pulled(pulled, at).PulledIds(ids, at);
+            return findingsChanged ? next.Findings(findings!) : next;
+        }, ct).ConfigureAwait(false);
     }
 
     /// <summary>The host matches the commit: it becomes the applied and last good one, with the images it runs.</summary>
@@ -196,7 +203,7 @@ public sealed partial class StackReconciler
     {
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
         if (run.Desired is not { Services.Count: > 0 } desired || run.Observed is not { } observed) return images;
-        foreach (var o in run.Executions.SelectMany(e => e.Outcomes))
+        foreach (var o in run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Action is not PullImage))
             if (o.Image is { } image && o.Action.Service is { } service && desired.Services.TryGetValue(service, out var s))
             {
                 var references = observed.LocalImages.SetItems(image.RepoDigests.Concat(image.RepoTags).Select(r => KeyValuePair.Create(r, image.Id)));
@@ -227,6 +234,9 @@ public sealed partial class StackReconciler
 
         [LoggerMessage(5, LogLevel.Warning, "stack={Stack} commit={Commit} {Warning}")]
         public static partial void LoadWarning(ILogger logger, string stack, string commit, string warning);
+
+        [LoggerMessage(10, LogLevel.Warning, "stack={Stack} commit={Commit} policy warning: {Finding}")]
+        public static partial void PolicyWarning(ILogger logger, string stack, string commit, string finding);
 
         [LoggerMessage(8, LogLevel.Warning, "stack={Stack} commit={Commit} folder {Path} is gone from git and prune_stacks is on: removing the stack's containers")]
         public static partial void Pruning(ILogger logger, string stack, string commit, string path);

@@ -43,8 +43,10 @@ public sealed partial class StackReconciler
         var (commitLoad, cached) = await LoadCommitAsync(c.Commit, run.StackDirectory!, ct).ConfigureAwait(false);
         var loaded = commitLoad.Result;
         if (!cached) foreach (var w in loaded.Warnings) Log.LoadWarning(logger, stack.Name, Short(c.Commit), w.ToString());
+        if (!cached) foreach (var f in commitLoad.Policy.Warnings) Log.PolicyWarning(logger, stack.Name, Short(c.Commit), Relative(f).ToString());
         if (commitLoad.Desired is { } desired)
         {
+            run.Findings = [.. commitLoad.Policy.Warnings.Select(Relative)];
             run.Desired = c.PinLastGoodImages ? PinImages(desired, run.State.LastGoodImages) : desired;
             return new Rendered();
         }
@@ -55,6 +57,10 @@ public sealed partial class StackReconciler
         run.ErrorAt = loaded.Errors.FirstOrDefault()?.Where is { } where ? (Relative(where.File), where.Line) : null;
         return new LoadFailed();
     }
+
+    /// <summary>A finding with its file relative to the repo tree, as errors are recorded.</summary>
+    private Core.Guardrails.PolicyFinding Relative(Core.Guardrails.PolicyFinding f) =>
+        f.Where is { } m ? f with { Where = m with { File = Relative(m.File) } } : f;
 
     /// <summary>Observes the engine and plans; drift is what the plan would change.</summary>
     private async Task<StepOutcome> PlanAsync(PassRun run, CancellationToken ct)

@@ -126,6 +126,7 @@ public sealed partial class StackReconciler(
         FailedPhase = verdict.Phase,
         Actions = run.Actions,
         Drift = run.Drift,
+        Findings = run.Findings,
         Done = run.Done,
         Duration = duration,
         RolledBack = verdict.RolledBack,

@@ -26,10 +26,19 @@ public sealed record StatusDocument(
         IReadOnlyList<DriftItem> Drift,
         DateTimeOffset At,
         string Trigger,
-        [property: JsonPropertyName("last_change")] PassView? LastChange);
+        [property: JsonPropertyName("last_change")] PassView? LastChange,
+        IReadOnlyList<FindingView> Findings);
 
     /// <summary>A pass that applied changes or failed.</summary>
     public sealed record PassView(string? Commit, string Outcome, string? Error, DateTimeOffset At, string Trigger);
+
+    /// <summary>A guardrail warning on the stack's current commit: <c>warn</c> rules only (a <c>deny</c> is the error).</summary>
+    public sealed record FindingView(string Rule, string Service, string Level, string Message, string? File, int? Line,
+        [property: JsonPropertyName("key_path")] string KeyPath)
+    {
+        public static FindingView Of(Core.Guardrails.PolicyFinding f) =>
+            new(f.Rule, f.Service, Core.Guardrails.RuleLevels.Name(f.Level), f.Message, f.Where?.File, f.Where?.Line, f.KeyPath);
+    }
 
     public static StatusDocument From(DaemonStatus status) => new(
         status.StartedAt,
@@ -45,7 +54,8 @@ public sealed record StatusDocument(
             s.Value.Trigger.ToString(),
             status.LastChanges.TryGetValue(s.Key, out var c)
                 ? new PassView(c.Result.Commit, c.Result.Outcome.ToString(), c.Result.Error, c.At, c.Trigger.ToString())
-                : null))]);
+                : null,
+            [.. status.FindingsOf(s.Key).Select(FindingView.Of)]))]);
 }
 
 /// <summary>Source-generated, so the native build serves /status without reflection.</summary>

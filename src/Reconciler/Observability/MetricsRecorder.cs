@@ -42,6 +42,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
                 metrics.ReconcileDuration.WithLabels(stack.Name, result);
             }
             foreach (var phase in ReconcilerMetrics.Phases) metrics.StackErrors.WithLabels(stack.Name, phase);
+            metrics.StackImageBytes.WithLabels(stack.Name);
             metrics.StackHeld.WithLabels(stack.Name).Set(0);
             metrics.Rollbacks.WithLabels(stack.Name);
         }
@@ -71,6 +72,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             if (_attached) return;
             _status.PassCompleted += OnPassCompleted;
             _status.FetchCounted += OnFetchCounted;
+            _status.ImagesCollected += OnImagesCollected;
             _attached = true;
         }
     }
@@ -82,6 +84,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             if (!_attached) return;
             _status.PassCompleted -= OnPassCompleted;
             _status.FetchCounted -= OnFetchCounted;
+            _status.ImagesCollected -= OnImagesCollected;
             _attached = false;
         }
     }
@@ -96,6 +99,12 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             series.ContainerHealth = health;
             PublishInfo(stack, series);
         }
+    }
+
+    private void OnImagesCollected(ImageGcReport report)
+    {
+        _metrics.ImageGcRemoved.Inc(report.Removed.Count);
+        _metrics.ImageGcReclaimed.Inc(report.ReclaimedBytes);
     }
 
     private void OnPassCompleted(StackPassResult result, Trigger trigger)
@@ -154,6 +163,11 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
                     .GroupBy(x => x).Select(g => (g.Key.Service, g.Key.Field, g.Count())));
             series.Degrading = drift.Any(d => d.Reason is "missing" or "stopped");
         }
+
+        // Like drift: a pass that did not load a commit knows nothing new about it.
+        if (r.Findings is { } findings)
+            Refresh(_metrics.PolicyFindings, r.Stack, series.FindingSeries,
+                findings.GroupBy(f => (f.Service, f.Rule)).Select(g => (g.Key.Service, g.Key.Rule, g.Count())));
 
         series.Commit = r.Commit ?? series.Commit;
         series.Sync = r.Outcome switch
@@ -244,6 +258,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
     {
         public HashSet<(string, string)> DriftSeries { get; } = [];
         public HashSet<(string, string)> FieldSeries { get; } = [];
+        public HashSet<(string, string)> FindingSeries { get; } = [];
         public string? Commit { get; set; }
         public string? Sync { get; set; }
         public bool Degrading { get; set; }

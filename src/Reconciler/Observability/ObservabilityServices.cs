@@ -39,6 +39,9 @@ internal static class ObservabilityServices
         services.AddSingleton<MetricsRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricsRecorder>());
         services.AddSingleton<IHostedService>(sp => new CacheResyncCounter(sp.GetRequiredService<DockerEngine>().Cache, sp.GetRequiredService<ReconcilerMetrics>()));
+        services.AddSingleton<IHostedService>(sp => new HostPressureSampler(config, sp.GetRequiredService<DockerEngine>().Host,
+            sp.GetRequiredService<ReconcilerMetrics>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Reconciler.Observability")));
         foreach (var stack in config.Stacks)
         {
             services.AddSingleton<IHostedService>(sp =>

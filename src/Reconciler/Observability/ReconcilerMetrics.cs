@@ -75,6 +75,23 @@ internal sealed class ReconcilerMetrics
             "Full lists of the engine by the engine cache, by reason (start, reconnect, period); mismatch: the list showed changes the event stream had not told.",
             "reason");
         foreach (var reason in Reconciler.Docker.Cache.ResyncReason.All) CacheResyncs.WithLabels(reason);
+        PolicyFindings = f.CreateGauge("reconciler_policy_findings",
+            "Guardrail warnings on the stack's current commit, per service and rule (rules on warn; 0 once fixed or allowed).",
+            "stack", "service", "rule");
+        ImageGcRemoved = f.CreateCounter("reconciler_image_gc_removed_total",
+            "Images removed by garbage collection after deploys.");
+        ImageGcReclaimed = f.CreateCounter("reconciler_image_gc_reclaimed_bytes_total",
+            "Bytes of images removed by garbage collection after deploys (the engine's size of each image removed).");
+        DiskSize = f.CreateGauge("reconciler_docker_disk_size_bytes",
+            "Size of the filesystem holding Docker's data root (docker info's DockerRootDir).");
+        DiskFree = f.CreateGauge("reconciler_docker_disk_free_bytes",
+            "Bytes available to unprivileged users on the filesystem holding Docker's data root.");
+        StackImageBytes = f.CreateGauge("reconciler_stack_image_bytes",
+            "Bytes of the local images the stack's containers run (shared layers counted in each image).", "stack");
+        ContainerMemoryUsage = f.CreateGauge("reconciler_container_memory_usage_bytes",
+            "Memory the service's running containers use (engine stats, page cache excluded), the largest replica.", "stack", "service");
+        ContainerMemoryLimit = f.CreateGauge("reconciler_container_memory_limit_bytes",
+            "The memory limit of the service's containers; 0 when it has none.", "stack", "service");
         BuildInfo = f.CreateGauge("reconciler_build_info", "1, labelled with the running daemon's version.", "version");
         BuildInfo.WithLabels(Version).Set(1);
     }
@@ -99,6 +116,14 @@ internal sealed class ReconcilerMetrics
     public Gauge GitLastFetch { get; }
     public Gauge GitHeadInfo { get; }
     public Gauge BuildInfo { get; }
+    public Gauge PolicyFindings { get; }
+    public Counter ImageGcRemoved { get; }
+    public Counter ImageGcReclaimed { get; }
+    public Gauge DiskSize { get; }
+    public Gauge DiskFree { get; }
+    public Gauge StackImageBytes { get; }
+    public Gauge ContainerMemoryUsage { get; }
+    public Gauge ContainerMemoryLimit { get; }
     public Counter CacheResyncs { get; }
 
     /// <summary>The daemon's version without the source revision suffix (<see cref="ProductVersion"/>).</summary>

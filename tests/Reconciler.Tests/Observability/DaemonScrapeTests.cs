@@ -136,6 +136,18 @@ public sealed class DaemonScrapeTests(ITestOutputHelper output) : IAsyncLifetime
         // Deployed: in sync, as Prometheus sees it.
         await WaitForAsync(api, $"reconciler_stack_in_sync{{stack=\"{stack}\"}} == 1", "the stack to be deployed and in sync");
 
+        // Host pressure, sampled every 30 s: Docker's disk, the stack's image bytes, web's memory
+        // against its 64m limit; and the guardrails' warnings (every rule warns by default; busybox
+        // services without healthcheck or log rotation have findings).
+        await WaitForAsync(api, "reconciler_docker_disk_free_bytes > 0 and reconciler_docker_disk_size_bytes > 0", "the data root's disk metrics");
+        await WaitForAsync(api, $"reconciler_stack_image_bytes{{stack=\"{stack}\"}} > 0", "the stack's image bytes");
+        await WaitForAsync(api, $"reconciler_container_memory_limit_bytes{{stack=\"{stack}\",service=\"web\"}} == 67108864", "web's memory limit");
+        await WaitForAsync(api, $"reconciler_container_memory_usage_bytes{{stack=\"{stack}\",service=\"web\"}} > 0", "web's memory use");
+        await WaitForAsync(api, $"reconciler_policy_findings{{stack=\"{stack}\",service=\"web\",rule=\"no-healthcheck\"}} == 1", "web's no-healthcheck finding");
+        await WaitForAsync(api, $"reconciler_policy_findings{{stack=\"{stack}\",service=\"crash\",rule=\"no-memory-limit\"}} == 1", "crash's no-memory-limit finding");
+        var free = await ValueAsync(api, "reconciler_docker_disk_free_bytes");
+        output.WriteLine($"docker data root: {free / 1e9:0.0} GB free; web memory {await ValueAsync(api, $"reconciler_container_memory_usage_bytes{{stack=\"{stack}\",service=\"web\"}}")} bytes");
+
         // Drift: a managed container stopped by hand, and self-heal off.
         await _engine.Containers.StopAsync($"{_project}-web-1", TimeSpan.FromSeconds(5));
         await WaitForAsync(api, $"reconciler_stack_drift{{stack=\"{stack}\",service=\"web\",reason=\"stopped\"}} == 1", "the stopped container to show as drift");
@@ -177,7 +189,7 @@ public sealed class DaemonScrapeTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The alert rules loaded into a real Prometheus.
         var rules = await _http.GetStringAsync($"http://127.0.0.1:{prometheusPort}/api/v1/rules");
-        foreach (var alert in new[] { "StackOutOfSync", "StackReconcileFailing", "ContainerCrashLooping", "GitFetchStale", "ReconcilerDown" })
+        foreach (var alert in new[] { "StackOutOfSync", "StackReconcileFailing", "ContainerCrashLooping", "GitFetchStale", "ReconcilerDown", "DockerDiskFillingUp", "ContainerNearMemoryLimit" })
             Assert.Contains($"\"{alert}\"", rules);
 
         // And promtool accepts what the daemon serves.
@@ -247,6 +259,7 @@ public sealed class DaemonScrapeTests(ITestOutputHelper output) : IAsyncLifetime
           web:
             image: {{Image}}
             command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+            mem_limit: 64m
             environment:
               {{webEnvironment}}
           crash:

@@ -1,0 +1,64 @@
+using Reconciler.Integration.Tests.Infrastructure;
+
+namespace Reconciler.Integration.Tests;
+
+/// <summary>The guardrails and image GC from the command line, on the real engine.</summary>
+public sealed class GuardrailCliTests(EngineFixture fx) : IClassFixture<EngineFixture>
+{
+    [Fact]
+    public async Task Plan_reports_findings_on_stderr_and_a_rule_on_deny_fails_it_with_file_and_line()
+    {
+        var stack = new TestStack(fx, $$"""
+            services:
+              web:
+                image: reconciler-test/busybox
+                mem_limit: 64m
+                logging: {driver: local}
+                healthcheck: {test: [CMD, "true"]}
+            """);
+        string[] project = ["-f", stack.ComposeFile, "-p", stack.Project];
+
+        var warned = await ReconcilerCli.RunAsync(fx, stack.Directory, ["plan", .. project]);
+        Assert.True(warned.ExitCode == 2, warned.ToString());
+        Assert.Contains($"policy: warning: {stack.ComposeFile}:3:5: services.web.image: mutable-tag: image \"reconciler-test/busybox\" has no tag", warned.Stderr);
+        Assert.DoesNotContain("policy", warned.Stdout);
+
+        var denied = await ReconcilerCli.RunAsync(fx, stack.Directory, ["plan", .. project, "--policy", "mutable-tag=deny"]);
+        Assert.True(denied.ExitCode == 1, denied.ToString());
+        Assert.Contains($"policy: error: {stack.ComposeFile}:3:5: services.web.image: mutable-tag:", denied.Stderr);
+
+        var off = await ReconcilerCli.RunAsync(fx, stack.Directory, ["plan", .. project, "--policy", "mutable-tag=off"]);
+        Assert.True(off.ExitCode == 2 && !off.Stderr.Contains("policy", StringComparison.Ordinal), off.ToString());
+
+        var wrong = await ReconcilerCli.RunAsync(fx, stack.Directory, ["plan", .. project, "--policy", "latest=deny"]);
+        Assert.True(wrong.ExitCode == 1, wrong.ToString());
+        Assert.Contains("write RULE=off|warn|deny with RULE one of mutable-tag, no-healthcheck", wrong.Stderr);
+    }
+
+    [Fact]
+    public async Task Gc_dry_run_lists_every_image_and_removes_nothing_it_did_not_pull()
+    {
+        var dir = fx.NewTempDir();
+        var config = Path.Combine(dir, "config.yaml");
+        File.WriteAllText(config, $"""
+            state_dir: {dir}/state
+            repos:
+              - name: infra
+                url: {dir}/repo
+            stacks:
+              - name: shop
+                repo: infra
+                path: shop
+            """);
+        using (var store = new Reconciler.State.SqliteStateStore(new Reconciler.State.SqliteStateStoreOptions { StateDirectory = Path.Combine(dir, "state") }, TimeProvider.System))
+            await store.OpenAsync(CancellationToken.None);
+
+        var dry = await ReconcilerCli.RunAsync(fx, dir, ["gc", "--dry-run", "--config", config]);
+
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Contains("dry run: 0 images would be removed, 0 bytes", dry.Stdout);
+        Assert.Contains("reconciler-test/busybox", dry.Stdout);
+        Assert.Contains("not pulled by Reconciler", dry.Stdout);
+        Assert.DoesNotContain("remove ", dry.Stdout);
+    }
+}
