@@ -177,7 +177,15 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
     /// </summary>
     /// <exception cref="GitCommitNotFoundException"/>
     /// <exception cref="GitUnsafeTreeException">the tree holds a name that could escape the directory; nothing was written</exception>
-    public Task<string?> MaterializeAsync(string sha, string treePath, string directory, CancellationToken ct = default)
+    public Task<string?> MaterializeAsync(string sha, string treePath, string directory, CancellationToken ct = default) =>
+        MaterializeAsync(sha, treePath, directory, filter: null, force: false, ct);
+
+    /// <summary>
+    /// <see cref="MaterializeAsync(string, string, string, CancellationToken)"/> with an
+    /// <see cref="IExportFilter"/> deciding what is written for each file; <paramref name="force"/>
+    /// compares (and shows the filter) every file even when the directory already holds the commit.
+    /// </summary>
+    public Task<string?> MaterializeAsync(string sha, string treePath, string directory, IExportFilter? filter, bool force, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
@@ -190,11 +198,11 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
             {
                 return null;
             }
-            if (!TreeExporter.IsCurrent(target, commit.Sha, node.Path))
+            if (force || !TreeExporter.IsCurrent(target, commit.Sha, node.Path, filter))
             {
                 try
                 {
-                    TreeExporter.Export(node.Tree, commit.Sha, node.Path, target, ct);
+                    TreeExporter.Export(node.Tree, commit.Sha, node.Path, target, ct, filter);
                 }
                 catch (UnsafeTreeEntryException e)
                 {

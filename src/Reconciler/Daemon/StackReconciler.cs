@@ -28,6 +28,8 @@ public sealed partial class StackReconciler(
     ILogger logger) : IStackPass
 {
     private readonly CommitLoadCache _loads = new();
+    // What each recently rendered commit decrypted (memory only): see MaterializeAsync.
+    private readonly Dictionary<string, Sops.RenderedSecrets> _secrets = new(StringComparer.Ordinal);
 
     public StackConfig Stack => stack;
 

@@ -36,6 +36,10 @@ public sealed class AgeIdentity
         return shared;
     }
 
+    /// <summary>A key derived from the secret for <paramref name="purpose"/> (HKDF-SHA256): stable per host key, useless to anyone without it.</summary>
+    public byte[] DeriveKey(string purpose) =>
+        System.Security.Cryptography.HKDF.DeriveKey(System.Security.Cryptography.HashAlgorithmName.SHA256, _secret, 32, [], Encoding.UTF8.GetBytes(purpose));
+
     /// <summary>One identity line; null when it is not a well-formed age X25519 secret key (the text is never echoed).</summary>
     public static AgeIdentity? TryParse(string line)
     {
