@@ -147,6 +147,26 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
     public GitCommitInfo GetCommit(string sha) => ReadCommitInfo(sha);
 
     /// <summary>
+    /// The signature of a fetched commit and the payload it signs, read with libgit2 (the commit
+    /// object without its <c>gpgsig</c> header); null when the commit is not signed.
+    /// </summary>
+    /// <exception cref="GitCommitNotFoundException"/>
+    public CommitSignature? ReadSignature(string sha)
+    {
+        using var repo = OpenRepositoryFor(sha);
+        var commit = LookupCommit(repo, sha);
+        try
+        {
+            var info = Commit.ExtractSignature(repo, commit.Id);
+            return string.IsNullOrEmpty(info.Signature) ? null : new CommitSignature(info.Signature, info.SignedData);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The files of a fetched commit as the loader's <see cref="Reconciler.Core.Compose.IFileSource"/>,
     /// with <paramref name="rootDirectory"/> standing for the tree's root. Dispose it when done.
     /// </summary>

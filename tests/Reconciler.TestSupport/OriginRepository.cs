@@ -62,7 +62,7 @@ public sealed class OriginRepository
     /// <see cref="Commit"/> with git configuration for this commit only (<c>-c key=value</c>), e.g. to
     /// sign it: <c>gpg.format=ssh</c>, <c>user.signingkey=…</c>, <c>commit.gpgsign=true</c>.
     /// </summary>
-    public string CommitWith(IReadOnlyList<string> gitConfig, string subject, IReadOnlyDictionary<string, string?> files)
+    public string CommitWith(IReadOnlyList<string> gitConfig, string subject, IReadOnlyDictionary<string, string?> files, bool push = true)
     {
         foreach (var (path, content) in files)
         {
@@ -77,7 +77,10 @@ public sealed class OriginRepository
         }
         Git(WorkPath, "add", "--all");
         Git(WorkPath, [.. gitConfig.SelectMany(c => new[] { "-c", c }), "commit", "--quiet", "--allow-empty", "-m", subject], stdin: null);
-        Push();
+        if (push)
+        {
+            Push();
+        }
         return Head();
     }
 

@@ -56,7 +56,7 @@ public sealed record RepoConfig
 /// </summary>
 public sealed record RepoVerify
 {
-    /// <summary><c>head</c>: the branch's head commit must be signed. <c>tag</c>: the newest tag pointing at a commit of the branch must be signed, and that commit is deployed.</summary>
+    /// <summary><c>head</c> (the only mode so far): the branch's head commit must be signed by an allowed key.</summary>
     public string Mode { get; init; } = "head";
     public string? SshAllowedSignersFile { get; init; }
     public string? GpgKeyringFile { get; init; }

@@ -214,7 +214,8 @@ public static partial class DaemonConfigReader
         if (ctx.Map(repo, "verify", p + ".verify") is not { } v) return null;
         ctx.Keys(v, p + ".verify", "mode", "ssh_allowed_signers_file", "gpg_keyring_file");
         var mode = ctx.Str(v, "mode", p + ".verify") ?? "head";
-        if (mode is not ("head" or "tag")) ctx.Error(v, p + ".verify.mode", "must be head (the branch's head commit is signed) or tag (the newest signed tag on the branch is deployed)");
+        if (mode != "head")
+            ctx.Error(v, p + ".verify.mode", mode == "tag" ? "tag is not supported yet: use head (the branch's head commit must be signed)" : "must be head (the branch's head commit must be signed)");
         var verify = new RepoVerify
         {
             Mode = mode,

@@ -38,6 +38,9 @@ internal sealed record ScenarioOptions
     /// <summary>The repo's <c>verify:</c> block, each line indented by six spaces (e.g. <c>      mode: head</c>).</summary>
     public string? Verify { get; init; }
 
+    /// <summary>git <c>-c</c> settings for the initial commit (e.g. to sign it).</summary>
+    public IReadOnlyList<string>? InitialCommitConfig { get; init; }
+
     /// <summary>More stacks (config-suspended, so they never touch the engine) on the same repo: more loops to stop.</summary>
     public int ExtraSuspendedStacks { get; init; }
 }
@@ -116,7 +119,9 @@ internal sealed class Scenario : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? initialFiles = null)
     {
         var s = new Scenario(fx, output, options ?? new ScenarioOptions());
-        s.InitialCommit = s.Origin.Commit("initial stack", initialFiles ?? Files(Compose(), "1.0"));
+        s.InitialCommit = s.Options.InitialCommitConfig is { } config
+            ? s.Origin.CommitWith(config, "initial stack", initialFiles ?? Files(Compose(), "1.0"))
+            : s.Origin.Commit("initial stack", initialFiles ?? Files(Compose(), "1.0"));
         s.WriteConfig();
         return s;
     }
