@@ -90,7 +90,7 @@ Architecture: $ARCH
 Maintainer: Reconciler maintainers <maintainers@users.noreply.b-seed-ffcd81c4.example>
 Installed-Size: $INSTALLED_KB
 Depends: libc6 (>= 2.27), libssl3 | libssl3t64, ca-certificates, git, openssh-client, passwd
-Recommends: docker.io | docker-ce
+Recommends: docker.io | docker-ce, gpgv
 Section: admin
 Priority: optional
 Description: pull-based GitOps daemon for Docker Compose hosts

@@ -148,6 +148,26 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
     public GitCommitInfo GetCommit(string sha) => ReadCommitInfo(sha);
 
     /// <summary>
+    /// The signature of a fetched commit and the payload it signs, read with libgit2 (the commit
+    /// object without its <c>gpgsig</c> header); null when the commit is not signed.
+    /// </summary>
+    /// <exception cref="GitCommitNotFoundException"/>
+    public CommitSignature? ReadSignature(string sha)
+    {
+        using var repo = OpenRepositoryFor(sha);
+        var commit = LookupCommit(repo, sha);
+        try
+        {
+            var info = Commit.ExtractSignature(repo, commit.Id);
+            return string.IsNullOrEmpty(info.Signature) ? null : new CommitSignature(info.Signature, info.SignedData);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The files of a fetched commit as the loader's <see cref="Reconciler.Core.Compose.IFileSource"/>,
     /// with <paramref name="rootDirectory"/> standing for the tree's root. Dispose it when done.
     /// </summary>
@@ -178,7 +198,15 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
     /// </summary>
     /// <exception cref="GitCommitNotFoundException"/>
     /// <exception cref="GitUnsafeTreeException">the tree holds a name that could escape the directory; nothing was written</exception>
-    public Task<string?> MaterializeAsync(string sha, string treePath, string directory, CancellationToken ct = default)
+    public Task<string?> MaterializeAsync(string sha, string treePath, string directory, CancellationToken ct = default) =>
+        MaterializeAsync(sha, treePath, directory, filter: null, force: false, ct);
+
+    /// <summary>
+    /// <see cref="MaterializeAsync(string, string, string, CancellationToken)"/> with an
+    /// <see cref="IExportFilter"/> deciding what is written for each file; <paramref name="force"/>
+    /// compares (and shows the filter) every file even when the directory already holds the commit.
+    /// </summary>
+    public Task<string?> MaterializeAsync(string sha, string treePath, string directory, IExportFilter? filter, bool force, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
@@ -198,11 +226,11 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
             {
                 return null;
             }
-            if (!TreeExporter.IsCurrent(target, commit.Sha, node.Path))
+            if (force || !TreeExporter.IsCurrent(target, commit.Sha, node.Path, filter))
             {
                 try
                 {
-                    TreeExporter.Export(node.Tree, commit.Sha, node.Path, target, ct);
+                    TreeExporter.Export(node.Tree, commit.Sha, node.Path, target, ct, filter);
                 }
                 catch (UnsafeTreeEntryException e)
                 {

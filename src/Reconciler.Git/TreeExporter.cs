@@ -44,15 +44,16 @@ internal static class TreeExporter
     /// <summary>The marker beside the directory: "&lt;sha&gt; &lt;tree path&gt;".</summary>
     public static string MarkerPath(string directory) => directory + ".commit";
 
-    public static string MarkerText(string sha, string treePath) => $"{sha} {treePath}\n";
+    public static string MarkerText(string sha, string treePath, IExportFilter? filter = null) =>
+        filter is null ? $"{sha} {treePath}\n" : $"{sha} {treePath} {filter.Name}\n";
 
-    public static bool IsCurrent(string directory, string sha, string treePath)
+    public static bool IsCurrent(string directory, string sha, string treePath, IExportFilter? filter = null)
     {
         var marker = MarkerPath(directory);
-        return Directory.Exists(directory) && File.Exists(marker) && File.ReadAllText(marker) == MarkerText(sha, treePath);
+        return Directory.Exists(directory) && File.Exists(marker) && File.ReadAllText(marker) == MarkerText(sha, treePath, filter);
     }
 
-    public static void Export(Tree tree, string sha, string treePath, string directory, CancellationToken ct)
+    public static void Export(Tree tree, string sha, string treePath, string directory, CancellationToken ct, IExportFilter? filter = null)
     {
         directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         var parent = Path.GetDirectoryName(directory) ?? throw new ArgumentException($"no parent directory: {directory}", nameof(directory));
@@ -68,7 +69,7 @@ internal static class TreeExporter
         var plan = new List<Step>();
         try
         {
-            Stage(new CommitTree(tree), tree, directory, "", plan, ct);
+            Stage(new CommitTree(tree), tree, directory, "", plan, filter, ct);
         }
         catch
         {
@@ -112,7 +113,7 @@ internal static class TreeExporter
                     break;
             }
         }
-        WriteAtomically(MarkerPath(directory), MarkerText(sha, treePath));
+        WriteAtomically(MarkerPath(directory), MarkerText(sha, treePath, filter));
     }
 
     /// <summary>Entries (files, links, directories) one export may write: far above any config repo.</summary>
@@ -178,7 +179,7 @@ internal static class TreeExporter
     /// Compares <paramref name="tree"/> (at <paramref name="relative"/> in the export) with the
     /// existing directory, stages what differs and lists what to remove.
     /// </summary>
-    private static void Stage(CommitTree export, Tree tree, string root, string relative, List<Step> plan, CancellationToken ct)
+    private static void Stage(CommitTree export, Tree tree, string root, string relative, List<Step> plan, IExportFilter? filter, CancellationToken ct)
     {
         var dir = relative.Length == 0 ? root : Path.Combine(root, relative);
         var existing = Directory.GetFileSystemEntries(dir); // before staging adds temporary entries
@@ -196,25 +197,27 @@ internal static class TreeExporter
                     wanted.Add(entry.Name);
                     if (IsRealDirectory(path))
                     {
-                        Stage(export, (Tree)entry.Target, root, rel, plan, ct); // kept: bind mounts hold on to it
+                        Stage(export, (Tree)entry.Target, root, rel, plan, filter, ct); // kept: bind mounts hold on to it
                     }
                     else
                     {
                         var staged = TempPath(dir);
                         plan.Add(new Replace(staged, path, StagedIsDirectory: true));
                         Directory.CreateDirectory(staged);
-                        Write(export, (Tree)entry.Target, staged, rel, ct);
+                        Write(export, (Tree)entry.Target, staged, rel, filter, ct);
                     }
                     break;
                 case Mode.NonExecutableFile or Mode.NonExecutableGroupWritableFile or Mode.ExecutableFile:
                     wanted.Add(entry.Name);
                     var blob = (Blob)entry.Target;
                     var mode = entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode;
-                    if (!SameFile(path, blob, mode))
+                    var filtered = Filtered(filter, rel, blob);
+                    if (filtered is not null ? !SameBytes(path, filtered) : !SameFile(path, blob, mode))
                     {
                         var staged = TempPath(dir);
                         plan.Add(new Replace(staged, path, StagedIsDirectory: false));
-                        WriteFile(staged, blob, mode);
+                        if (filtered is not null) WriteBytes(staged, filtered);
+                        else WriteFile(staged, blob, mode);
                     }
                     break;
                 case Mode.SymbolicLink when export.Resolve(rel) is not null:
@@ -240,7 +243,7 @@ internal static class TreeExporter
     }
 
     /// <summary>Writes a subtree into a new, empty directory.</summary>
-    private static void Write(CommitTree export, Tree tree, string directory, string relative, CancellationToken ct)
+    private static void Write(CommitTree export, Tree tree, string directory, string relative, IExportFilter? filter, CancellationToken ct)
     {
         foreach (var entry in tree)
         {
@@ -253,10 +256,11 @@ internal static class TreeExporter
             {
                 case Mode.Directory:
                     Directory.CreateDirectory(path);
-                    Write(export, (Tree)entry.Target, path, rel, ct);
+                    Write(export, (Tree)entry.Target, path, rel, filter, ct);
                     break;
                 case Mode.NonExecutableFile or Mode.NonExecutableGroupWritableFile or Mode.ExecutableFile:
-                    WriteFile(path, (Blob)entry.Target, entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode);
+                    if (Filtered(filter, rel.TrimStart('/'), (Blob)entry.Target) is { } filtered) WriteBytes(path, filtered);
+                    else WriteFile(path, (Blob)entry.Target, entry.Mode == Mode.ExecutableFile ? ExecutableMode : RegularMode);
                     break;
                 case Mode.SymbolicLink when export.Resolve(rel) is not null:
                     File.CreateSymbolicLink(path, ((Blob)entry.Target).GetContentText());
@@ -281,6 +285,47 @@ internal static class TreeExporter
         {
             File.SetUnixFileMode(path, mode); // the umask may have narrowed the mode given at creation
         }
+    }
+
+    private static FilteredContent? Filtered(IExportFilter? filter, string treePath, Blob blob) =>
+        filter?.Filter(treePath, blob.Size, () =>
+        {
+            using var content = blob.GetContentStream();
+            using var buffer = new MemoryStream();
+            content.CopyTo(buffer);
+            return buffer.ToArray();
+        });
+
+    /// <summary>Writes a filter's bytes, created with their mode so they are never readable by more than it says.</summary>
+    private static void WriteBytes(string path, FilteredContent content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = content.Mode;
+        }
+        using (var file = new FileStream(path, options))
+        {
+            file.Write(content.Content);
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, content.Mode);
+        }
+    }
+
+    private static bool SameBytes(string path, FilteredContent content)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null || info.Length != content.Content.Length)
+        {
+            return false;
+        }
+        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != content.Mode)
+        {
+            return false;
+        }
+        return File.ReadAllBytes(path).AsSpan().SequenceEqual(content.Content);
     }
 
     /// <summary>A regular file (not a link) with the blob's bytes and the mode we would give it.</summary>

@@ -58,6 +58,32 @@ public sealed class OriginRepository
     }
 
     /// <summary><c>git revert --no-edit SHA</c>, pushed unless told not to. Returns the revert commit.</summary>
+    /// <summary>
+    /// <see cref="Commit"/> with git configuration for this commit only (<c>-c key=value</c>), e.g. to
+    /// sign it: <c>gpg.format=ssh</c>, <c>user.signingkey=…</c>, <c>commit.gpgsign=true</c>.
+    /// </summary>
+    public string CommitWith(IReadOnlyList<string> gitConfig, string subject, IReadOnlyDictionary<string, string?> files, bool push = true)
+    {
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(WorkPath, path);
+            if (content is null)
+            {
+                File.Delete(full);
+                continue;
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content);
+        }
+        Git(WorkPath, "add", "--all");
+        Git(WorkPath, [.. gitConfig.SelectMany(c => new[] { "-c", c }), "commit", "--quiet", "--allow-empty", "-m", subject], stdin: null);
+        if (push)
+        {
+            Push();
+        }
+        return Head();
+    }
+
     public string Revert(string sha, bool push = true)
     {
         Git(WorkPath, "revert", "--no-edit", sha);

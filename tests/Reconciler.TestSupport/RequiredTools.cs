@@ -16,6 +16,10 @@ public static class RequiredTools
         ("/usr/bin/ssh-keygen", "openssh-client"),
         ("/usr/sbin/sshd", "openssh-server"),
         ("/usr/lib/git-core/git-http-backend", "git"),
+        // sops/age fixtures and signed commits (the daemon itself needs only ssh-keygen and gpgv).
+        ("/usr/bin/age", "age"),
+        ("/usr/bin/gpg", "gpg"),
+        ("/usr/bin/gpgv", "gpgv"),
     ];
 
     public static void Ensure()

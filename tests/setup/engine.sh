@@ -36,7 +36,8 @@ trap cleanup EXIT
 
 # --------------------------------------------------------------- packages --
 # openssh-server/client: the git tests serve repos over ssh on loopback; git/ssh are also what the daemon runs for ssh:// remotes.
-PACKAGES=(docker.io docker-registry busybox-static git apache2-utils cgroupfs-mount curl openssh-server openssh-client prometheus)
+# age, gpg, gpgv: sops/age fixtures and signed commits in the daemon tests (the daemon itself runs ssh-keygen and gpgv).
+PACKAGES=(docker.io docker-registry busybox-static git apache2-utils cgroupfs-mount curl openssh-server openssh-client prometheus age gpg gpgv)
 
 pkg_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -46,12 +46,31 @@ internal static class ValidateCommand
                         failed = true;
                         continue;
                     }
+                    if (repo.Verify is { } verify)
+                    {
+                        // The daemon would not deploy a head whose signature it does not trust: say so here too.
+                        var verdict = Verification.CommitSignatureVerifier.Verify(fetched.Sha, mirror.ReadSignature(fetched.Sha), verify);
+                        if (verdict.Trusted) Console.WriteLine($"repo {repo.Name}: head {fetched.Sha[..12]} {verdict.Message}");
+                        else
+                        {
+                            Console.Error.WriteLine($"error: repo {repo.Name}: head {fetched.Sha[..12]} refused by verify: ({verdict.Reason}, signer {verdict.Signer ?? "none"}): {verdict.Message}");
+                            failed = true;
+                        }
+                    }
                     foreach (var stack in cfg.Stacks.Where(s => s.Repo == repo.Name))
                     {
                         string? tree;
                         try
                         {
-                            tree = await mirror.MaterializeAsync(fetched.Sha, "", Path.Combine(scratch, "stacks", stack.Name), ct);
+                            // With an age_key_file, sops files are decrypted as the daemon would (into the 0700 scratch folder).
+                            var sops = stack.AgeKeyFile is { } keyFile ? new Sops.SopsExportFilter(stack.Path, Sops.AgeIdentity.ReadFile(keyFile)) : null;
+                            tree = await mirror.MaterializeAsync(fetched.Sha, "", Path.Combine(scratch, "stacks", stack.Name), sops, force: false, ct);
+                        }
+                        catch (Sops.SopsException e)
+                        {
+                            Console.Error.WriteLine($"error: stack {stack.Name}: {e.Message}");
+                            failed = true;
+                            continue;
                         }
                         catch (GitException e)
                         {

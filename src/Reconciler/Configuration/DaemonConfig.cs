@@ -47,6 +47,23 @@ public sealed record RepoConfig
     public RepoAuth? Auth { get; init; }
     /// <summary>File holding the shared secret for <c>POST /hooks/git/{repo}</c>; no file, no webhook.</summary>
     public string? WebhookSecretFile { get; init; }
+    /// <summary><c>age_key_file</c>: age identities that decrypt the sops files of this repo's stacks (a stack may name its own).</summary>
+    public string? AgeKeyFile { get; init; }
+    /// <summary><c>verify:</c>: deploy only commits (or tags) signed by an allowed key. Null: no check.</summary>
+    public RepoVerify? Verify { get; init; }
+}
+
+/// <summary>
+/// <c>verify:</c> of a repo: which signature a commit needs before any stack deploys it. SSH
+/// signatures are checked against <see cref="SshAllowedSignersFile"/> (ssh-keygen's allowed
+/// signers format), OpenPGP ones against the public keys in <see cref="GpgKeyringFile"/> (gpgv).
+/// </summary>
+public sealed record RepoVerify
+{
+    /// <summary><c>head</c> (the only mode so far): the branch's head commit must be signed by an allowed key.</summary>
+    public string Mode { get; init; } = "head";
+    public string? SshAllowedSignersFile { get; init; }
+    public string? GpgKeyringFile { get; init; }
 }
 
 /// <summary>Where a repo's credentials come from: files or environment variables, never inline.</summary>
@@ -90,6 +107,11 @@ public sealed record StackConfig
     public Core.Compose.LoadLimits Limits { get; init; } = Core.Compose.LoadLimits.Default;
     /// <summary>The guardrail rules' levels for this stack's commits: the fleet's <c>policy:</c> with the stack's over it.</summary>
     public Core.Guardrails.GuardrailSettings Policy { get; init; } = Core.Guardrails.GuardrailSettings.Default;
+    /// <summary>
+    /// <c>age_key_file</c> (the stack's, else its repo's): sops-encrypted files in the stack's folder are
+    /// decrypted with it when a commit is rendered. Null: files are rendered as git holds them.
+    /// </summary>
+    public string? AgeKeyFile { get; init; }
 
     public string ProjectName => Project ?? Name;
 }

@@ -68,7 +68,7 @@ public static partial class DaemonConfigReader
         {
             var p = $"repos[{i}]";
             if (repoSeq!.Children[i] is not YamlMappingNode r) { ctx.Error(repoSeq.Children[i], p, "must be a mapping"); continue; }
-            ctx.Keys(r, p, "name", "url", "branch", "interval", "auth", "webhook_secret_file");
+            ctx.Keys(r, p, "name", "url", "branch", "interval", "auth", "webhook_secret_file", "age_key_file", "verify");
             var name = ctx.Required(r, "name", p);
             var url = ctx.Required(r, "url", p);
             if (name is null || url is null) continue;
@@ -101,6 +101,8 @@ public static partial class DaemonConfigReader
                 Interval = ctx.Duration(r, "interval", p) ?? TimeSpan.FromSeconds(30),
                 Auth = auth,
                 WebhookSecretFile = Abs(ctx.Str(r, "webhook_secret_file", p), dir),
+                AgeKeyFile = Abs(ctx.Str(r, "age_key_file", p), dir),
+                Verify = ReadVerify(ctx, r, p, dir),
             });
         }
 
@@ -111,7 +113,7 @@ public static partial class DaemonConfigReader
             var p = $"stacks[{i}]";
             if (stackSeq!.Children[i] is not YamlMappingNode s) { ctx.Error(stackSeq.Children[i], p, "must be a mapping"); continue; }
             ctx.Keys(s, p, "name", "repo", "path", "files", "profiles", "env_files", "project", "prune", "self_heal",
-                "drift_interval", "suspend", "health_timeout", "rollback", "host_files", "variables", "pass_env", "limits", "policy");
+                "drift_interval", "suspend", "health_timeout", "rollback", "host_files", "variables", "pass_env", "limits", "policy", "age_key_file");
             var name = ctx.Required(s, "name", p);
             var repo = ctx.Required(s, "repo", p);
             if (name is null || repo is null) continue;
@@ -146,6 +148,7 @@ public static partial class DaemonConfigReader
                 PassEnv = ReadPassEnv(ctx, s, p, variables),
                 Limits = ReadLimits(ctx, s, p, fleetLimits),
                 Policy = ReadPolicy(ctx, s, p, fleetPolicy),
+                AgeKeyFile = Abs(ctx.Str(s, "age_key_file", p), dir) ?? repos.FirstOrDefault(r => r.Name == repo)?.AgeKeyFile,
             });
         }
         if (repos.Count == 0 && errors.Count == 0) ctx.Error(root, "repos", "declare at least one repo");
@@ -208,6 +211,25 @@ public static partial class DaemonConfigReader
         }
         return userInfo.Length == 0 ? null
             : "credentials in the url are refused (they would show in logs and status): put the user in auth.username and the password or token in a file named by auth.password_file (mode 600)";
+    }
+
+    /// <summary><c>verify:</c> of a repo: a mode and at least one source of allowed keys.</summary>
+    private static RepoVerify? ReadVerify(Ctx ctx, YamlMappingNode repo, string p, string dir)
+    {
+        if (ctx.Map(repo, "verify", p + ".verify") is not { } v) return null;
+        ctx.Keys(v, p + ".verify", "mode", "ssh_allowed_signers_file", "gpg_keyring_file");
+        var mode = ctx.Str(v, "mode", p + ".verify") ?? "head";
+        if (mode != "head")
+            ctx.Error(v, p + ".verify.mode", mode == "tag" ? "tag is not supported yet: use head (the branch's head commit must be signed)" : "must be head (the branch's head commit must be signed)");
+        var verify = new RepoVerify
+        {
+            Mode = mode,
+            SshAllowedSignersFile = Abs(ctx.Str(v, "ssh_allowed_signers_file", p + ".verify"), dir),
+            GpgKeyringFile = Abs(ctx.Str(v, "gpg_keyring_file", p + ".verify"), dir),
+        };
+        if (verify.SshAllowedSignersFile is null && verify.GpgKeyringFile is null)
+            ctx.Error(v, p + ".verify", "name the allowed keys: ssh_allowed_signers_file (ssh-keygen's allowed signers format) and/or gpg_keyring_file (a keyring of OpenPGP public keys)");
+        return verify;
     }
 
     private static string? Abs(string? p, string dir) => p is null ? null : System.IO.Path.GetFullPath(p, dir);

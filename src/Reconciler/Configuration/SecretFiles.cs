@@ -22,6 +22,13 @@ internal static class SecretFiles
             if (repo.Auth?.PasswordFile is { } password) yield return ($"repos[{i}].auth.password_file", password);
             if (repo.Auth?.SshKeyFile is { } key) yield return ($"repos[{i}].auth.ssh_key_file", key);
             if (repo.WebhookSecretFile is { } webhook) yield return ($"repos[{i}].webhook_secret_file", webhook);
+            if (repo.AgeKeyFile is { } age) yield return ($"repos[{i}].age_key_file", age);
+        }
+        for (var i = 0; i < config.Stacks.Length; i++)
+        {
+            var stack = config.Stacks[i];
+            var repo = config.Repos.FirstOrDefault(r => r.Name == stack.Repo);
+            if (stack.AgeKeyFile is { } age && age != repo?.AgeKeyFile) yield return ($"stacks[{i}].age_key_file", age);
         }
         if (config.StatusTokenFile is { } token) yield return ("metrics.status_token_file", token);
     }

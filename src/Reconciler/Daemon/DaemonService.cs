@@ -36,16 +36,19 @@ public sealed partial class DaemonService(
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         var mirrors = new Dictionary<string, GitRepositoryMirror>(StringComparer.Ordinal);
+        var gates = new Dictionary<string, HeadVerification>(StringComparer.Ordinal);
         foreach (var repo in config.Repos)
         {
             var mirror = mirrors[repo.Name] = new GitRepositoryMirror(SecretSources.RemoteFor(repo), config.StateDir);
             status.ExpectRepo(repo.Name);
-            _watchers[repo.Name] = new RepoWatcher(repo, mirror, store, status, heartbeats, time, loggers.CreateLogger("Reconciler.Git"));
+            var gate = repo.Verify is null ? null : gates[repo.Name] = new HeadVerification(repo, mirror, status, loggers.CreateLogger("Reconciler.Git"));
+            _watchers[repo.Name] = new RepoWatcher(repo, mirror, store, status, heartbeats, time, loggers.CreateLogger("Reconciler.Git"), gate);
         }
         foreach (var stack in config.Stacks)
         {
             var watcher = _watchers[stack.Repo];
-            var reconciler = new StackReconciler(stack, config.PruneStacks, mirrors[stack.Repo], engine, store, config.StateDir, time, loggers.CreateLogger("Reconciler.Stack"));
+            var reconciler = new StackReconciler(stack, config.PruneStacks, mirrors[stack.Repo], engine, store, config.StateDir, time,
+                loggers.CreateLogger("Reconciler.Stack"), gates.GetValueOrDefault(stack.Repo));
             var worker = new StackWorker(reconciler, status, heartbeats, time, loggers.CreateLogger("Reconciler.Stack"));
             _workers[stack.Name] = worker;
             watcher.OnNewCommit(worker.Fire);

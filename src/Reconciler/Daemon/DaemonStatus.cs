@@ -40,6 +40,15 @@ public sealed class DaemonStatus(TimeProvider time)
 
     public void CountFetch(string repo, string result) => FetchCounted?.Invoke(repo, result);
 
+    public event Action<string, string>? VerificationFailed;
+
+    /// <summary>A head refused by <c>verify:</c>, by reason (counted as reconciler_git_verification_failures_total).</summary>
+    public void CountVerificationFailure(string repo, string reason) => VerificationFailed?.Invoke(repo, reason);
+
+    /// <summary>The verdict on the repo's latest checked head: a refusal stays shown until a trusted head replaces it.</summary>
+    public void RepoVerified(string repo, Verification.SignatureVerdict verdict) =>
+        _repos.AddOrUpdate(repo, _ => new RepoStatus(repo) { Verification = verdict }, (_, r) => r with { Verification = verdict });
+
     public void StackPassed(StackPassResult result, Trigger trigger)
     {
         var at = time.GetUtcNow();
@@ -84,4 +93,5 @@ public sealed record RepoStatus(string Name)
     public DateTimeOffset? LastFetch { get; init; }
     public string? Head { get; init; }
     public string? LastError { get; init; }
+    public Verification.SignatureVerdict? Verification { get; init; }
 }

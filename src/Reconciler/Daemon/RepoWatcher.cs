@@ -19,7 +19,8 @@ public sealed partial class RepoWatcher(
     DaemonStatus status,
     Heartbeats heartbeats,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    HeadVerification? verification = null)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
     private readonly TriggerGate _poke = new();
@@ -48,6 +49,8 @@ public sealed partial class RepoWatcher(
                 var moved = await CheckAsync(ct).ConfigureAwait(false);
                 failures = 0;
                 status.RepoFetched(repo.Name, time.GetUtcNow(), mirror.GetLocalHead());
+                // verify: the head's verdict is recorded (log, metric, /status) as soon as it is fetched.
+                if (verification is not null && mirror.GetLocalHead() is { } fetchedHead) verification.Check(fetchedHead);
                 if (moved || first) Notify(trigger);
                 first = false;
             }

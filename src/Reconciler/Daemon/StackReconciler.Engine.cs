@@ -19,9 +19,49 @@ public sealed partial class StackReconciler
         var loaded = await _loads.GetAsync(commit, CommitLoadCache.HostFilesFingerprint(stack.HostFiles), () =>
         {
             fresh = true;
-            return StackLoading.Load(stack, TreeDirectory, stackDir, commit, StackLoading.ProcessEnvironment());
+            var loaded = StackLoading.Load(stack, TreeDirectory, stackDir, commit, StackLoading.ProcessEnvironment());
+            return loaded.Desired is { } desired && SecretsOf(commit) is { } secrets
+                ? loaded with { Desired = secrets.Redact(desired, TreeDirectory) }
+                : loaded;
         }, ct).ConfigureAwait(false);
         return (loaded, !fresh);
+    }
+
+    /// <summary>
+    /// Exports the commit's tree. With an <c>age_key_file</c>, sops files in the stack's folder are
+    /// written decrypted (0600) below a stack folder only the daemon's user may enter (0700), and what
+    /// was decrypted is remembered per commit to keep it out of plans; a commit not seen by this process
+    /// yet is compared file by file even when the export holds it, so that is known after a restart too.
+    /// </summary>
+    private async Task<string?> MaterializeAsync(string commit, CancellationToken ct)
+    {
+        if (stack.AgeKeyFile is not { } keyFile) return await mirror.MaterializeAsync(commit, "", TreeDirectory, ct).ConfigureAwait(false);
+        var stackFolder = Path.GetDirectoryName(TreeDirectory)!;
+        Directory.CreateDirectory(stackFolder);
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            File.SetUnixFileMode(stackFolder, owner);
+            if (Directory.Exists(TreeDirectory)) File.SetUnixFileMode(TreeDirectory, owner);
+        }
+        var filter = new Sops.SopsExportFilter(stack.Path, Sops.AgeIdentity.ReadFile(keyFile));
+        var force = SecretsOf(commit) is null;
+        var tree = await mirror.MaterializeAsync(commit, "", TreeDirectory, filter, force, ct).ConfigureAwait(false);
+        if (force && tree is not null)
+        {
+            lock (_secrets)
+            {
+                _secrets[commit] = filter.Rendered;
+                // The head, the last good commit and a rollback target are all a stack needs at once.
+                while (_secrets.Count > 4) _secrets.Remove(_secrets.Keys.First());
+            }
+        }
+        return tree;
+    }
+
+    private Sops.RenderedSecrets? SecretsOf(string commit)
+    {
+        lock (_secrets) return _secrets.TryGetValue(commit, out var s) ? s : null;
     }
 
     private async Task<(Plan Plan, ObservedState Observed)> PlanAgainstEngineAsync(DesiredProject desired, bool newCommit, bool removeOrphans, CancellationToken ct)

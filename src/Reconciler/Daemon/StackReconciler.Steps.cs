@@ -19,7 +19,7 @@ public sealed partial class StackReconciler
         var commit = run.Convergence!.Commit;
         try
         {
-            var tree = await mirror.MaterializeAsync(commit, "", TreeDirectory, ct).ConfigureAwait(false)
+            var tree = await MaterializeAsync(commit, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("the commit has no files");
             run.StackDirectory = stack.Path == "." ? tree : Path.Combine(tree, stack.Path);
             if (Directory.Exists(run.StackDirectory)) return new Rendered();
@@ -29,7 +29,8 @@ public sealed partial class StackReconciler
         catch (Exception e) when (e is not OperationCanceledException)
         {
             run.Error = $"rendering commit {Short(commit)}: {e.Message}";
-            return new RenderFailed(UnsafeTree: e is GitUnsafeTreeException);
+            // A file that does not decrypt is the commit's (tampered, or for other keys); an unreadable key file is the host's.
+            return new RenderFailed(UnsafeTree: e is GitUnsafeTreeException or Sops.SopsException { CommitsFault: true });
         }
     }
 
@@ -132,7 +133,7 @@ public sealed partial class StackReconciler
         try
         {
             Log.RollingBack(logger, stack.Name, Short(good));
-            var tree = await mirror.MaterializeAsync(good, "", TreeDirectory, ct).ConfigureAwait(false);
+            var tree = await MaterializeAsync(good, ct).ConfigureAwait(false);
             if (tree is null) return new RolledBack(Succeeded: false);
             var (loaded, _) = await LoadCommitAsync(good, stack.Path == "." ? tree : Path.Combine(tree, stack.Path), ct).ConfigureAwait(false);
             if (loaded.Desired is null) return new RolledBack(Succeeded: false);

@@ -25,9 +25,12 @@ public sealed partial class StackReconciler(
     IStateStore store,
     string stateDir,
     TimeProvider time,
-    ILogger logger) : IStackPass
+    ILogger logger,
+    HeadVerification? verification = null) : IStackPass
 {
     private readonly CommitLoadCache _loads = new();
+    // What each recently rendered commit decrypted (memory only): see MaterializeAsync.
+    private readonly Dictionary<string, Sops.RenderedSecrets> _secrets = new(StringComparer.Ordinal);
 
     public StackConfig Stack => stack;
 
@@ -38,7 +41,9 @@ public sealed partial class StackReconciler(
     {
         var watch = Stopwatch.StartNew();
         var run = new PassRun(trigger, await SafeGetStateAsync(ct).ConfigureAwait(false));
-        var verdict = await ConvergeAsync(FactsOf(mirror.GetLocalHead(), run.State), run, ct).ConfigureAwait(false);
+        // verify: a head whose signature is not trusted is never converged; the stack keeps its last verified commit.
+        var head = verification is null ? mirror.GetLocalHead() : verification.Deployable(mirror.GetLocalHead(), run.State.LastAppliedCommit);
+        var verdict = await ConvergeAsync(FactsOf(head, run.State), run, ct).ConfigureAwait(false);
         await RecordAsync(verdict, run, ct).ConfigureAwait(false);
         return ResultOf(verdict, run, watch.Elapsed);
     }

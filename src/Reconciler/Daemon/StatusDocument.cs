@@ -16,7 +16,11 @@ public sealed record StatusDocument(
         string Name,
         string? Head,
         [property: JsonPropertyName("last_fetch")] DateTimeOffset? LastFetch,
-        string? Error);
+        string? Error,
+        VerificationView? Verification = null);
+
+    /// <summary><c>verify:</c>'s verdict on the latest checked head: trusted, or refused with reason, signer and what to do.</summary>
+    public sealed record VerificationView(string Commit, bool Trusted, string Reason, string? Signer, string Message);
 
     public sealed record StackView(
         string Name,
@@ -43,7 +47,8 @@ public sealed record StatusDocument(
     public static StatusDocument From(DaemonStatus status) => new(
         status.StartedAt,
         new DockerView(status.DockerReachable, status.DockerError),
-        [.. status.Repos.Select(r => new RepoView(r.Name, r.Head, r.LastFetch, r.LastError))],
+        [.. status.Repos.Select(r => new RepoView(r.Name, r.Head, r.LastFetch, r.LastError,
+            r.Verification is { } v ? new VerificationView(v.Commit, v.Trusted, v.Reason, v.Signer, v.Message) : null))],
         [.. status.Stacks.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new StackView(
             s.Key,
             s.Value.Result.Commit,

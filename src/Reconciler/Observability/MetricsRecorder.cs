@@ -47,7 +47,12 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             metrics.Rollbacks.WithLabels(stack.Name);
         }
         foreach (var repo in config.Repos)
+        {
             foreach (var result in new[] { "fetched", "unchanged", "failed" }) metrics.GitFetches.WithLabels(repo.Name, result);
+            // Present at zero from the start for verified repos, so increase() sees the first refusal.
+            if (repo.Verify is not null)
+                foreach (var reason in new[] { "unsigned", "bad_signature", "untrusted_key" }) metrics.GitVerificationFailures.WithLabels(repo.Name, reason);
+        }
         metrics.Registry.AddBeforeCollectCallback(RefreshRepos);
     }
 
@@ -73,6 +78,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             _status.PassCompleted += OnPassCompleted;
             _status.FetchCounted += OnFetchCounted;
             _status.ImagesCollected += OnImagesCollected;
+            _status.VerificationFailed += OnVerificationFailed;
             _attached = true;
         }
     }
@@ -85,6 +91,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             _status.PassCompleted -= OnPassCompleted;
             _status.FetchCounted -= OnFetchCounted;
             _status.ImagesCollected -= OnImagesCollected;
+            _status.VerificationFailed -= OnVerificationFailed;
             _attached = false;
         }
     }
@@ -211,6 +218,18 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         if (series.InfoLabels is { } previous) _metrics.StackInfo.RemoveLabelled(previous);
         _metrics.StackInfo.WithLabels(labels).Set(1);
         series.InfoLabels = labels;
+    }
+
+    private void OnVerificationFailed(string repo, string reason)
+    {
+        try
+        {
+            _metrics.GitVerificationFailures.WithLabels(repo, reason).Inc();
+        }
+        catch (Exception e)
+        {
+            Log.RecordFailed(_logger, repo, e);
+        }
     }
 
     private void OnFetchCounted(string repo, string result)

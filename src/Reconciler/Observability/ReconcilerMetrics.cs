@@ -67,6 +67,9 @@ internal sealed class ReconcilerMetrics
             "1 while the service's containers restarted at least 3 times in the last 5 minutes.", "stack", "service");
         GitFetches = f.CreateCounter("reconciler_git_fetches_total",
             "Checks of a repo's remote by result (fetched: a new commit came down, unchanged, failed).", "repo", "result");
+        GitVerificationFailures = f.CreateCounter("reconciler_git_verification_failures_total",
+            "Heads of a repo refused by verify: (not deployed), by reason (unsigned, bad_signature, untrusted_key, unsupported_signature, verifier_error); each commit counted once.",
+            "repo", "reason");
         GitLastFetch = f.CreateGauge("reconciler_git_last_fetch_timestamp_seconds",
             "Unix time of the repo's last successful check of its remote.", "repo");
         GitHeadInfo = f.CreateGauge("reconciler_git_head_info",
@@ -113,6 +116,7 @@ internal sealed class ReconcilerMetrics
     public Gauge ContainerState { get; }
     public Gauge ContainerCrashLoop { get; }
     public Counter GitFetches { get; }
+    public Counter GitVerificationFailures { get; }
     public Gauge GitLastFetch { get; }
     public Gauge GitHeadInfo { get; }
     public Gauge BuildInfo { get; }

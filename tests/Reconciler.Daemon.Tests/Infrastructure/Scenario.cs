@@ -32,6 +32,15 @@ internal sealed record ScenarioOptions
     /// <summary>Writes a webhook secret file and names it in the repo's config.</summary>
     public string? WebhookSecret { get; init; }
 
+    /// <summary><c>age_key_file</c> of the repo: sops files in the stack are decrypted with it.</summary>
+    public string? AgeKeyFile { get; init; }
+
+    /// <summary>The repo's <c>verify:</c> block, each line indented by six spaces (e.g. <c>      mode: head</c>).</summary>
+    public string? Verify { get; init; }
+
+    /// <summary>git <c>-c</c> settings for the initial commit (e.g. to sign it).</summary>
+    public IReadOnlyList<string>? InitialCommitConfig { get; init; }
+
     /// <summary>More stacks (config-suspended, so they never touch the engine) on the same repo: more loops to stop.</summary>
     public int ExtraSuspendedStacks { get; init; }
 }
@@ -110,7 +119,9 @@ internal sealed class Scenario : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? initialFiles = null)
     {
         var s = new Scenario(fx, output, options ?? new ScenarioOptions());
-        s.InitialCommit = s.Origin.Commit("initial stack", initialFiles ?? Files(Compose(), "1.0"));
+        s.InitialCommit = s.Options.InitialCommitConfig is { } config
+            ? s.Origin.CommitWith(config, "initial stack", initialFiles ?? Files(Compose(), "1.0"))
+            : s.Origin.Commit("initial stack", initialFiles ?? Files(Compose(), "1.0"));
         s.WriteConfig();
         return s;
     }
@@ -161,6 +172,15 @@ internal sealed class Scenario : IAsyncDisposable
                     webhook_secret_file: {secretFile}
 
                 """);
+        }
+
+        if (Options.AgeKeyFile is { } ageKey)
+        {
+            repo.Append($"    age_key_file: {ageKey}\n");
+        }
+        if (Options.Verify is { } verify)
+        {
+            repo.Append("    verify:\n").Append(verify.TrimEnd('\n')).Append('\n');
         }
 
         var stacks = new StringBuilder();
