@@ -148,6 +148,17 @@ public sealed class GitRepositoryMirror : IRepositoryMirror
     public GitCommitInfo GetCommit(string sha) => ReadCommitInfo(sha);
 
     /// <summary>
+    /// The commit's whole message, as written (for trailers such as an explicit permission); never
+    /// log it as it is: whoever pushes writes it (see <see cref="GitCommitInfo.Printable"/>).
+    /// </summary>
+    /// <exception cref="GitCommitNotFoundException"/>
+    public string GetMessage(string sha)
+    {
+        using var repo = OpenRepositoryFor(sha);
+        return LookupCommit(repo, sha).Message ?? "";
+    }
+
+    /// <summary>
     /// The signature of a fetched commit and the payload it signs, read with libgit2 (the commit
     /// object without its <c>gpgsig</c> header); null when the commit is not signed.
     /// </summary>

@@ -7,6 +7,15 @@ public sealed record DaemonConfig
 {
     /// <summary>Where the file was read from; relative paths in it resolve against its directory.</summary>
     public required string Path { get; init; }
+    /// <summary>
+    /// <c>host_id</c>: this host's name in the fleet (default: the machine's hostname). It picks the
+    /// host file (<see cref="Fleet"/>) and labels status, logs and <c>reconciler_host_info</c>.
+    /// </summary>
+    public string HostId { get; init; } = "localhost";
+    /// <summary><c>fleet:</c> the host file in a repo that lists more stacks for this host; null: only <see cref="Stacks"/>.</summary>
+    public FleetConfig? Fleet { get; init; }
+    /// <summary>The fleet-wide <c>limits:</c>; stacks of the host file get these (local stacks may set their own).</summary>
+    public Core.Compose.LoadLimits Limits { get; init; } = Core.Compose.LoadLimits.Default;
     public string? DockerHost { get; init; }
     /// <summary>
     /// <c>docker.cache</c>: passes read the engine's state from one in-memory copy kept current by the
@@ -112,6 +121,9 @@ public sealed record StackConfig
     /// decrypted with it when a commit is rendered. Null: files are rendered as git holds them.
     /// </summary>
     public string? AgeKeyFile { get; init; }
+
+    /// <summary>Which file (and commit, for a host file) declared the stack; null for stacks built in code.</summary>
+    public StackOrigin? Origin { get; init; }
 
     public string ProjectName => Project ?? Name;
 }

@@ -62,11 +62,12 @@ public static partial class DaemonConfigReader
     private static ImmutableDictionary<string, string> ReadVariables(Ctx ctx, YamlMappingNode stack, string path)
     {
         var result = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        if (ctx.Map(stack, "variables", path + ".variables") is not { } m) return result.ToImmutable();
+        var prefix = path.Length == 0 ? "variables" : path + ".variables";
+        if (ctx.Map(stack, "variables", prefix) is not { } m) return result.ToImmutable();
         foreach (var (k, v) in m.Children)
         {
             var name = (k as YamlScalarNode)?.Value ?? "";
-            var at = $"{path}.variables.{name}";
+            var at = $"{prefix}.{name}";
             if (!IsVariableName(name)) ctx.Error(k, at, VariableNameRule(name));
             else if (v is not YamlScalarNode s || s.Value is null || (s.Style == ScalarStyle.Plain && s.Value is "" or "~" or "null"))
                 ctx.Error(v, at, "needs a string value (write \"\" for an empty one)");

@@ -22,29 +22,11 @@ public static partial class DaemonConfigReader
     {
         var errors = new List<ConfigError>();
         var ctx = new Ctx(path, errors);
-        YamlMappingNode? root;
-        var parser = new Parser(new StringReader(text));
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(parser);
-            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
-        }
-        catch (YamlException e)
-        {
-            return (null, [new ConfigError(path, (int)e.Start.Line, (int)e.Start.Column, "", "YAML syntax error: " + e.Message)]);
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet's scanner reports some malformed input (an unclosed "[") this way, without a
-            // position: the last event the parser read is where the trouble starts.
-            var at = parser.Current?.Start;
-            return (null, [new ConfigError(path, (int)(at?.Line ?? 0), (int)(at?.Column ?? 0), "", "YAML syntax error: " + e.Message + " (an unclosed [ or {?)")]);
-        }
-        if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
+        var (root, syntax) = LoadRoot(text, path, "the config must be a mapping with repos: and stacks:");
+        if (root is null) return (null, [syntax!]);
 
         var dir = System.IO.Path.GetDirectoryName(path)!;
-        ctx.Keys(root, "", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "policy", "image_gc", "repos", "stacks");
+        ctx.Keys(root, "", "host_id", "fleet", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "policy", "image_gc", "repos", "stacks");
         var fleetLimits = ReadLimits(ctx, root, "", Core.Compose.LoadLimits.Default);
         var fleetPolicy = ReadPolicy(ctx, root, "", Core.Guardrails.GuardrailSettings.Default);
         var imageGc = ReadImageGc(ctx, root);
@@ -108,49 +90,25 @@ public static partial class DaemonConfigReader
 
         var stacks = new List<StackConfig>();
         var stackSeq = ctx.Seq(root, "stacks", "stacks");
+        var origin = new StackOrigin(path);
         for (var i = 0; i < (stackSeq?.Children.Count ?? 0); i++)
         {
             var p = $"stacks[{i}]";
             if (stackSeq!.Children[i] is not YamlMappingNode s) { ctx.Error(stackSeq.Children[i], p, "must be a mapping"); continue; }
-            ctx.Keys(s, p, "name", "repo", "path", "files", "profiles", "env_files", "project", "prune", "self_heal",
-                "drift_interval", "suspend", "health_timeout", "rollback", "host_files", "variables", "pass_env", "limits", "policy", "age_key_file");
-            var name = ctx.Required(s, "name", p);
-            var repo = ctx.Required(s, "repo", p);
-            if (name is null || repo is null) continue;
-            if (!repos.Any(r => r.Name == repo)) ctx.Error(s, p + ".repo", $"no repo named \"{repo}\" under repos:");
-            if (stacks.Any(x => x.Name == name)) ctx.Error(s, p + ".name", $"duplicate stack name \"{name}\"");
-            var project = ctx.Str(s, "project", p);
-            var projectName = project ?? name;
-            if (!Core.Compose.Loading.ProjectName.IsValid(projectName))
-                ctx.Error(s, p + (project is null ? ".name" : ".project"), $"\"{projectName}\" is not a valid compose project name (lowercase letters, digits, - and _); set project:");
-            var rollback = ctx.Str(s, "rollback", p) ?? "auto";
-            if (rollback is not ("auto" or "off")) ctx.Error(s, p + ".rollback", "must be auto or off");
-            var path2 = (ctx.Str(s, "path", p) ?? ".").Trim('/');
-            if (path2.Split('/').Contains("..")) ctx.Error(s, p + ".path", "must stay inside the repo (no ..)");
-            var variables = ReadVariables(ctx, s, p);
-            stacks.Add(new StackConfig
+            ctx.Keys(s, p, LocalStackKeys);
+            var stack = ReadStack(ctx, s, p, repos, defaultRepo: null, stacks, new StackDefaults(fleetLimits, fleetPolicy), origin);
+            if (stack is null) continue;
+            stacks.Add(stack with
             {
-                Name = name,
-                Repo = repo,
-                Path = path2.Length == 0 ? "." : path2,
-                Files = [.. ctx.Strings(s, "files", p)],
-                Profiles = [.. ctx.Strings(s, "profiles", p)],
-                EnvFiles = [.. ctx.Strings(s, "env_files", p)],
-                Project = project,
-                Prune = ctx.Bool(s, "prune", p) ?? true,
-                SelfHeal = ctx.Bool(s, "self_heal", p) ?? true,
-                DriftInterval = ctx.Duration(s, "drift_interval", p) ?? TimeSpan.FromSeconds(60),
-                Suspend = ctx.Bool(s, "suspend", p) ?? false,
-                HealthTimeout = ctx.Duration(s, "health_timeout", p) ?? TimeSpan.FromMinutes(2),
-                Rollback = rollback,
                 HostFiles = ReadHostFiles(ctx, s, p),
-                Variables = variables,
-                PassEnv = ReadPassEnv(ctx, s, p, variables),
+                PassEnv = ReadPassEnv(ctx, s, p, stack.Variables),
                 Limits = ReadLimits(ctx, s, p, fleetLimits),
                 Policy = ReadPolicy(ctx, s, p, fleetPolicy),
-                AgeKeyFile = Abs(ctx.Str(s, "age_key_file", p), dir) ?? repos.FirstOrDefault(r => r.Name == repo)?.AgeKeyFile,
+                AgeKeyFile = Abs(ctx.Str(s, "age_key_file", p), dir) ?? stack.AgeKeyFile,
             });
         }
+        var hostId = ReadHostId(ctx, root);
+        var fleet = ReadFleet(ctx, root, repos);
         if (repos.Count == 0 && errors.Count == 0) ctx.Error(root, "repos", "declare at least one repo");
 
         if (telemetry is not null && ctx.Str(telemetry, "otlp_endpoint", "telemetry") is { } otlp
@@ -160,6 +118,9 @@ public static partial class DaemonConfigReader
         var config = new DaemonConfig
         {
             Path = path,
+            HostId = hostId ?? "localhost",
+            Fleet = fleet,
+            Limits = fleetLimits,
             DockerHost = docker is null ? null : ctx.Str(docker, "host", "docker"),
             EngineCache = (docker is null ? null : ctx.Bool(docker, "cache", "docker")) ?? true,
             ResyncInterval = (docker is null ? null : ctx.Duration(docker, "resync_interval", "docker")) ?? TimeSpan.FromMinutes(10),
@@ -175,6 +136,30 @@ public static partial class DaemonConfigReader
             Stacks = [.. stacks],
         };
         return errors.Count > 0 ? (null, errors) : (config, errors);
+    }
+
+    /// <summary>The document's root mapping, or the one error that says why there is none (with its line and column).</summary>
+    private static (YamlMappingNode? Root, ConfigError? Error) LoadRoot(string text, string path, string notAMapping)
+    {
+        var parser = new Parser(new StringReader(text));
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(parser);
+            var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
+            return root is null ? (null, new ConfigError(path, 1, 1, "", notAMapping)) : (root, null);
+        }
+        catch (YamlException e)
+        {
+            return (null, new ConfigError(path, (int)e.Start.Line, (int)e.Start.Column, "", "YAML syntax error: " + e.Message));
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner reports some malformed input (an unclosed "[") this way, without a
+            // position: the last event the parser read is where the trouble starts.
+            var at = parser.Current?.Start;
+            return (null, new ConfigError(path, (int)(at?.Line ?? 0), (int)(at?.Column ?? 0), "", "YAML syntax error: " + e.Message + " (an unclosed [ or {?)"));
+        }
     }
 
     private static bool IsRemote(string url) =>
