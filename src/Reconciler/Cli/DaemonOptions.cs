@@ -24,8 +24,10 @@ internal static class DaemonOptions
     /// <summary>False, after saying which stacks there are, when <paramref name="name"/> is not one of them.</summary>
     public static bool IsStack(DaemonConfig config, string name)
     {
-        if (config.Stacks.Any(s => s.Name == name)) return true;
-        var known = config.Stacks.Length == 0 ? "none" : string.Join(", ", config.Stacks.Select(s => s.Name));
+        // The fleet's stacks too, as the daemon last recorded its host file.
+        var stacks = Fleet.RecordedStacks.Of(config);
+        if (stacks.Any(s => s.Name == name)) return true;
+        var known = stacks.Count == 0 ? "none" : string.Join(", ", stacks.Select(s => s.Name));
         Console.Error.WriteLine($"error: no stack named {name} in {config.Path} (stacks: {known})");
         return false;
     }

@@ -38,7 +38,7 @@ internal static class GcCommand
                 using var store = new SqliteStateStore(new SqliteStateStoreOptions { StateDirectory = cfg.StateDir }, TimeProvider.System);
                 await store.OpenAsync(ct);
                 using var engine = DockerEngine.Connect(cfg.DockerHost);
-                var collector = new ImageCollector(cfg, engine.Host, store, TimeProvider.System, NullLogger.Instance);
+                var collector = new ImageCollector(cfg, engine.Host, store, TimeProvider.System, NullLogger.Instance, Fleet.RecordedStacks.Of(cfg));
                 var report = await collector.CollectAsync(result.GetValue(dryRun), ct);
                 foreach (var d in report.Decisions.OrderBy(d => d.Remove ? 0 : 1).ThenBy(d => d.Image.Name, StringComparer.Ordinal))
                     Console.WriteLine(d.ToString());

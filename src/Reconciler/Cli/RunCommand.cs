@@ -88,6 +88,7 @@ internal static partial class RunCommand
         services.AddSingleton(config);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DaemonStatus>();
+        services.AddSingleton(new ActiveStacks(config));
         services.AddSingleton<Heartbeats>();
         services.AddSingleton(_ => DockerEngine.Connect(config.DockerHost,
             cache: config.EngineCache ? new Reconciler.Docker.Cache.EngineCacheOptions { ResyncInterval = config.ResyncInterval } : null));

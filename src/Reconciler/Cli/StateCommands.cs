@@ -24,7 +24,8 @@ internal static class StateCommands
     {
         var config = DaemonOptions.Config();
         var command = new Command("status", """
-            Show each stack: repo, branch, deployed commit, sync status, last result and error.
+            Show the host id and each stack: where it is defined (the config, or the fleet's host file
+            at a commit), repo, branch, deployed commit, sync status, last result and error.
 
             Examples:
               reconciler status
@@ -38,13 +39,21 @@ internal static class StateCommands
             using var store = await OpenAsync(cfg, ct);
             if (store is null) return 1;
             var repos = (await store.ListReposAsync(ct)).ToDictionary(r => r.Repo);
-            foreach (var stack in cfg.Stacks)
+            Console.WriteLine($"host: {cfg.HostId}");
+            if (cfg.Fleet is { } fleet)
+            {
+                var record = new Fleet.LastGoodHostFile(cfg.StateDir).Read();
+                Console.WriteLine($"host file: {fleet.Repo}:{fleet.HostFile(cfg.HostId)}, last good {(record is { } r ? Short(r.Commit) : "none yet")}"
+                    + " (refusals of newer commits: GET /status, host_file)");
+            }
+            foreach (var stack in Fleet.RecordedStacks.Of(cfg))
             {
                 var s = await store.GetStackAsync(stack.Name, ct) ?? StackState.Initial(stack.Name);
                 var repo = cfg.Repos.First(r => r.Name == stack.Repo);
                 repos.TryGetValue(repo.Name, out var rs);
                 Console.WriteLine($"{stack.Name}");
                 Console.WriteLine($"  repo:      {repo.Name} ({GitRedact(repo.Url)} {repo.Branch}), last fetch {rs?.LastFetchAt?.ToString("u") ?? "never"}");
+                Console.WriteLine($"  defined:   {stack.Origin?.ToString() ?? cfg.Path}");
                 Console.WriteLine($"  deployed:  {Short(s.LastAppliedCommit)}   last good: {Short(s.LastGoodCommit)}");
                 Console.WriteLine($"  status:    {Status(s)}{(s.LastResult is { } r ? $", last result {r.Name()}" : "")}");
                 if (s.DriftSummary is { } drift) Console.WriteLine($"  drift:     {drift}");

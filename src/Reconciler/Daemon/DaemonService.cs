@@ -22,40 +22,57 @@ public sealed partial class DaemonService(
     DockerEngine engine,
     DaemonStatus status,
     Heartbeats heartbeats,
+    ActiveStacks active,
     ISystemdNotifier notifier,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger("Reconciler.Daemon");
     private readonly Dictionary<string, RepoWatcher> _watchers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, StackWorker> _workers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GitRepositoryMirror> _mirrors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HeadVerification> _gates = new(StringComparer.Ordinal);
+    private StackWorkers? _workers;
 
     public IReadOnlyDictionary<string, RepoWatcher> Watchers => _watchers;
-    public IReadOnlyDictionary<string, StackWorker> Workers => _workers;
+
+    /// <summary>The stack loops running now; null until the daemon started.</summary>
+    public StackWorkers? Workers => _workers;
+
+    /// <summary>The fleet's host file loop; null without <c>fleet:</c>.</summary>
+    public Fleet.HostFileWatcher? HostFile { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
-        var mirrors = new Dictionary<string, GitRepositoryMirror>(StringComparer.Ordinal);
-        var gates = new Dictionary<string, HeadVerification>(StringComparer.Ordinal);
+        status.HostId = config.HostId;
         foreach (var repo in config.Repos)
         {
-            var mirror = mirrors[repo.Name] = new GitRepositoryMirror(SecretSources.RemoteFor(repo), config.StateDir);
+            var mirror = _mirrors[repo.Name] = new GitRepositoryMirror(SecretSources.RemoteFor(repo), config.StateDir);
             status.ExpectRepo(repo.Name);
-            var gate = repo.Verify is null ? null : gates[repo.Name] = new HeadVerification(repo, mirror, status, loggers.CreateLogger("Reconciler.Git"));
-            _watchers[repo.Name] = new RepoWatcher(repo, mirror, store, status, heartbeats, time, loggers.CreateLogger("Reconciler.Git"), gate);
+            var gate = repo.Verify is null ? null : _gates[repo.Name] = new HeadVerification(repo, mirror, status, loggers.CreateLogger("Reconciler.Git"));
+            var watcher = _watchers[repo.Name] = new RepoWatcher(repo, mirror, store, status, heartbeats, time, loggers.CreateLogger("Reconciler.Git"), gate)
+            {
+                // Hosts started together (a fleet rebooted at once) do not all ask the git server in the same second.
+                Jitter = RepoWatcher.DefaultJitter,
+            };
+            // Whichever stacks run on this repo now: the set changes with the host file.
+            watcher.OnNewCommit(trigger => { foreach (var w in _workers!.OfRepo(repo.Name)) w.Fire(trigger); });
         }
-        foreach (var stack in config.Stacks)
+        var workers = _workers = new StackWorkers(PassFor, status, heartbeats, active, time, loggers.CreateLogger("Reconciler.Stack"));
+        workers.Begin(ct);
+        foreach (var stack in config.Stacks) workers.Start(stack, trigger: null, announce: false);
+        if (config.Fleet is { } fleet)
         {
-            var watcher = _watchers[stack.Repo];
-            var reconciler = new StackReconciler(stack, config.PruneStacks, mirrors[stack.Repo], engine, store, config.StateDir, time,
-                loggers.CreateLogger("Reconciler.Stack"), gates.GetValueOrDefault(stack.Repo));
-            var worker = new StackWorker(reconciler, status, heartbeats, time, loggers.CreateLogger("Reconciler.Stack"));
-            _workers[stack.Name] = worker;
-            watcher.OnNewCommit(worker.Fire);
+            var hostFile = HostFile = new Fleet.HostFileWatcher(config, fleet, new Fleet.MirrorHostFileSource(_mirrors[fleet.Repo]),
+                new Fleet.LastGoodHostFile(config.StateDir), workers,
+                (stack, commit, file, t) => PassFor(stack).PruneRemovedAsync(commit, file, t),
+                status, loggers.CreateLogger("Reconciler.Fleet"));
+            // A commit of the fleet repo that adds a stack starts it with that commit's trigger.
+            _watchers[fleet.Repo].OnNewCommit(hostFile.Fire);
+            await hostFile.StartAsync(ct).ConfigureAwait(false);
         }
         // Image GC after every deploy that applied something: the images it replaced may be garbage now.
         var collector = config.ImageGc.Enabled
-            ? new ImageCollector(config, engine.Host, store, time, loggers.CreateLogger("Reconciler.ImageGc"))
+            ? new ImageCollector(config, engine.Host, store, time, loggers.CreateLogger("Reconciler.ImageGc"), active)
             : null;
         if (collector is not null)
         {
@@ -63,11 +80,11 @@ public sealed partial class DaemonService(
             collector.Collected += status.ImagesCollectedBy;
         }
         status.ConfigLoaded = true;
-        Log.Started(_logger, config.Repos.Length, config.Stacks.Length, config.Path);
+        Log.Started(_logger, config.HostId, config.Repos.Length, active.Current.Length, config.Path);
 
         var loops = new List<Task>();
         loops.AddRange(_watchers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
-        loops.AddRange(_workers.Values.Select(w => Task.Run(() => w.RunAsync(ct), ct)));
+        if (HostFile is { } fleetLoop) loops.Add(Task.Run(() => fleetLoop.RunAsync(ct), ct));
         if (collector is not null) loops.Add(Task.Run(() => collector.RunAsync(ct), ct));
         if (engine.Cache is { } cache) loops.Add(Task.Run(() => FollowEngineAsync(cache, ct), ct));
         loops.Add(Task.Run(() => PingDockerAsync(ct), ct));
@@ -75,6 +92,7 @@ public sealed partial class DaemonService(
         try
         {
             await Task.WhenAll(loops).ConfigureAwait(false);
+            await workers.WhenAllStopped().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -82,10 +100,15 @@ public sealed partial class DaemonService(
         Log.Stopped(_logger);
     }
 
+    /// <summary>A stack's pass: its reconciler over its repo's mirror (and signature gate).</summary>
+    private StackReconciler PassFor(StackConfig stack) =>
+        new(stack, config.PruneStacks, _mirrors[stack.Repo], engine, store, config.StateDir, time,
+            loggers.CreateLogger("Reconciler.Stack"), _gates.GetValueOrDefault(stack.Repo));
+
     /// <summary>Trigger a stack now (CLI resume, tests).</summary>
     public bool Fire(string stack, Trigger trigger)
     {
-        if (!_workers.TryGetValue(stack, out var w)) return false;
+        if (_workers?.Find(stack) is not { } w) return false;
         w.Fire(trigger);
         return true;
     }
@@ -94,16 +117,14 @@ public sealed partial class DaemonService(
     /// Feeds the engine cache and lets its events drive work: an event on a managed container wakes
     /// that stack's worker (<see cref="StackWorker.FireEvent"/>); a resync after a reconnect, or one
     /// that found the cache wrong, wakes every stack, since any of them may have drifted unseen.
+    /// The stacks are looked up at each event: the set changes with the fleet's host file.
     /// </summary>
     private async Task FollowEngineAsync(EngineCache cache, CancellationToken ct)
     {
-        var byProject = _workers.Values.GroupBy(w => w.Reconciler.Stack.ProjectName, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         void OnContainer(ContainerEvent e)
         {
             if (!WakesStack(e.Action) || !e.Attributes.TryGetValue(ComposeLabels.Project, out var project)) return;
-            if (!byProject.TryGetValue(project, out var workers)) return;
-            foreach (var w in workers) w.FireEvent();
+            foreach (var w in _workers!.OfProject(project)) w.FireEvent();
         }
         // Logged once per outage, not once per reconnect attempt.
         var lost = 0;
@@ -115,7 +136,7 @@ public sealed partial class DaemonService(
             Log.CacheResynced(_logger, reason, differences.Count);
             foreach (var line in differences.Take(20)) Log.CacheMismatch(_logger, reason, line);
             if (reason == ResyncReason.Reconnect || differences.Count > 0)
-                foreach (var w in _workers.Values) w.FireEvent();
+                foreach (var w in _workers!.All) w.FireEvent();
         }
         void OnLost(string why)
         {
@@ -185,8 +206,8 @@ public sealed partial class DaemonService(
 
     private static partial class Log
     {
-        [LoggerMessage(30, LogLevel.Information, "reconciler started: {Repos} repos, {Stacks} stacks from {Config}")]
-        public static partial void Started(ILogger logger, int repos, int stacks, string config);
+        [LoggerMessage(30, LogLevel.Information, "reconciler started: host {HostId}, {Repos} repos, {Stacks} stacks from {Config}")]
+        public static partial void Started(ILogger logger, string hostId, int repos, int stacks, string config);
 
         [LoggerMessage(31, LogLevel.Information, "reconciler stopped")]
         public static partial void Stopped(ILogger logger);

@@ -13,6 +13,7 @@ public sealed class DaemonStatus(TimeProvider time)
     private readonly ConcurrentDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> _stacks = new();
     private readonly ConcurrentDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> _changes = new();
     private readonly ConcurrentDictionary<string, IReadOnlyList<Core.Guardrails.PolicyFinding>> _findings = new();
+    private readonly ConcurrentDictionary<string, Configuration.StackOrigin> _origins = new();
 
     public event Action<StackPassResult, Trigger>? PassCompleted;
     public event Action<string, string>? FetchCounted;
@@ -22,6 +23,52 @@ public sealed class DaemonStatus(TimeProvider time)
     public void ImagesCollectedBy(ImageGcReport report) => ImagesCollected?.Invoke(report);
 
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+
+    /// <summary>This host's <c>host_id</c>, shown in /status.</summary>
+    public string HostId { get; set; } = "";
+
+    /// <summary>The fleet's host file as last checked; null without <c>fleet:</c>.</summary>
+    public HostFileStatus? HostFile { get; private set; }
+
+    /// <summary>A host file was checked: <c>used</c>, or refused as <c>invalid</c> or <c>empty</c> (for metrics).</summary>
+    public event Action<string>? HostFileChecked;
+
+    /// <summary>The host file at <paramref name="commit"/> is the one in use.</summary>
+    public void HostFileUsed(string repo, string file, string commit)
+    {
+        HostFile = new HostFileStatus(repo, file) { Commit = commit, CheckedCommit = commit, At = time.GetUtcNow() };
+        HostFileChecked?.Invoke("used");
+    }
+
+    /// <summary>
+    /// The host file at <paramref name="commit"/> was refused: the one in use (if any) stays, and the
+    /// refusal is shown until a later commit's file is used.
+    /// </summary>
+    public void HostFileRefused(string repo, string file, string commit, string reason, string error)
+    {
+        HostFile = (HostFile ?? new HostFileStatus(repo, file)) with
+        {
+            File = file, CheckedCommit = commit, Reason = reason, Error = error, At = time.GetUtcNow(),
+        };
+        HostFileChecked?.Invoke(reason);
+    }
+
+    /// <summary>Where the stack was declared (shown per stack in /status as <c>defined_by</c>).</summary>
+    public void StackDeclared(Configuration.StackConfig stack)
+    {
+        if (stack.Origin is { } origin) _origins[stack.Name] = origin;
+    }
+
+    public Configuration.StackOrigin? OriginOf(string stack) => _origins.GetValueOrDefault(stack);
+
+    /// <summary>The stack is no longer this host's: its loop stopped, it leaves /status.</summary>
+    public void StackRemoved(string stack)
+    {
+        _stacks.TryRemove(stack, out _);
+        _changes.TryRemove(stack, out _);
+        _findings.TryRemove(stack, out _);
+        _origins.TryRemove(stack, out _);
+    }
     public bool ConfigLoaded { get; set; }
     public bool? DockerReachable { get; set; }
     public string? DockerError { get; set; }
@@ -86,6 +133,18 @@ public sealed class DaemonStatus(TimeProvider time)
             reasons.Add($"repo {r.Name} not fetched yet" + (r.LastError is null ? "" : ": " + r.LastError));
         return (reasons.Count == 0, reasons);
     }
+}
+
+/// <summary>The fleet's host file: the commit whose file is in use, and the last one checked with why it was refused.</summary>
+public sealed record HostFileStatus(string Repo, string File)
+{
+    /// <summary>The commit whose host file defines the stacks now; null while none was good.</summary>
+    public string? Commit { get; init; }
+    public string? CheckedCommit { get; init; }
+    /// <summary><c>invalid</c> or <c>empty</c> when the last checked commit's file was refused; null when it is in use.</summary>
+    public string? Reason { get; init; }
+    public string? Error { get; init; }
+    public DateTimeOffset At { get; init; }
 }
 
 public sealed record RepoStatus(string Name)

@@ -18,7 +18,8 @@ public sealed record ImageGcReport(IReadOnlyList<ImageGcDecision> Decisions, IRe
 /// read from the store every time, so a rollback target recorded a moment ago is never collected.
 /// </summary>
 public sealed partial class ImageCollector(
-    DaemonConfig config, IDockerHostOperations host, IStateStore store, TimeProvider time, ILogger logger)
+    DaemonConfig config, IDockerHostOperations host, IStateStore store, TimeProvider time, ILogger logger,
+    IEnumerable<StackConfig>? stacks = null)
 {
     private readonly SemaphoreSlim _wanted = new(0, 1);
 
@@ -56,7 +57,7 @@ public sealed partial class ImageCollector(
     public async Task<ImageGcReport> CollectAsync(bool dryRun, CancellationToken ct)
     {
         var states = (await store.ListStacksAsync(ct).ConfigureAwait(false))
-            .Where(s => config.Stacks.Any(c => c.Name == s.Stack)).ToList();
+            .Where(s => (stacks ?? config.Stacks).Any(c => c.Name == s.Stack)).ToList();
         var kept = new List<string>();
         foreach (var s in states)
         {

@@ -28,6 +28,17 @@ public sealed partial class RepoWatcher(
 
     public RepoConfig Repo => repo;
 
+    /// <summary>What the daemon uses for <see cref="Jitter"/>: each wait is the interval ±10 %.</summary>
+    public const double DefaultJitter = 0.1;
+
+    /// <summary>
+    /// How far each wait between checks may stray from the interval, as a fraction (0.1: ±10 %, drawn
+    /// anew each time), so that agents started together drift apart instead of asking the git server
+    /// in the same second forever. 0 (the default here) keeps the interval exact; webhooks and
+    /// backoff after failures are never jittered.
+    /// </summary>
+    public double Jitter { get; init; }
+
     public void OnNewCommit(Action<Trigger> listener) => _listeners.Add(listener);
 
     /// <summary>A webhook arrived: check now instead of at the next interval.</summary>
@@ -43,7 +54,7 @@ public sealed partial class RepoWatcher(
         {
             var trigger = first ? Trigger.Startup : woke;
             woke = Trigger.Poll;
-            var delay = repo.Interval;
+            var delay = Jittered(repo.Interval, Jitter, Random.Shared.NextDouble());
             try
             {
                 var moved = await CheckAsync(ct).ConfigureAwait(false);
@@ -127,6 +138,10 @@ public sealed partial class RepoWatcher(
     {
         foreach (var l in _listeners) l(trigger);
     }
+
+    /// <summary>The wait for a draw <paramref name="unit"/> in [0, 1): <paramref name="interval"/> × (1 ± <paramref name="jitter"/>).</summary>
+    internal static TimeSpan Jittered(TimeSpan interval, double jitter, double unit) =>
+        jitter <= 0 ? interval : TimeSpan.FromTicks((long)(interval.Ticks * (1 + jitter * (2 * unit - 1))));
 
     internal static TimeSpan Backoff(int failures) =>
         TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));

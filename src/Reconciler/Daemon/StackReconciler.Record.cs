@@ -241,6 +241,9 @@ public sealed partial class StackReconciler
         [LoggerMessage(8, LogLevel.Warning, "stack={Stack} commit={Commit} folder {Path} is gone from git and prune_stacks is on: removing the stack's containers")]
         public static partial void Pruning(ILogger logger, string stack, string commit, string path);
 
+        [LoggerMessage(11, LogLevel.Warning, "stack={Stack} fleet commit={Commit} the stack left {HostFile} and prune_stacks is on: removing the stack's containers")]
+        public static partial void PruningRemoved(ILogger logger, string stack, string commit, string hostFile);
+
         [LoggerMessage(7, LogLevel.Warning, "stack={Stack} rolling back to the last good commit {Commit}")]
         public static partial void RollingBack(ILogger logger, string stack, string commit);
 

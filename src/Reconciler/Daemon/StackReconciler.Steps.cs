@@ -4,6 +4,7 @@ using Reconciler.Core.Planning;
 using Reconciler.Core.Policy;
 using Reconciler.Docker.Execution;
 using Reconciler.Git;
+using Reconciler.State;
 
 namespace Reconciler.Daemon;
 
@@ -161,6 +162,26 @@ public sealed partial class StackReconciler
     private async Task<StepOutcome> PruneAsync(PassRun run, CancellationToken ct)
     {
         var commit = run.Convergence!.Commit;
+        return await RemoveContainersAsync(run, commit, () => Log.Pruning(logger, stack.Name, Short(commit), stack.Path), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The stack left this host's file (commit <paramref name="commit"/> of the fleet repo) and
+    /// prune_stacks is on: its containers go as in <see cref="PruneAsync"/>, networks and volumes stay.
+    /// Called once its loop has stopped. Returns how many containers were stopped or removed, and
+    /// what failed (null when nothing did).
+    /// </summary>
+    public async Task<(int Removed, string? Error)> PruneRemovedAsync(string commit, string hostFile, CancellationToken ct)
+    {
+        var run = new PassRun(Trigger.Poll, StackState.Initial(stack.Name));
+        var outcome = await RemoveContainersAsync(run, commit,
+            () => Log.PruningRemoved(logger, stack.Name, Short(commit), hostFile), ct).ConfigureAwait(false);
+        var removed = outcome is Pruned p ? p.Removals : 0;
+        return (removed, outcome is Pruned { Succeeded: true } ? null : run.Error ?? "planning the removal failed");
+    }
+
+    private async Task<StepOutcome> RemoveContainersAsync(PassRun run, string commit, Action logStart, CancellationToken ct)
+    {
         run.Desired = new DesiredProject { Name = stack.ProjectName, WorkingDir = TreeDirectory };
         run.Error = null;
         Plan plan;
@@ -175,7 +196,7 @@ public sealed partial class StackReconciler
         }
         var removals = plan.Actions.Where(a => a is RemoveContainer or StopContainer).ToList();
         if (removals.Count == 0) return new Pruned(0, Succeeded: true);
-        Log.Pruning(logger, stack.Name, Short(commit), stack.Path);
+        logStart();
         var outcome = await Executor(commit).ExecuteAsync(removals, run.Desired, ct).ConfigureAwait(false);
         run.Executions.Add(outcome);
         run.Actions = removals.Count;

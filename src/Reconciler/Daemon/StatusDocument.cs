@@ -8,8 +8,20 @@ public sealed record StatusDocument(
     DateTimeOffset Started,
     StatusDocument.DockerView Docker,
     IReadOnlyList<StatusDocument.RepoView> Repos,
-    IReadOnlyList<StatusDocument.StackView> Stacks)
+    IReadOnlyList<StatusDocument.StackView> Stacks,
+    [property: JsonPropertyName("host_id")] string HostId = "",
+    [property: JsonPropertyName("host_file")] StatusDocument.HostFileView? HostFile = null)
 {
+    /// <summary>
+    /// The fleet's host file: <c>commit</c> is the one whose file defines the stacks; <c>error</c> and
+    /// <c>reason</c> (<c>invalid</c>, <c>empty</c>) say why <c>checked_commit</c>'s was refused.
+    /// </summary>
+    public sealed record HostFileView(string Repo, string File, string? Commit,
+        [property: JsonPropertyName("checked_commit")] string? CheckedCommit, string? Reason, string? Error, DateTimeOffset At);
+
+    /// <summary>Where a stack is declared: the daemon config (no repo, no commit) or a host file at a commit.</summary>
+    public sealed record OriginView(string File, string? Repo, string? Commit);
+
     public sealed record DockerView(bool? Reachable, string? Error);
 
     public sealed record RepoView(
@@ -31,7 +43,8 @@ public sealed record StatusDocument(
         DateTimeOffset At,
         string Trigger,
         [property: JsonPropertyName("last_change")] PassView? LastChange,
-        IReadOnlyList<FindingView> Findings);
+        IReadOnlyList<FindingView> Findings,
+        [property: JsonPropertyName("defined_by")] OriginView? DefinedBy = null);
 
     /// <summary>A pass that applied changes or failed.</summary>
     public sealed record PassView(string? Commit, string Outcome, string? Error, DateTimeOffset At, string Trigger);
@@ -60,7 +73,10 @@ public sealed record StatusDocument(
             status.LastChanges.TryGetValue(s.Key, out var c)
                 ? new PassView(c.Result.Commit, c.Result.Outcome.ToString(), c.Result.Error, c.At, c.Trigger.ToString())
                 : null,
-            [.. status.FindingsOf(s.Key).Select(FindingView.Of)]))]);
+            [.. status.FindingsOf(s.Key).Select(FindingView.Of)],
+            status.OriginOf(s.Key) is { } o ? new OriginView(o.File, o.Repo, o.Commit) : null))],
+        status.HostId,
+        status.HostFile is { } h ? new HostFileView(h.Repo, h.File, h.Commit, h.CheckedCommit, h.Reason, h.Error, h.At) : null);
 }
 
 /// <summary>Source-generated, so the native build serves /status without reflection.</summary>

@@ -14,7 +14,8 @@ namespace Reconciler.Observability;
 /// fails is skipped; the gauges keep their last values.
 /// </summary>
 internal sealed partial class HostPressureSampler(
-    DaemonConfig config, IDockerHostOperations host, ReconcilerMetrics metrics, TimeProvider time, ILogger logger) : BackgroundService
+    DaemonConfig config, IDockerHostOperations host, ReconcilerMetrics metrics, TimeProvider time, ILogger logger,
+    Daemon.ActiveStacks? active = null) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
@@ -47,12 +48,14 @@ internal sealed partial class HostPressureSampler(
         var info = await host.InfoAsync(ct).ConfigureAwait(false);
         SampleDisk(info.DockerRootDir);
 
-        var stackOf = config.Stacks.ToDictionary(s => s.ProjectName, s => s.Name, StringComparer.Ordinal);
+        // The stacks running now: the fleet's host file adds and removes some while the daemon runs.
+        var stacks = active?.Current ?? config.Stacks;
+        var stackOf = stacks.ToDictionary(s => s.ProjectName, s => s.Name, StringComparer.Ordinal);
         var containers = (await host.ListContainersAsync(ct).ConfigureAwait(false))
             .Where(c => c.Labels.TryGetValue(ComposeLabels.Project, out var p) && stackOf.ContainsKey(p))
             .ToList();
         var sizes = (await host.ListImagesAsync(ct).ConfigureAwait(false)).ToDictionary(i => i.Id, i => i.Size, StringComparer.Ordinal);
-        foreach (var stack in config.Stacks)
+        foreach (var stack in stacks)
         {
             var bytes = containers.Where(c => c.Labels[ComposeLabels.Project] == stack.ProjectName)
                 .Select(c => c.ImageId).Distinct().Sum(id => sizes.GetValueOrDefault(id));

@@ -25,27 +25,25 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
     private readonly Dictionary<string, string[]> _heads = new(StringComparer.Ordinal);
     private bool _attached;
 
-    public MetricsRecorder(DaemonConfig config, DaemonStatus status, ReconcilerMetrics metrics, TimeProvider time, ILogger<MetricsRecorder> logger)
+    private readonly ActiveStacks _active;
+
+    public MetricsRecorder(DaemonConfig config, DaemonStatus status, ReconcilerMetrics metrics, TimeProvider time, ILogger<MetricsRecorder> logger,
+        ActiveStacks? active = null)
     {
         _config = config;
         _status = status;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        // Series that exist from the start, at 0, so rate() and increase() see the first event.
-        foreach (var stack in config.Stacks)
+        _active = active ?? new ActiveStacks(config);
+        metrics.HostInfo.WithLabels(config.HostId, ReconcilerMetrics.Version).Set(1);
+        if (config.Fleet is not null)
         {
-            metrics.StackInSync.WithLabels(stack.Name).Set(0);
-            foreach (var result in ReconcilerMetrics.Results)
-            {
-                metrics.Reconciles.WithLabels(stack.Name, result);
-                metrics.ReconcileDuration.WithLabels(stack.Name, result);
-            }
-            foreach (var phase in ReconcilerMetrics.Phases) metrics.StackErrors.WithLabels(stack.Name, phase);
-            metrics.StackImageBytes.WithLabels(stack.Name);
-            metrics.StackHeld.WithLabels(stack.Name).Set(0);
-            metrics.Rollbacks.WithLabels(stack.Name);
+            // Unknown until the first check; 1 from the start would hide a host that never got a good file.
+            metrics.HostFileOk.Set(0);
+            foreach (var reason in new[] { "invalid", "empty" }) metrics.HostFileRefusals.WithLabels(reason);
         }
+        foreach (var stack in _active.Current) ZeroSeries(stack.Name);
         foreach (var repo in config.Repos)
         {
             foreach (var result in new[] { "fetched", "unchanged", "failed" }) metrics.GitFetches.WithLabels(repo.Name, result);
@@ -54,6 +52,53 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
                 foreach (var reason in new[] { "unsigned", "bad_signature", "untrusted_key" }) metrics.GitVerificationFailures.WithLabels(repo.Name, reason);
         }
         metrics.Registry.AddBeforeCollectCallback(RefreshRepos);
+    }
+
+    /// <summary>Series that exist from the start, at 0, so rate() and increase() see the first event.</summary>
+    private void ZeroSeries(string stack)
+    {
+        _metrics.StackInSync.WithLabels(stack).Set(0);
+        foreach (var result in ReconcilerMetrics.Results)
+        {
+            _metrics.Reconciles.WithLabels(stack, result);
+            _metrics.ReconcileDuration.WithLabels(stack, result);
+        }
+        foreach (var phase in ReconcilerMetrics.Phases) _metrics.StackErrors.WithLabels(stack, phase);
+        _metrics.StackImageBytes.WithLabels(stack);
+        _metrics.StackHeld.WithLabels(stack).Set(0);
+        _metrics.Rollbacks.WithLabels(stack);
+    }
+
+    /// <summary>A stack came (from the host file): its series start at 0 before its first pass ends.</summary>
+    private void OnStackAdded(StackConfig stack)
+    {
+        lock (_gate)
+        {
+            // A restart on a changed definition: the series of the old one go first (another repo, another project).
+            ForgetLocked(stack.Name);
+            ZeroSeries(stack.Name);
+        }
+    }
+
+    /// <summary>
+    /// The stack left this host (its loop has ended): its series go. The container series are its
+    /// watcher's, which <see cref="ContainerWatchers"/> stops before calling this.
+    /// </summary>
+    public void Forget(string stack)
+    {
+        lock (_gate) ForgetLocked(stack);
+    }
+
+    private void ForgetLocked(string stack)
+    {
+        _stacks.Remove(stack);
+        _metrics.ForgetStack(stack);
+    }
+
+    private void OnHostFileChecked(string outcome)
+    {
+        _metrics.HostFileOk.Set(outcome == "used" ? 1 : 0);
+        if (outcome != "used") _metrics.HostFileRefusals.WithLabels(outcome).Inc();
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -79,6 +124,8 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             _status.FetchCounted += OnFetchCounted;
             _status.ImagesCollected += OnImagesCollected;
             _status.VerificationFailed += OnVerificationFailed;
+            _status.HostFileChecked += OnHostFileChecked;
+            _active.Added += OnStackAdded;
             _attached = true;
         }
     }
@@ -92,6 +139,8 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             _status.FetchCounted -= OnFetchCounted;
             _status.ImagesCollected -= OnImagesCollected;
             _status.VerificationFailed -= OnVerificationFailed;
+            _status.HostFileChecked -= OnHostFileChecked;
+            _active.Added -= OnStackAdded;
             _attached = false;
         }
     }
@@ -206,7 +255,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
     private void PublishInfo(string stack, StackSeries series)
     {
         if (series.Commit is null && series.Sync is null) return;
-        var cfg = _config.Stacks.FirstOrDefault(s => s.Name == stack);
+        var cfg = _active.Find(stack);
         var repo = cfg?.Repo ?? "";
         var branch = _config.Repos.FirstOrDefault(r => r.Name == repo)?.Branch ?? "";
         string[] labels =
@@ -238,7 +287,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         {
             _metrics.GitFetches.WithLabels(repo, result).Inc();
             if (result == "failed")
-                foreach (var stack in _config.Stacks.Where(s => s.Repo == repo)) _metrics.StackErrors.WithLabels(stack.Name, "fetch").Inc();
+                foreach (var stack in _active.Current.Where(s => s.Repo == repo)) _metrics.StackErrors.WithLabels(stack.Name, "fetch").Inc();
         }
         catch (Exception e)
         {

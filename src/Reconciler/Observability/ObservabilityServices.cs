@@ -41,19 +41,11 @@ internal static class ObservabilityServices
         services.AddSingleton<IHostedService>(sp => new CacheResyncCounter(sp.GetRequiredService<DockerEngine>().Cache, sp.GetRequiredService<ReconcilerMetrics>()));
         services.AddSingleton<IHostedService>(sp => new HostPressureSampler(config, sp.GetRequiredService<DockerEngine>().Host,
             sp.GetRequiredService<ReconcilerMetrics>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Reconciler.Observability")));
-        foreach (var stack in config.Stacks)
-        {
-            services.AddSingleton<IHostedService>(sp =>
-            {
-                var engine = sp.GetRequiredService<DockerEngine>();
-                var recorder = sp.GetRequiredService<MetricsRecorder>();
-                return new ContainerEventWatcher(stack.Name, stack.ProjectName, engine.Events, engine.State, engine.Containers,
-                    sp.GetRequiredService<ReconcilerMetrics>(), ContainerLedgerFile.For(config.StateDir, stack.ProjectName),
-                    recorder.ContainersChanged, sp.GetRequiredService<TimeProvider>(),
-                    sp.GetRequiredService<ILoggerFactory>().CreateLogger("Reconciler.Observability"));
-            });
-        }
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Reconciler.Observability"), sp.GetRequiredService<Daemon.ActiveStacks>()));
+        // One container event watcher per stack that runs now: the set follows the fleet's host file.
+        services.AddSingleton<IHostedService>(sp => new ContainerWatchers(config, sp.GetRequiredService<Daemon.ActiveStacks>(),
+            sp.GetRequiredService<DockerEngine>(), sp.GetRequiredService<ReconcilerMetrics>(), sp.GetRequiredService<MetricsRecorder>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         if (config.OtlpEndpoint is { Length: > 0 } endpoint)
         {
             // Off by default: without this no listener exists and spans cost one check each.

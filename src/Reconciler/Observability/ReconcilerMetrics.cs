@@ -97,6 +97,31 @@ internal sealed class ReconcilerMetrics
             "The memory limit of the service's containers; 0 when it has none.", "stack", "service");
         BuildInfo = f.CreateGauge("reconciler_build_info", "1, labelled with the running daemon's version.", "version");
         BuildInfo.WithLabels(Version).Set(1);
+        HostInfo = f.CreateGauge("reconciler_host_info",
+            "1, labelled with this daemon's host_id: join it on instance to filter any series by host.", "host_id", "version");
+        HostFileOk = f.CreateGauge("reconciler_host_file_ok",
+            "With fleet: 1 while the host file at the fleet repo's head is the one in use, 0 while it is refused (the last good one runs).");
+        HostFileRefusals = f.CreateCounter("reconciler_host_file_refusals_total",
+            "With fleet: host files refused, by reason (invalid: YAML, keys, repos or names; empty: every stack dropped without the commit allowing it); each commit counted once.",
+            "reason");
+    }
+
+    /// <summary>
+    /// Removes every series of <paramref name="stack"/> (families labelled by <c>stack</c> first): a
+    /// stack that left this host must not be graphed as stuck at its last values.
+    /// </summary>
+    public void ForgetStack(string stack)
+    {
+        Forget(StackInSync, stack); Forget(StackHeld, stack); Forget(Rollbacks, stack); Forget(StackDrift, stack);
+        Forget(StackDriftFields, stack); Forget(StackInfo, stack); Forget(StackLastSuccess, stack); Forget(StackErrors, stack);
+        Forget(ReconcileDuration, stack); Forget(Reconciles, stack); Forget(Actions, stack); Forget(ContainerRestarts, stack);
+        Forget(ContainerOomKills, stack); Forget(ContainerState, stack); Forget(ContainerCrashLoop, stack);
+        Forget(PolicyFindings, stack); Forget(StackImageBytes, stack); Forget(ContainerMemoryUsage, stack); Forget(ContainerMemoryLimit, stack);
+    }
+
+    private static void Forget<TChild>(Collector<TChild> family, string stack) where TChild : ChildBase
+    {
+        foreach (var labels in family.GetAllLabelValues().Where(l => l.Length > 0 && l[0] == stack).ToList()) family.RemoveLabelled(labels);
     }
 
     public CollectorRegistry Registry { get; }
@@ -120,6 +145,9 @@ internal sealed class ReconcilerMetrics
     public Gauge GitLastFetch { get; }
     public Gauge GitHeadInfo { get; }
     public Gauge BuildInfo { get; }
+    public Gauge HostInfo { get; }
+    public Gauge HostFileOk { get; }
+    public Counter HostFileRefusals { get; }
     public Gauge PolicyFindings { get; }
     public Counter ImageGcRemoved { get; }
     public Counter ImageGcReclaimed { get; }
