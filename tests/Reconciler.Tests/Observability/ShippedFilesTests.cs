@@ -28,6 +28,10 @@ public partial class ShippedFilesTests(ITestOutputHelper output)
         var variables = root.GetProperty("templating").GetProperty("list").EnumerateArray().ToList();
         Assert.Contains(variables, v => v.GetProperty("type").GetString() == "datasource" && v.GetProperty("query").GetString() == "prometheus");
         Assert.Contains(variables, v => v.GetProperty("name").GetString() == "stack");
+        // host_id (reconciler_host_info) picks the instances every panel filters on.
+        var host = Assert.Single(variables, v => v.GetProperty("name").GetString() == "host");
+        Assert.Contains("reconciler_host_info", host.GetProperty("query").GetProperty("query").GetString());
+        Assert.Contains("$host", variables.Single(v => v.GetProperty("name").GetString() == "instance").GetProperty("query").GetProperty("query").GetString());
 
         var panels = root.GetProperty("panels").EnumerateArray().Where(p => p.GetProperty("type").GetString() != "row").ToList();
         Assert.NotEmpty(panels);
