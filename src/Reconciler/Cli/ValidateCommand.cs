@@ -148,12 +148,14 @@ internal static class ValidateCommand
             if (load.HostFile is not { } hostFile) { ok = false; continue; }
             if (hostFile.Stacks.IsEmpty)
                 Console.WriteLine($"host {id}: {file} lists no stacks (a daemon running other stacks from it refuses it unless the commit has \"{EmptyHostPermission.Trailer}: {id}\")");
+            var hostOk = true;
             foreach (var stack in hostFile.Stacks)
             {
-                if (!heads.TryGetValue(stack.Repo, out var head)) { ok = false; continue; }
-                if (!await StackAsync(stack, head.Mirror, head.Sha, Path.Combine(scratch, "hosts", id), ct, $"host {id}: ")) ok = false;
+                if (!heads.TryGetValue(stack.Repo, out var head)) { hostOk = false; continue; }
+                if (!await StackAsync(stack, head.Mirror, head.Sha, Path.Combine(scratch, "hosts", id), ct, $"host {id}: ")) hostOk = false;
             }
-            if (ok) Console.WriteLine($"host {id}: {file} ok ({hostFile.Stacks.Length} stacks at {fleet.Repo}@{fleetHead.Sha[..12]})");
+            ok &= hostOk;
+            if (hostOk) Console.WriteLine($"host {id}: {file} ok ({hostFile.Stacks.Length} stacks at {fleet.Repo}@{fleetHead.Sha[..12]})");
         }
         return ok;
     }

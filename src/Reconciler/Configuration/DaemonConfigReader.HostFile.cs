@@ -42,7 +42,7 @@ public static partial class DaemonConfigReader
             if (stack is null) continue;
             if (config.Stacks.FirstOrDefault(x => x.Name == stack.Name) is { } local)
                 ctx.Error(ctx.Node(s, "name")!, p + ".name", $"\"{stack.Name}\" is also a stack of the daemon config {local.Origin?.File ?? config.Path}: rename one of them");
-            else if (config.Stacks.Concat(stacks).FirstOrDefault(x => x.ProjectName == stack.ProjectName) is { } other)
+            else if (config.Stacks.Concat(stacks).FirstOrDefault(x => x.ProjectName == stack.ProjectName && x.Name != stack.Name) is { } other)
                 ctx.Error(s, p + (stack.Project is null ? ".name" : ".project"),
                     $"compose project \"{stack.ProjectName}\" is already stack {other.Name}'s: two stacks would fight over its containers; set project:");
             stacks.Add(stack with { Variables = hostVariables.SetItems(stack.Variables) });

@@ -177,7 +177,18 @@ public sealed partial class StackReconciler
         var outcome = await RemoveContainersAsync(run, commit,
             () => Log.PruningRemoved(logger, stack.Name, Short(commit), hostFile), ct).ConfigureAwait(false);
         var removed = outcome is Pruned p ? p.Removals : 0;
-        return (removed, outcome is Pruned { Succeeded: true } ? null : run.Error ?? "planning the removal failed");
+        if (outcome is not Pruned { Succeeded: true }) return (removed, run.Error ?? "planning the removal failed");
+        try
+        {
+            // Its containers are gone: added back later, it deploys afresh instead of trusting a record
+            // that says its last commit is applied. Its history stays.
+            await store.RemoveStackAsync(stack.Name, ct).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException e)
+        {
+            Log.StateUnavailable(logger, stack.Name, e.Message);
+        }
+        return (removed, null);
     }
 
     private async Task<StepOutcome> RemoveContainersAsync(PassRun run, string commit, Action logStart, CancellationToken ct)

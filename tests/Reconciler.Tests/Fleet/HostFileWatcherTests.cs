@@ -86,7 +86,7 @@ public sealed class HostFileWatcherTests : IAsyncDisposable
         await watcher.CheckAsync("c2", Trigger.Poll, _stop.Token);
 
         Assert.Equal(["db"], Running);
-        Assert.Equal(["web@c2"], _pruned);
+        Assert.Equal(["web@c2"], _pruned.ToArray());
         Assert.DoesNotContain("web", _status.Stacks.Keys);
         Assert.Null(_status.OriginOf("web"));
         Assert.Equal(["db"], _active.Current.Select(s => s.Name));
@@ -157,7 +157,7 @@ public sealed class HostFileWatcherTests : IAsyncDisposable
         _files.Commit("c3", "stacks: []\n", "retire web-1\n\nReconciler-Allow-Empty-Host: web-1\n");
         Assert.True(await watcher.CheckAsync("c3", Trigger.Poll, _stop.Token));
         Assert.Empty(Running);
-        Assert.Equal(["web@c3"], _pruned);
+        Assert.Equal(["web@c3"], _pruned.ToArray());
     }
 
     [Fact]
