@@ -121,8 +121,11 @@ public partial class ShippedFilesTests(ITestOutputHelper output)
             StateDir = "/s",
             Repos = [new RepoConfig { Name = "apps", Url = "https://git.example/apps.git" }],
             Stacks = [new StackConfig { Name = "shop", Repo = "apps", Path = "shop" }],
+            HostId = "web-1",
+            Fleet = new FleetConfig { Repo = "apps" },
         };
         new MetricsRecorder(config, status, metrics, time, NullLogger<MetricsRecorder>.Instance).Attach();
+        status.HostFileRefused("apps", "hosts/web-1.yaml", "2222222222222222222222222222222222222222", "invalid", "hosts/web-1.yaml:1:1: broken");
         status.RepoFetched("apps", T0, "1111111111111111111111111111111111111111");
         status.CountFetch("apps", "fetched");
         status.StackPassed(new StackPassResult
