@@ -43,7 +43,8 @@ public sealed partial class HostFileWatcher(
     /// <summary>
     /// Before the loops run: the stacks of the host file recorded as last good (if any), then of the
     /// mirror's head when a mirror is already there. A broken head thus leaves the host running what
-    /// it ran before the restart, and says why.
+    /// it ran before the restart, and says why. The loops started here wait, like the config's stacks,
+    /// for their repo's first fetch (or the mirror's head when the remote cannot be reached).
     /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
@@ -54,13 +55,13 @@ public sealed partial class HostFileWatcher(
                 Log.RecordIgnored(logger, record.Repo, record.File, fleet.Repo, File);
             else if (load.HostFile is { } recorded)
             {
-                await ApplyAsync(recorded.Stacks, record.Commit, Trigger.Startup, ct).ConfigureAwait(false);
+                await ApplyAsync(recorded.Stacks, record.Commit, trigger: null, ct).ConfigureAwait(false);
                 status.HostFileUsed(fleet.Repo, File, record.Commit);
                 Log.Restored(logger, File, HostFileLoad.Short(record.Commit), recorded.Stacks.Length);
             }
             else Log.RecordBroken(logger, File, HostFileLoad.Short(record.Commit), string.Join("; ", load.Errors));
         }
-        if (source.Head() is { } head) await CheckAsync(head, Trigger.Startup, ct).ConfigureAwait(false);
+        if (source.Head() is { } head) await CheckAsync(head, trigger: null, ct).ConfigureAwait(false);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -88,7 +89,8 @@ public sealed partial class HostFileWatcher(
     }
 
     /// <summary>Reads, checks and (unless refused) uses the host file at <paramref name="head"/>; true when used.</summary>
-    internal async Task<bool> CheckAsync(string head, Trigger trigger, CancellationToken ct)
+    /// <param name="trigger">The first pass of a stack started now; null: none until its repo's watcher fires it.</param>
+    internal async Task<bool> CheckAsync(string head, Trigger? trigger, CancellationToken ct)
     {
         _checked = head;
         HostFileLoad load;
@@ -120,7 +122,7 @@ public sealed partial class HostFileWatcher(
     }
 
     /// <summary>Removals first (their compose projects may be taken over), then restarts, then new stacks.</summary>
-    private async Task<StackSetChange> ApplyAsync(ImmutableArray<StackConfig> next, string commit, Trigger trigger, CancellationToken ct)
+    private async Task<StackSetChange> ApplyAsync(ImmutableArray<StackConfig> next, string commit, Trigger? trigger, CancellationToken ct)
     {
         var change = StackSetChange.Of(_inUse, next);
         foreach (var gone in change.Removed)
