@@ -13,13 +13,17 @@ public interface IHostFileSource
     (string? Text, string Message) Read(string commit, string path);
 }
 
-/// <summary>Host files read from a fetched commit of the fleet repo's mirror, without writing them anywhere.</summary>
-public sealed class MirrorHostFileSource(GitRepositoryMirror mirror) : IHostFileSource
+/// <summary>
+/// Host files read from a fetched commit of the fleet repo's mirror, without writing them anywhere.
+/// With the repo's <c>verify:</c> gate the head counts only when its signature is trusted (else the
+/// last verified commit, else none): an unsigned commit cannot add a stack any more than deploy one.
+/// </summary>
+public sealed class MirrorHostFileSource(GitRepositoryMirror mirror, Daemon.HeadVerification? verification = null) : IHostFileSource
 {
     // Stands for the commit's root: the file source maps absolute paths under it onto the tree.
     private const string Root = "/reconciler-fleet";
 
-    public string? Head() => mirror.GetLocalHead();
+    public string? Head() => verification is null ? mirror.GetLocalHead() : verification.Deployable(mirror.GetLocalHead(), lastApplied: null);
 
     public (string? Text, string Message) Read(string commit, string path)
     {
