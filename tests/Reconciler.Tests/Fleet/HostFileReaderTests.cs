@@ -133,9 +133,9 @@ public sealed class HostFileReaderTests
 
         var web = file.Stacks[0];
         Assert.Equal(("web", "infra", "stacks/web", "web-one"), (web.Name, web.Repo, web.Path, web.ProjectName));
-        Assert.Equal(["stacks/web/.env", "hosts/web-1.env"], web.EnvFiles);
-        Assert.Equal(["compose.yaml", "compose.web-1.yaml"], web.Files);
-        Assert.Equal(["edge"], web.Profiles);
+        Assert.Equal(["stacks/web/.env", "hosts/web-1.env"], web.EnvFiles.ToArray());
+        Assert.Equal(["compose.yaml", "compose.web-1.yaml"], web.Files.ToArray());
+        Assert.Equal(["edge"], web.Profiles.ToArray());
         Assert.False(web.Prune);
         Assert.False(web.SelfHeal);
         Assert.True(web.Suspend);
