@@ -166,7 +166,7 @@ public sealed class FleetTests(DaemonFixture fx, ITestOutputHelper output)
         [.. (await fx.ContainersAsync(project)).Where(c => c.State == "running")];
 
     private async Task<IList<string>> EnvAsync(ContainerListResponse c) =>
-        (await fx.Client.Containers.InspectContainerAsync(c.ID)).Config.Env;
+        (await fx.Client.Containers.InspectContainerAsync(c.ID)).Config?.Env ?? [];
 
     private static async Task<JsonElement> StatusAsync(FleetHost host)
     {
