@@ -79,6 +79,8 @@ public sealed partial class DaemonService(
             status.PassCompleted += (result, _) => { if (result.Outcome == PassOutcome.Applied) collector.Request(); };
             collector.Collected += status.ImagesCollectedBy;
         }
+        // The config's stacks and the host file's (restored above): every other rendered tree goes.
+        StaleStackFiles.Remove(config.StateDir, active.Current.Select(s => s.Name), _logger);
         status.ConfigLoaded = true;
         Log.Started(_logger, config.HostId, config.Repos.Length, active.Current.Length, config.Path);
 

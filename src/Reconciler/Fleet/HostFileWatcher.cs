@@ -145,6 +145,9 @@ public sealed partial class HostFileWatcher(
         }
         foreach (var kept in change.Kept) workers.Redeclare(kept);
         _inUse = next;
+        // A stack that left this host takes its rendered tree along (it may hold files decrypted from sops).
+        if (!change.Removed.IsEmpty)
+            StaleStackFiles.Remove(config.StateDir, [.. config.Stacks.Select(s => s.Name), .. next.Select(s => s.Name)], logger);
         return change;
     }
 
