@@ -4,6 +4,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Reconciler.Bench.Fleet;
 using Reconciler.TestSupport;
 
+// git, sshd and /proc: a Linux bench, as the test harness it borrows.
+[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+
 // bench/fleet: what N agents polling one git server cost it, and how long a push takes to reach them all.
 //
 //   fleet-bench [--agents 10,100] [--transport http,ssh] [--interval 5s] [--window 30s] [--simulate 1000]
