@@ -76,6 +76,9 @@ public sealed class FleetTests(DaemonFixture fx, ITestOutputHelper output)
         Assert.Contains("DATA=/srv", env);
         await EventuallyAsync("host-b saw the commit", async () => await HostFileCommitAsync(b) == add, a, b);
         Assert.Empty(await fx.ContainersAsync(webB));
+        // A stack shows in /status once its first pass ended (the rollout gate watches the new container a moment).
+        await EventuallyAsync("/status of host-a lists web", async () =>
+            (await StatusAsync(a)).GetProperty("stacks").EnumerateArray().Any(s => s.GetProperty("name").GetString() == "web"), a, b);
         var status = await StatusAsync(a);
         Assert.Equal("host-a", status.GetProperty("host_id").GetString());
         var webView = status.GetProperty("stacks").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "web");
