@@ -250,4 +250,9 @@ internal sealed class InMemoryEngine(TimeProvider time) : IContainerEngine, IObs
             return Task.FromResult(new PullResult(reference, "sha256:" + id["sha256:".Length..], Downloaded: true));
         }
     }
+
+    // No test of the host builds through this engine: the real engine's builder is tested in Reconciler.Docker.Tests.
+    public Task<ObservedImage> BuildAsync(Core.Building.BuildSpec spec, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> labels,
+        IProgress<string>? progress = null, CancellationToken ct = default) =>
+        throw new NotSupportedException("the in-memory engine does not build images");
 }
