@@ -173,8 +173,10 @@ internal sealed partial class DockerImageOperations(IDockerClient client, IRegis
         }
         if (output.Error is { } error)
         {
-            // A failing RUN prints its output before the builder's error: the last lines say why.
-            var tail = output.Tail.Where(l => !l.StartsWith("Step ", StringComparison.Ordinal) && !l.StartsWith(" ---> ", StringComparison.Ordinal)).TakeLast(3).ToList();
+            // A failing RUN prints its output before the builder's error: the failing step's last lines say why.
+            var step = output.Tail.SkipWhile((_, i) => output.Tail.Skip(i).Any(l => l.StartsWith("Step ", StringComparison.Ordinal))).ToList();
+            var tail = step.Where(l => !l.StartsWith(" ---> ", StringComparison.Ordinal) && !l.StartsWith("Removing intermediate container", StringComparison.Ordinal))
+                .TakeLast(3).ToList();
             var reason = tail.Count == 0 || error.Contains(tail[^1], StringComparison.Ordinal) ? error : $"{error} (output: {string.Join(" | ", tail)})";
             throw new ImageBuildException(image, reason, EngineErrors.NamesUnreachableRegistry(error));
         }
