@@ -5,8 +5,8 @@ using System.Text;
 namespace Reconciler.Core.Building;
 
 /// <summary>
-/// The digest of a build's inputs: the context's entries (<see cref="ContextEntry"/>: paths, kinds,
-/// executable bits, contents; what <c>.dockerignore</c> leaves out is not there), the Dockerfile's
+/// The digest of a build's inputs: the context's files and links (<see cref="ContextEntry"/>: paths,
+/// executable bits, contents, targets; what <c>.dockerignore</c> leaves out is not there), the Dockerfile's
 /// text, and every option of the <see cref="BuildSpec"/> — not the context's absolute path, so the
 /// same files built from another folder are the same build. Kept as a label on the built image
 /// (<see cref="BuildLabels.Digest"/>) and compared by the planner: equal digests, no rebuild.
@@ -41,14 +41,12 @@ public static class BuildDigest
         foreach (var u in spec.Ulimits) Field("ulimit", FormattableString.Invariant($"{u.Name}={u.Soft}:{u.Hard}"));
         Field("isolation", spec.Isolation);
         Field("platform", spec.Platform);
-        foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
+        // git keeps files and links, not folders: a folder left empty on disk by an earlier commit makes no rebuild.
+        foreach (var e in entries.Where(e => e.Kind != ContextEntryKind.Directory).OrderBy(e => e.Path, StringComparer.Ordinal))
         {
-            var what = e.Kind switch
-            {
-                ContextEntryKind.Directory => "dir",
-                ContextEntryKind.SymbolicLink => "link " + Escape(e.LinkTarget ?? ""),
-                _ => (e.Executable ? "exec " : "file ") + e.ContentSha256,
-            };
+            var what = e.Kind == ContextEntryKind.SymbolicLink
+                ? "link " + Escape(e.LinkTarget ?? "")
+                : (e.Executable ? "exec " : "file ") + e.ContentSha256;
             text.Append("entry ").Append(Escape(e.Path)).Append(' ').Append(what).Append('\n');
         }
         return "sha256:" + Sha256(text.ToString());

@@ -103,17 +103,19 @@ public sealed class BuildContext
         // The builder needs the Dockerfile and .dockerignore whatever .dockerignore says; it drops them itself when listed.
         var alwaysSent = new HashSet<string>(StringComparer.Ordinal) { IgnoreFile };
         if (!added) alwaysSent.Add(dockerfilePath);
-        Walk(root, "", ignore, alwaysSent, items);
+        Walk(root, "", ignore, alwaysSent, added ? AddedDockerfileName : null, items);
         var entries = items.Select(i => i.Entry).ToList();
         var digest = BuildDigest.Of(spec, dockerfileText, dockerfilePath, entries);
         return new BuildContext(root, items, dockerfileText, dockerfilePath, added, ignoreText, digest);
     }
 
-    private static void Walk(string folder, string prefix, DockerIgnore ignore, HashSet<string> alwaysSent, List<Item> items)
+    /// <param name="replaced">A file of the context sent with other content (the added Dockerfile's name): left out of the walk.</param>
+    private static void Walk(string folder, string prefix, DockerIgnore ignore, HashSet<string> alwaysSent, string? replaced, List<Item> items)
     {
         foreach (var info in new DirectoryInfo(folder).EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
         {
             var path = prefix + info.Name;
+            if (path == replaced) continue;
             var excluded = !alwaysSent.Contains(path) && ignore.Excludes(path);
             if (info.LinkTarget is { } target)
             {
@@ -125,7 +127,7 @@ public sealed class BuildContext
                 // An excluded folder is skipped whole unless a ! pattern or a needed file may bring something back.
                 if (excluded && !ignore.HasExceptions && !holdsNeeded) continue;
                 if (!excluded) items.Add(new Item(new ContextEntry(path, ContextEntryKind.Directory), info.FullName, info.LastWriteTimeUtc));
-                Walk(info.FullName, path + "/", ignore, alwaysSent, items);
+                Walk(info.FullName, path + "/", ignore, alwaysSent, replaced, items);
             }
             else if (!excluded && info is FileInfo file && IsRegularFile(file.FullName))
             {

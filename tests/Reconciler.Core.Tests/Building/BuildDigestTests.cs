@@ -66,6 +66,12 @@ public class BuildDigestTests
     }
 
     [Fact]
+    public void An_empty_folder_makes_no_rebuild_as_git_keeps_no_folders()
+    {
+        Assert.Equal(Digest(), Digest(entries: [.. Files, new ContextEntry("empty", ContextEntryKind.Directory)]));
+    }
+
+    [Fact]
     public void Values_cannot_be_shifted_from_one_field_into_the_next()
     {
         var a = Spec with { Args = ImmutableSortedDictionary<string, string>.Empty.Add("A", "1\ntarget x") };
