@@ -31,7 +31,7 @@ internal static class ServiceBuilds
             }
             catch (BuildContextException e)
             {
-                errors.Add(Diagnostic.Error(e.Message, keyPath: $"services.{Excerpt.Of(service)}.build"));
+                errors.Add(Diagnostic.Error(e.Message, keyPath: $"services.{service}.build"));
             }
         }
         return errors.Count > 0 ? (null, [.. errors]) : ((specs with { Services = digested.ToImmutable() }).ApplyTo(desired), []);

@@ -4,6 +4,7 @@ using Reconciler.Docker.Building;
 namespace Reconciler.Docker.Tests.Building;
 
 /// <summary>Reading a build context from disk: what is sent, and what changes its digest.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class BuildContextTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("reconciler-context-").FullName;

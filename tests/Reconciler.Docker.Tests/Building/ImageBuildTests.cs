@@ -67,9 +67,9 @@ public sealed class ImageBuildTests(EngineFixture fx)
         var image = await BuildAsync(spec, tag, lines);
 
         Assert.Contains($"{tag}:latest", image.RepoTags);
-        var inspect = await fx.Client.Images.InspectImageAsync(image.Id);
-        Assert.Equal(BuildContext.Read(spec).Digest, inspect.Config.Labels[BuildLabels.Digest]);
-        Assert.Equal(project, inspect.Config.Labels[EngineFixture.ProjectLabel]);
+        var labels = (await fx.Client.Images.InspectImageAsync(image.Id)).Config?.Labels ?? new Dictionary<string, string>();
+        Assert.Equal(BuildContext.Read(spec).Digest, labels[BuildLabels.Digest]);
+        Assert.Equal(project, labels[EngineFixture.ProjectLabel]);
         Assert.Contains(lines, l => l.StartsWith("Step 1/4 : FROM", StringComparison.Ordinal));
         Assert.Equal(0, await RunAsync(tag, project, "test \"$(cat /greeting)\" = hi && test \"$(cat /hello.txt)\" = hello"));
 
