@@ -38,7 +38,10 @@ internal static class StackLoading
         {
             loaded = ComposeLoader.Load(options, files);
             if (loaded.Project is null) return new LoadedCommit(loaded, null);
-            var desired = DesiredStateBuilder.Build(loaded.Project, files, new Dictionary<string, string> { [ComposeLabels.Commit] = commit });
+            var built = DesiredStateBuilder.Build(loaded.Project, files, new Dictionary<string, string> { [ComposeLabels.Commit] = commit });
+            // Builds: what the engine's builder cannot do, or a context that cannot be read, makes the commit invalid.
+            var (desired, buildErrors) = ServiceBuilds.Resolve(loaded.Project, built, files);
+            if (desired is null) return new LoadedCommit(new LoadResult(null, [.. loaded.Diagnostics, .. buildErrors]), null);
             // The guardrails: a rule on deny (or a malformed exception) makes the commit invalid
             // like a compose error, with the offending key's file:line; warnings travel with it.
             var policy = GuardrailCheck.Evaluate(loaded.Project, desired, stack.Policy);
