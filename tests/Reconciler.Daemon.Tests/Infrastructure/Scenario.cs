@@ -41,6 +41,9 @@ internal sealed record ScenarioOptions
     /// <summary>git <c>-c</c> settings for the initial commit (e.g. to sign it).</summary>
     public IReadOnlyList<string>? InitialCommitConfig { get; init; }
 
+    /// <summary>More keys of the repo (e.g. a <c>forge:</c> block), each line indented by four spaces.</summary>
+    public string? RepoExtra { get; init; }
+
     /// <summary>More stacks (config-suspended, so they never touch the engine) on the same repo: more loops to stop.</summary>
     public int ExtraSuspendedStacks { get; init; }
 }
@@ -181,6 +184,10 @@ internal sealed class Scenario : IAsyncDisposable
         if (Options.Verify is { } verify)
         {
             repo.Append("    verify:\n").Append(verify.TrimEnd('\n')).Append('\n');
+        }
+        if (Options.RepoExtra is { } extra)
+        {
+            repo.Append(extra.TrimEnd('\n')).Append('\n');
         }
 
         var stacks = new StringBuilder();
