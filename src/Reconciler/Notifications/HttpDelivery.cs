@@ -41,14 +41,15 @@ public static class HttpDelivery
         }
         catch (HttpRequestException e)
         {
-            // The message of a connection failure names host and port, never the path or query.
-            throw new DeliveryFailedException($"{what}: {e.HttpRequestError switch
+            // Said in our words: the exception's message may quote the URL, which can be the secret.
+            var why = e.HttpRequestError switch
             {
                 HttpRequestError.NameResolutionError => "host name not resolved",
                 HttpRequestError.ConnectionError => "connection failed",
                 HttpRequestError.SecureConnectionError => "TLS handshake failed",
                 _ => "request failed",
-            }}", retryable: true);
+            };
+            throw new DeliveryFailedException($"{what}: {why}", retryable: true);
         }
         using (response)
         {
