@@ -89,8 +89,8 @@ public static partial class DaemonConfigReader
             foreach (var s in stacks.Where(s => !stackNames.Contains(s)))
                 ctx.Error(ctx.Node(n, "stacks")!, p + ".stacks", $"no stack named \"{s}\" under stacks:");
             var events = ctx.Strings(n, "events", p);
-            foreach (var e in events.Where(e => !Notifications.NotificationKinds.All.Contains(e)))
-                ctx.Error(ctx.Node(n, "events")!, p + ".events", $"unknown event \"{e}\" (events: {string.Join(", ", Notifications.NotificationKinds.All)})");
+            foreach (var e in events.Where(e => !NotificationKinds.All.Contains(e)))
+                ctx.Error(ctx.Node(n, "events")!, p + ".events", $"unknown event \"{e}\" (events: {string.Join(", ", NotificationKinds.All)})");
             if (kind is null) continue;
             providers.Add(new NotifierSettings
             {

@@ -47,6 +47,6 @@ public sealed record NotifierSettings
     /// <summary>Only these stacks; empty: every stack.</summary>
     public ImmutableArray<string> Stacks { get; init; } = [];
 
-    /// <summary>Only these events (<see cref="Notifications.NotificationKinds.All"/>); empty: every event.</summary>
+    /// <summary>Only these events (<see cref="NotificationKinds.All"/>); empty: every event.</summary>
     public ImmutableArray<string> Events { get; init; } = [];
 }

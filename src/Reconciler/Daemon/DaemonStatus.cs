@@ -59,12 +59,12 @@ public sealed class DaemonStatus(TimeProvider time)
 
     public void CountNotification(string provider, string result) => NotificationCounted?.Invoke(provider, result);
 
-    private readonly ConcurrentDictionary<string, Notifications.ProviderHealth> _notifiers = new();
+    private readonly ConcurrentDictionary<string, ProviderHealth> _notifiers = new();
 
     /// <summary>How each notification provider (and forge API) delivers: a provider that keeps failing shows in /status.</summary>
-    public void NotifierReported(Notifications.ProviderHealth health) => _notifiers[health.Provider] = health;
+    public void NotifierReported(ProviderHealth health) => _notifiers[health.Provider] = health;
 
-    public IReadOnlyList<Notifications.ProviderHealth> Notifiers => [.. _notifiers.Values.OrderBy(n => n.Provider, StringComparer.Ordinal)];
+    public IReadOnlyList<ProviderHealth> Notifiers => [.. _notifiers.Values.OrderBy(n => n.Provider, StringComparer.Ordinal)];
 
     public void StackPassed(StackPassResult result, Trigger trigger)
     {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Reconciler.Daemon;
 using Microsoft.Extensions.Logging;
 
 namespace Reconciler.Notifications;

@@ -1,3 +1,4 @@
+using Reconciler.Configuration;
 namespace Reconciler.Notifications;
 
 /// <summary>The one-line human text of an event, the same for every provider.</summary>

@@ -1,3 +1,4 @@
+using Reconciler.Configuration;
 using System.Net.Http.Headers;
 using System.Text;
 

@@ -1,3 +1,4 @@
+using Reconciler.Configuration;
 using Reconciler.Core.Policy;
 using Reconciler.Forge;
 using Reconciler.Notifications;

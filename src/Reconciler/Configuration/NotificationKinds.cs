@@ -1,4 +1,4 @@
-namespace Reconciler.Notifications;
+namespace Reconciler.Configuration;
 
 /// <summary>The events a notification provider can be told of, by the names the config filters on.</summary>
 public static class NotificationKinds

@@ -1,4 +1,4 @@
-namespace Reconciler.Notifications;
+namespace Reconciler.Daemon;
 
 /// <summary>
 /// How a provider's deliveries go, for /status: <see cref="Failing"/> once a delivery was given up
