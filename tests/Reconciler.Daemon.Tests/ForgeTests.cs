@@ -62,7 +62,7 @@ public sealed class ForgeTests(DaemonFixture fx, ITestOutputHelper output)
         AssertGitHubHeaders(first[0]);
 
         // A commit whose web container exits at once fails its gate and is rolled back.
-        var bad = s.Commit("web that crashes", Scenario.Files(Scenario.Compose(webExtra: "    command: [\"sh\", \"-c\", \"echo starting; exit 3\"]"), "1.1"));
+        var bad = s.Commit("web that crashes", Scenario.Files(Scenario.Compose(webExtra: "    command: [\"sh\", \"-c\", \"echo starting; exit 3\"]"), "1.0"));
         var statuses = await forge.WaitForAsync(r => IsStatus(r, bad) && Status(r).State == "failure", 1, TimeSpan.FromSeconds(90));
         var all = forge.Requests.Where(r => IsStatus(r, bad)).Select(Status).ToList();
         Assert.Equal("pending", all[0].State);

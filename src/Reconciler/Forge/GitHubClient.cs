@@ -17,7 +17,8 @@ internal sealed class GitHubClient(HttpClient http, Uri apiUrl, string tokenFile
 
     protected override void Authorize(HttpRequestMessage request, string token)
     {
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Unvalidated: a validation error would quote the token in its message.
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
         request.Headers.Add("X-GitHub-Api-Version", ApiVersion);
     }

@@ -13,7 +13,8 @@ internal sealed class GitLabClient(HttpClient http, Uri apiUrl, string tokenFile
     private const int PageSize = 100;
     private readonly string _project = Segment(project);
 
-    protected override void Authorize(HttpRequestMessage request, string token) => request.Headers.Add("PRIVATE-TOKEN", token);
+    // Unvalidated: a validation error would quote the token in its message.
+    protected override void Authorize(HttpRequestMessage request, string token) => request.Headers.TryAddWithoutValidation("PRIVATE-TOKEN", token);
 
     public Task SetStatusAsync(string sha, CommitStatus status, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, $"/projects/{_project}/statuses/{Segment(sha)}",

@@ -18,7 +18,8 @@ internal sealed class GiteaClient(HttpClient http, Uri apiUrl, string tokenFile,
 
     protected override void Authorize(HttpRequestMessage request, string token)
     {
-        request.Headers.Authorization = new AuthenticationHeaderValue("token", token);
+        // Unvalidated: a validation error would quote the token in its message.
+        request.Headers.TryAddWithoutValidation("Authorization", "token " + token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }
 

@@ -83,8 +83,9 @@ public sealed class DeliveryQueue<T>
             catch (Exception e)
             {
                 // A bug of ours in a send (a bad URL, say) must not end the loop: it counts as a failure.
+                // Only our own messages are shown: another exception's could quote a URL or token.
                 var retryable = e is DeliveryFailedException { Retryable: true };
-                var message = e is DeliveryFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                var message = e is DeliveryFailedException ? e.Message : $"unexpected {e.GetType().Name} while sending";
                 Update(h => h with { FailuresInARow = h.FailuresInARow + 1, LastError = message });
                 if (!retryable || attempt >= _options.MaxAttempts)
                 {

@@ -1,5 +1,4 @@
 using Reconciler.Configuration;
-using System.Net.Http.Headers;
 using System.Text;
 
 namespace Reconciler.Notifications;
@@ -20,7 +19,8 @@ public sealed class NtfyNotifier(HttpClient http, Func<string> topicUrl, string?
         request.Headers.Add("Title", NotificationText.Title(e));
         request.Headers.Add("Tags", Tag(e.Kind) + "," + e.Stack);
         request.Headers.Add("Priority", NotificationText.IsTrouble(e) ? troublePriority ?? "high" : "default");
-        if (tokenFile is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", HttpDelivery.ReadSecret(tokenFile));
+        // Unvalidated: a validation error would quote the token in its message.
+        if (tokenFile is not null) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + HttpDelivery.ReadSecret(tokenFile));
         await HttpDelivery.SendAsync(http, request, "ntfy POST", ct).ConfigureAwait(false);
     }
 
