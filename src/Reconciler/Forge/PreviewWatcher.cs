@@ -23,7 +23,7 @@ public sealed partial class PreviewWatcher(
 {
     // Request number → the head last previewed (or found not to touch a stack). Memory only: after a
     // restart each open request is planned again and its comment updated in place, not duplicated.
-    private readonly Dictionary<int, string> _done = [];
+    private readonly Dictionary<int, string> _done = new();
 
     public async Task RunAsync(CancellationToken ct)
     {
