@@ -96,9 +96,9 @@ public sealed class NotifyConfigTests
         var n = config!.Notifications;
         Assert.Equal(TimeSpan.FromMinutes(5), n.DedupWindow);
         Assert.Equal(["ops", "slack", "ntfy"], n.Providers.Select(p => p.Name));
-        Assert.Equal(["failed", "rolled_back"], n.Providers[0].Events);
+        Assert.Equal(["failed", "rolled_back"], n.Providers[0].Events.ToArray());
         Assert.Equal("/etc/reconciler/hmac", n.Providers[0].SecretFile);
-        Assert.Equal(["shop"], n.Providers[1].Stacks);
+        Assert.Equal(["shop"], n.Providers[1].Stacks.ToArray());
         Assert.Equal("/etc/reconciler/ntfy-token", n.Providers[2].SecretFile);
         Assert.Equal(
             ["notifications.providers[0].secret_file", "notifications.providers[1].url_file", "notifications.providers[2].token_file"],
