@@ -14,7 +14,7 @@ public sealed class ForgeTests(DaemonFixture fx, ITestOutputHelper output)
     private const string Token = "ghp-test-7f3a";
 
     /// <summary>A scenario whose repo reports to <paramref name="forge"/> as GitHub (previews on when asked).</summary>
-    private Scenario Create(RecordingHttpServer forge, bool previews = false)
+    private Scenario Create(RecordingHttpServer forge, bool previews = false, string? topExtra = null)
     {
         var dir = Directory.CreateTempSubdirectory("forge-token-").FullName;
         var tokenFile = Path.Combine(dir, "token");
@@ -30,6 +30,7 @@ public sealed class ForgeTests(DaemonFixture fx, ITestOutputHelper output)
                       repository: acme/infra
                       previews: {(previews ? "true" : "false")}
                 """,
+            TopExtra = topExtra,
         });
     }
 
@@ -52,7 +53,15 @@ public sealed class ForgeTests(DaemonFixture fx, ITestOutputHelper output)
     public async Task A_merged_commit_gets_pending_then_success_and_a_failing_one_failure_with_the_rollback()
     {
         using var forge = RecordingHttpServer.Start();
-        await using var s = Create(forge);
+        // The same server takes a generic webhook's notifications, at its own path.
+        await using var s = Create(forge, topExtra: $"""
+            notifications:
+              providers:
+                - name: ops
+                  type: webhook
+                  url: {new Uri(forge.BaseUri, "/hooks/reconciler")}
+                  events: [deployed, rolled_back]
+            """);
         var context = $"reconciler/{Environment.MachineName}/{s.Project}";
         var daemon = await s.StartAndDeployAsync();
 
@@ -72,6 +81,18 @@ public sealed class ForgeTests(DaemonFixture fx, ITestOutputHelper output)
         Assert.Contains("exited with code 3", failure.Description);
         Assert.DoesNotContain(all, st => st.State == "success");
         Assert.DoesNotContain(Token, daemon.Output);
+
+        // The webhook heard the deploy and the rollback, once each.
+        var hooks = await forge.WaitForAsync(r => r.Path == "/hooks/reconciler", 2);
+        var events = hooks.Select(h => JsonDocument.Parse(h.Body).RootElement).Select(e => (e.GetProperty("event").GetString(), e.GetProperty("commit").GetString())).ToList();
+        Assert.Equal([("deployed", s.InitialCommit), ("rolled_back", bad)], events);
+
+        // Both outboxes report how they deliver in /status.
+        using var status = await s.GetAsync("status");
+        using var doc = JsonDocument.Parse(await status!.Content.ReadAsStringAsync());
+        var providers = doc.RootElement.GetProperty("notifications").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("provider").GetString()!, p => p.GetProperty("failing").GetBoolean());
+        Assert.Equal(new Dictionary<string, bool> { ["forge:infra"] = false, ["ops"] = false }, providers);
     }
 
     [Fact]

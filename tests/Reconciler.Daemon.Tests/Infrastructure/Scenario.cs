@@ -41,6 +41,9 @@ internal sealed record ScenarioOptions
     /// <summary>git <c>-c</c> settings for the initial commit (e.g. to sign it).</summary>
     public IReadOnlyList<string>? InitialCommitConfig { get; init; }
 
+    /// <summary>More top-level keys of the config (e.g. <c>notifications:</c>), unindented.</summary>
+    public string? TopExtra { get; init; }
+
     /// <summary>More keys of the repo (e.g. a <c>forge:</c> block), each line indented by four spaces.</summary>
     public string? RepoExtra { get; init; }
 
@@ -222,6 +225,7 @@ internal sealed class Scenario : IAsyncDisposable
             {repo}
             stacks:
             {stacks}
+            {Options.TopExtra}
             """);
     }
 
