@@ -33,10 +33,10 @@ public sealed partial class DaemonService(
     private readonly TaskCompletionSource<IReadOnlyDictionary<string, GitRepositoryMirror>> _mirrors = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyDictionary<string, RepoWatcher> Watchers => _watchers;
+    public IReadOnlyDictionary<string, StackWorker> Workers => _workers;
 
     /// <summary>The repos' mirrors once created (plan previews fetch request heads into them, serialised with the branch's fetches).</summary>
     public Task<IReadOnlyDictionary<string, GitRepositoryMirror>> Mirrors => _mirrors.Task;
-    public IReadOnlyDictionary<string, StackWorker> Workers => _workers;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -69,6 +69,7 @@ public sealed partial class DaemonService(
             status.PassCompleted += (result, _) => { if (result.Outcome == PassOutcome.Applied) collector.Request(); };
             collector.Collected += status.ImagesCollectedBy;
         }
+        StaleStackFiles.Remove(config.StateDir, config.Stacks.Select(s => s.Name), _logger);
         status.ConfigLoaded = true;
         Log.Started(_logger, config.Repos.Length, config.Stacks.Length, config.Path);
 
