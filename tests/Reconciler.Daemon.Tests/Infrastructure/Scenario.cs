@@ -191,9 +191,9 @@ internal sealed class Scenario : IAsyncDisposable
         {
             repo.Append("    verify:\n").Append(verify.TrimEnd('\n')).Append('\n');
         }
-        if (Options.RepoExtra is { } extra)
+        if (Options.RepoExtra is { } repoExtra)
         {
-            repo.Append(extra.TrimEnd('\n')).Append('\n');
+            repo.Append(repoExtra.TrimEnd('\n')).Append('\n');
         }
 
         var stacks = new StringBuilder();
