@@ -22,6 +22,8 @@ public sealed record StackPassResult
     public IReadOnlyList<(string Service, string Action)> Done { get; init; } = [];
     /// <summary>The rollout failed its health gate and the last good commit was restored.</summary>
     public bool RolledBack { get; init; }
+    /// <summary>The last good commit a rollback restored (with <see cref="RolledBack"/>), for statuses and notifications.</summary>
+    public string? RolledBackTo { get; init; }
     /// <summary>
     /// The head is a commit that failed before, so the stack holds (and heals) the last good commit:
     /// a state, not a new failure (<c>reconciler_stack_held</c>, not another error).

@@ -29,10 +29,12 @@ internal static class StackLoading
     /// load, so the commit is recorded as failed instead of the daemon retrying or crashing on it.
     /// Run it on <see cref="LargeStackThread"/> (<see cref="CommitLoadCache"/> does).
     /// </summary>
+    /// <param name="readFrom">Replaces the reader of the files (a plan preview reads the tree from git, not from disk).</param>
     public static LoadedCommit Load(StackConfig stack, string treeDirectory, string stackDirectory, string commit,
-        IReadOnlyDictionary<string, string> processEnvironment)
+        IReadOnlyDictionary<string, string> processEnvironment, Func<IFileSource, IFileSource>? readFrom = null)
     {
-        var (options, files) = For(stack, treeDirectory, stackDirectory, processEnvironment);
+        var (options, confined) = For(stack, treeDirectory, stackDirectory, processEnvironment);
+        var files = readFrom is null ? confined : readFrom(confined);
         LoadResult loaded;
         try
         {

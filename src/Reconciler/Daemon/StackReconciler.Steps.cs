@@ -91,6 +91,9 @@ public sealed partial class StackReconciler
         var c = run.Convergence!;
         if (c.Mode == ConvergeMode.Deploy)
         {
+            // A repair of the commit that runs is not a deploy, and a retry's failure is shown already:
+            // neither sets a pending status.
+            if (c.IsNewCommit && !c.IsRetry) DeployStarting?.Invoke(stack.Name, c.Commit);
             if (!c.IsRetry) run.DeploymentId = await StartDeploymentAsync(c.Commit, InfoOf(run), run.Trigger, ct).ConfigureAwait(false);
             await UpdateStateAsync(s => s.Attempting(c.Commit), ct).ConfigureAwait(false);
         }

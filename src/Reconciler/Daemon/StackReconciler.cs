@@ -34,6 +34,9 @@ public sealed partial class StackReconciler(
 
     public StackConfig Stack => stack;
 
+    /// <summary>(stack, commit): a deploy of the head begins changing the host (for the pending deploy status).</summary>
+    public event Action<string, string>? DeployStarting;
+
     /// <summary>Where the stack's repo tree is rendered; stable across commits so bind mounts keep their paths.</summary>
     public string TreeDirectory => Path.Combine(stateDir, "stacks", stack.Name, "tree");
 
@@ -135,6 +138,7 @@ public sealed partial class StackReconciler(
         Done = run.Done,
         Duration = duration,
         RolledBack = verdict.RolledBack,
+        RolledBackTo = verdict.RolledBack ? run.State.LastGoodCommit : null,
         Held = verdict.Held,
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,

@@ -85,6 +85,23 @@ public sealed class StackReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_deploy_of_a_new_commit_announces_its_start_and_a_repair_of_the_running_commit_does_not()
+    {
+        await _store.OpenAsync(CancellationToken.None);
+        var sha = await PushAsync("1.0");
+        var reconciler = Reconciler(Shop());
+        var started = new List<(string Stack, string Commit)>();
+        reconciler.DeployStarting += (stack, commit) => started.Add((stack, commit));
+
+        await PassAsync(reconciler);
+        _engine.StopByHand("shop-web-1");
+        var repair = await PassAsync(reconciler, Trigger.Drift);
+
+        Assert.Equal(PassOutcome.Applied, repair.Outcome);
+        Assert.Equal([("shop", sha)], started);
+    }
+
+    [Fact]
     public async Task A_pass_that_finds_the_host_in_sync_changes_nothing_and_adds_no_history()
     {
         await _store.OpenAsync(CancellationToken.None);
