@@ -8,4 +8,10 @@ internal interface IGitTransport
 
     /// <summary>Fetches <c>+refs/heads/&lt;branch&gt;:refs/heads/&lt;branch&gt;</c> (forced, so rewritten history is followed) into the bare repo.</summary>
     Task FetchAsync(string mirrorPath, CancellationToken ct);
+
+    /// <summary>Every ref the remote advertises (branches, tags, PR heads), peeled entries left out.</summary>
+    Task<IReadOnlyList<RemoteRef>> ListRefsAsync(CancellationToken ct);
+
+    /// <summary>Fetches these refspecs (each <c>+src:dst</c>, checked by the caller) into the bare repo.</summary>
+    Task FetchAsync(string mirrorPath, IReadOnlyList<string> refspecs, CancellationToken ct);
 }

@@ -8,7 +8,7 @@ namespace Reconciler.Git;
 /// Credentials, configured or embedded in the url, go through LibGit2Sharp's credentials callback:
 /// the url libgit2 sees, and the one stored in the mirror's config, carries none.
 /// </summary>
-internal sealed class LibGit2Transport : IGitTransport
+internal sealed partial class LibGit2Transport : IGitTransport
 {
     /// <summary>The mirror's one remote. LibGit2Sharp 0.32 cannot fetch from a bare url with libgit2 1.8 (it rejects the url as a remote name).</summary>
     internal const string RemoteName = "origin";
@@ -74,7 +74,9 @@ internal sealed class LibGit2Transport : IGitTransport
         }
     }
 
-    public Task FetchAsync(string mirrorPath, CancellationToken ct) =>
+    public Task FetchAsync(string mirrorPath, CancellationToken ct) => FetchAsync(mirrorPath, [$"+{BranchRef}:{BranchRef}"], ct);
+
+    public Task FetchAsync(string mirrorPath, IReadOnlyList<string> refspecs, CancellationToken ct) =>
         // Cancellation is cooperative (the progress callbacks return false) so the caller gets
         // control back only once libgit2 has let go of the mirror.
         Task.Run(() =>
@@ -104,7 +106,7 @@ internal sealed class LibGit2Transport : IGitTransport
                 {
                     repo.Network.Remotes.Update(RemoteName, r => r.Url = _url);
                 }
-                Commands.Fetch(repo, RemoteName, [refspec], options, logMessage: null);
+                Commands.Fetch(repo, RemoteName, refspecs, options, logMessage: null);
             }
             catch (UserCancelledException) when (ct.IsCancellationRequested)
             {

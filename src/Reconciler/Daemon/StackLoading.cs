@@ -30,9 +30,32 @@ internal static class StackLoading
     /// Run it on <see cref="LargeStackThread"/> (<see cref="CommitLoadCache"/> does).
     /// </summary>
     public static LoadedCommit Load(StackConfig stack, string treeDirectory, string stackDirectory, string commit,
+        IReadOnlyDictionary<string, string> processEnvironment) =>
+        Load(stack, For(stack, treeDirectory, stackDirectory, processEnvironment), commit);
+
+    /// <summary>
+    /// <see cref="Load(StackConfig, string, string, string, IReadOnlyDictionary{string, string})"/> of a
+    /// commit rendered elsewhere (<paramref name="renderedTree"/>, a scratch folder) as if it were
+    /// rendered at <paramref name="treeDirectory"/>, the stack's tree: the files are read (and confined)
+    /// where they are, every path of the result names the stack's tree, so the desired state equals
+    /// the daemon's and a plan of it shows only what the commit changes (<c>reconciler plan --ref</c>).
+    /// </summary>
+    public static LoadedCommit LoadRendered(StackConfig stack, string treeDirectory, string renderedTree, string commit,
         IReadOnlyDictionary<string, string> processEnvironment)
     {
-        var (options, files) = For(stack, treeDirectory, stackDirectory, processEnvironment);
+        var real = For(stack, renderedTree, StackDirectory(stack, renderedTree), processEnvironment);
+        var shown = StackDirectory(stack, treeDirectory);
+        return Load(stack, new LoadRequest(real.Options with { WorkingDirectory = shown, ProjectDirectory = shown },
+            new Files.RelocatedFileSource(real.Files, treeDirectory, renderedTree)), commit);
+    }
+
+    /// <summary>The stack's folder (its <c>path</c>) inside a rendered tree.</summary>
+    public static string StackDirectory(StackConfig stack, string treeDirectory) =>
+        stack.Path == "." ? treeDirectory : Path.Combine(treeDirectory, stack.Path);
+
+    private static LoadedCommit Load(StackConfig stack, LoadRequest request, string commit)
+    {
+        var (options, files) = request;
         LoadResult loaded;
         try
         {
