@@ -72,7 +72,7 @@ public static class StatusPageEndpoints
     /// (a plan shows field values), so a served plan names them instead of showing them.
     /// </summary>
     private static IReadOnlyList<(string Name, string Value)> PassedEnvironment(StackConfig stack) =>
-        [.. stack.PassEnv.Select(n => (n, System.Environment.GetEnvironmentVariable(n) ?? "")).Where(p => p.Item2.Length > 0)];
+        [.. stack.PassEnv.Select(n => (Name: n, Value: System.Environment.GetEnvironmentVariable(n) ?? "")).Where(p => p.Value.Length > 0)];
 
     internal static async Task<StatusPageModel> GatherAsync(DaemonConfig config, DaemonStatus status, IStateStore? store, LastPlans plans,
         TimeProvider time, CancellationToken ct)

@@ -238,7 +238,7 @@ public static class StatusPageRenderer
     {
         null => "unknown",
         { Outcome: "Failed" } => "degraded",
-        _ when view.Drift.Any(d => d.Reason is "missing" or "stopped") => "degraded",
+        { } v when v.Drift.Any(d => d.Reason is "missing" or "stopped") => "degraded",
         { Outcome: "Waiting" } => "progressing",
         _ => "healthy",
     };

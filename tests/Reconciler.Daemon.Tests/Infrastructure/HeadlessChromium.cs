@@ -146,7 +146,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextId);
         var reply = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = reply;
-        var message = new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters ?? [] };
+        var message = new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters ?? new JsonObject() };
         await _socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         var answer = await reply.Task.WaitAsync(TimeSpan.FromSeconds(60));
         if (answer.TryGetProperty("error", out var error)) throw new InvalidOperationException($"{method}: {error}");
@@ -167,12 +167,26 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 
-    /// <summary>Evaluates <paramref name="expression"/> in the page and returns its value (by value: JSON).</summary>
+    /// <summary>
+    /// Evaluates <paramref name="expression"/> in the page and returns its value (by value: JSON).
+    /// The page reloads itself (meta refresh): an evaluation that meets the reload is asked again
+    /// once the new document is there.
+    /// </summary>
     public async Task<JsonElement> EvaluateAsync(string expression)
     {
-        var result = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true });
-        if (result.TryGetProperty("exceptionDetails", out var thrown)) throw new InvalidOperationException($"evaluating {expression}: {thrown}");
-        return result.GetProperty("result").GetProperty("value").Clone();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true });
+                if (result.TryGetProperty("exceptionDetails", out var thrown)) throw new InvalidOperationException($"evaluating {expression}: {thrown}");
+                return result.GetProperty("result").GetProperty("value").Clone();
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("context", StringComparison.OrdinalIgnoreCase))
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 
     /// <summary>The viewport as a device of this size (mobile: a phone's viewport and text sizing).</summary>
