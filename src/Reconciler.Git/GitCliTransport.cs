@@ -44,16 +44,16 @@ internal sealed partial class GitCliTransport(GitRemote remote, SecretScrubber s
         return null;
     }
 
-    public Task FetchAsync(string mirrorPath, CancellationToken ct) => FetchAsync(mirrorPath, [$"+{BranchRef}:{BranchRef}"], ct);
+    public Task FetchAsync(string mirrorPath, CancellationToken ct) => FetchRefspecAsync(mirrorPath, $"+{BranchRef}:{BranchRef}", ct);
 
-    public async Task FetchAsync(string mirrorPath, IReadOnlyList<string> refspecs, CancellationToken ct)
+    public async Task FetchRefspecAsync(string mirrorPath, string refspec, CancellationToken ct)
     {
         string[] args =
         [
             "--git-dir=" + mirrorPath,
             // Repack in the foreground when git decides to, never as a detached leftover process.
             "-c", "gc.autoDetach=false", "-c", "maintenance.autoDetach=false",
-            "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--", remote.Url, .. refspecs,
+            "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--", remote.Url, refspec,
         ];
         var result = await RunAsync(args, ct, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)

@@ -41,7 +41,7 @@ public sealed partial class GitRepositoryMirror
                 : ["refs/heads/" + reference, "refs/tags/" + reference, "refs/" + reference];
             if (candidates.Select(c => advertised.FirstOrDefault(r => r.Name == c)).FirstOrDefault(r => r is not null) is { } named)
             {
-                await _transport.FetchAsync(MirrorPath, [$"+{named.Name}:{FetchedRefName}"], ct).ConfigureAwait(false);
+                await _transport.FetchRefspecAsync(MirrorPath, $"+{named.Name}:{FetchedRefName}", ct).ConfigureAwait(false);
                 return Found(named.Name, FetchedRefName + "^{commit}");
             }
             if (!isSha) throw new GitRefNotFoundException(Remote.Name, Remote.RedactedUrl, reference);
@@ -49,18 +49,18 @@ public sealed partial class GitRepositoryMirror
             if (FindCommit(reference) is { } known) return Found(known, known);
             if (advertised.FirstOrDefault(r => r.Sha.StartsWith(reference, StringComparison.OrdinalIgnoreCase)) is { } pointing)
             {
-                await _transport.FetchAsync(MirrorPath, [$"+{pointing.Name}:{FetchedRefName}"], ct).ConfigureAwait(false);
+                await _transport.FetchRefspecAsync(MirrorPath, $"+{pointing.Name}:{FetchedRefName}", ct).ConfigureAwait(false);
                 if (FindCommit(reference) is { } atRef) return Found(atRef, atRef);
             }
             // A commit inside some branch's history (an older push of a pull request is not always).
-            await _transport.FetchAsync(MirrorPath, [$"+refs/heads/*:{FetchedHeadsPrefix}*"], ct).ConfigureAwait(false);
+            await _transport.FetchRefspecAsync(MirrorPath, $"+refs/heads/*:{FetchedHeadsPrefix}*", ct).ConfigureAwait(false);
             if (FindCommit(reference) is { } inBranch) return Found(inBranch, inBranch);
             if (reference.Length == 40)
             {
                 try
                 {
                     // Servers that allow it (GitHub does; protocol v2 servers mostly do) hand out any commit by id.
-                    await _transport.FetchAsync(MirrorPath, [$"+{reference.ToLowerInvariant()}:{FetchedRefName}"], ct).ConfigureAwait(false);
+                    await _transport.FetchRefspecAsync(MirrorPath, $"+{reference.ToLowerInvariant()}:{FetchedRefName}", ct).ConfigureAwait(false);
                 }
                 catch (GitException e) when (e is not GitAuthenticationException)
                 {

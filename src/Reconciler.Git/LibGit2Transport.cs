@@ -74,9 +74,9 @@ internal sealed partial class LibGit2Transport : IGitTransport
         }
     }
 
-    public Task FetchAsync(string mirrorPath, CancellationToken ct) => FetchAsync(mirrorPath, [$"+{BranchRef}:{BranchRef}"], ct);
+    public Task FetchAsync(string mirrorPath, CancellationToken ct) => FetchRefspecAsync(mirrorPath, $"+{BranchRef}:{BranchRef}", ct);
 
-    public Task FetchAsync(string mirrorPath, IReadOnlyList<string> refspecs, CancellationToken ct) =>
+    public Task FetchRefspecAsync(string mirrorPath, string refspec, CancellationToken ct) =>
         // Cancellation is cooperative (the progress callbacks return false) so the caller gets
         // control back only once libgit2 has let go of the mirror.
         Task.Run(() =>
@@ -84,7 +84,6 @@ internal sealed partial class LibGit2Transport : IGitTransport
             ct.ThrowIfCancellationRequested();
             LibGit2Options.ApplyTimeouts(_timeouts);
             var credentials = new CredentialsAttempt(_credentials);
-            var refspec = $"+{BranchRef}:{BranchRef}";
             var options = new FetchOptions
             {
                 CredentialsProvider = credentials.Handler,
@@ -100,13 +99,14 @@ internal sealed partial class LibGit2Transport : IGitTransport
                 var origin = repo.Network.Remotes[RemoteName];
                 if (origin is null)
                 {
-                    repo.Network.Remotes.Add(RemoteName, _url, refspec);
+                    // The remote's configured refspec is the branch's: a preview fetch names its own.
+                    repo.Network.Remotes.Add(RemoteName, _url, $"+{BranchRef}:{BranchRef}");
                 }
                 else if (origin.Url != _url)
                 {
                     repo.Network.Remotes.Update(RemoteName, r => r.Url = _url);
                 }
-                Commands.Fetch(repo, RemoteName, refspecs, options, logMessage: null);
+                Commands.Fetch(repo, RemoteName, [refspec], options, logMessage: null);
             }
             catch (UserCancelledException) when (ct.IsCancellationRequested)
             {

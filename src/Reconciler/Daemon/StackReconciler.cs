@@ -35,10 +35,7 @@ public sealed partial class StackReconciler(
     public StackConfig Stack => stack;
 
     /// <summary>Where the stack's repo tree is rendered; stable across commits so bind mounts keep their paths.</summary>
-    public string TreeDirectory => TreeDirectoryOf(stateDir, stack.Name);
-
-    /// <summary>Where a stack's repo tree is rendered under <paramref name="stateDir"/> (also what <c>plan --ref</c> loads a commit as).</summary>
-    public static string TreeDirectoryOf(string stateDir, string stack) => Path.Combine(stateDir, "stacks", stack, "tree");
+    public string TreeDirectory => Path.Combine(stateDir, "stacks", stack.Name, "tree");
 
     public async Task<StackPassResult> ReconcileAsync(Trigger trigger, CancellationToken ct)
     {
@@ -141,7 +138,6 @@ public sealed partial class StackReconciler(
         Held = verdict.Held,
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,
-        Plan = run.Plan is { } plan && run.Convergence is { } c ? new PassPlan(c.Commit, plan) : null,
     };
 
     /// <summary>A held or repeated failure shows the one recorded when it happened; a new one says where it is.</summary>
@@ -151,5 +147,11 @@ public sealed partial class StackReconciler(
         : run.ErrorAt is { } at ? $"{at.File}:{at.Line}: {run.Error}" : run.Error;
 
     internal static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
+
+    /// <summary>
+    /// <see cref="TreeDirectory"/> of a stack, without a reconciler: what <c>plan --ref</c> loads a
+    /// commit as, so that its paths are the ones a deploy of it would have.
+    /// </summary>
+    public static string TreeDirectoryOf(string stateDir, string stack) => Path.Combine(stateDir, "stacks", stack, "tree");
 }
 
