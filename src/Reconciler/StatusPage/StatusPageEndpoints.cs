@@ -37,11 +37,11 @@ public static class StatusPageEndpoints
         {
             if (Refused(request, config) is { } refusal) return refusal;
             var stack = config.Stacks.FirstOrDefault(s => s.Name == name);
-            if (stack is null) return Results.Text($"no stack named {name}\n", statusCode: StatusCodes.Status404NotFound);
+            if (stack is null && !status.Stacks.ContainsKey(name)) return Results.Text($"no stack named {name}\n", statusCode: StatusCodes.Status404NotFound);
             Harden(request.HttpContext.Response);
             if (plans.Of(name) is not { } recorded)
                 return Results.Text($"stack {name}: no pass has planned since the daemon started\n", statusCode: StatusCodes.Status404NotFound);
-            var secrets = PassedEnvironment(stack);
+            IReadOnlyList<(string Name, string Value)> secrets = stack is null ? [] : PassedEnvironment(stack);
             request.HttpContext.Response.Headers["X-Reconciler-Commit"] = recorded.Commit;
             if (request.Query["format"] == "json")
                 return Results.Text(PlanRedaction.Mask(recorded.Plan.ToJson(), secrets) + "\n", "application/json; charset=utf-8");
@@ -79,9 +79,12 @@ public static class StatusPageEndpoints
     {
         string? stateError = store is null ? "no state store" : null;
         var stacks = new List<StackPage>();
-        foreach (var stack in config.Stacks.OrderBy(s => s.Name, StringComparer.Ordinal))
+        var configured = config.Stacks.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        // Stacks the daemon runs without their being in the config file (a fleet's host file declares them) are shown too.
+        foreach (var name in configured.Keys.Union(status.Stacks.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            var repo = config.Repos.First(r => r.Name == stack.Repo);
+            var stack = configured.GetValueOrDefault(name);
+            var repo = stack is null ? null : config.Repos.FirstOrDefault(r => r.Name == stack.Repo);
             StackState? state = null;
             IReadOnlyList<Deployment> history = [];
             if (store is not null && stateError is null)
@@ -89,8 +92,8 @@ public static class StatusPageEndpoints
                 try
                 {
                     // A stack without a record reads as reconciler status shows it: unknown, nothing deployed.
-                    state = await store.GetStackAsync(stack.Name, ct).ConfigureAwait(false) ?? StackState.Initial(stack.Name);
-                    history = (await store.ListDeploymentsAsync(new DeploymentQuery { Stack = stack.Name, Limit = StatusPageRenderer.HistoryLength }, ct)
+                    state = await store.GetStackAsync(name, ct).ConfigureAwait(false) ?? StackState.Initial(name);
+                    history = (await store.ListDeploymentsAsync(new DeploymentQuery { Stack = name, Limit = StatusPageRenderer.HistoryLength }, ct)
                         .ConfigureAwait(false)).Deployments;
                 }
                 catch (StateStoreUnavailableException e)
@@ -98,8 +101,8 @@ public static class StatusPageEndpoints
                     stateError = e.Message;
                 }
             }
-            stacks.Add(new StackPage(stack.Name, repo.Name, new Git.GitRemote { Name = repo.Name, Url = repo.Url }.RedactedUrl, repo.Branch, stack.Path,
-                state, history, plans.Of(stack.Name)));
+            stacks.Add(new StackPage(name, repo?.Name ?? "", repo is null ? "" : new Git.GitRemote { Name = repo.Name, Url = repo.Url }.RedactedUrl,
+                repo?.Branch ?? "", stack?.Path ?? "", state, history, plans.Of(name)));
         }
         return new StatusPageModel
         {

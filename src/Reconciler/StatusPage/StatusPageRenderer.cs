@@ -85,7 +85,7 @@ public static class StatusPageRenderer
 
     private static void Repositories(StringBuilder sb, StatusPageModel model, Dictionary<string, StatusDocument.RepoView> repos)
     {
-        var configured = model.Stacks.GroupBy(s => s.Repo, StringComparer.Ordinal).Select(g => g.First()).ToList();
+        var configured = model.Stacks.Where(s => s.Repo.Length > 0).GroupBy(s => s.Repo, StringComparer.Ordinal).Select(g => g.First()).ToList();
         if (configured.Count == 0) return;
         sb.Append("<section aria-labelledby=\"repos\">\n<h2 id=\"repos\">Repositories</h2>\n<div class=\"scroll\"><table>\n<thead><tr>")
             .Append("<th scope=\"col\">Repo</th><th scope=\"col\">URL</th><th scope=\"col\">Branch</th><th scope=\"col\">Head</th>")
@@ -112,7 +112,7 @@ public static class StatusPageRenderer
         sb.Append("<section class=\"stack\" aria-labelledby=\"").Append(Attr(anchor)).Append("\" data-stack=\"").Append(Attr(stack.Name)).Append("\">\n")
             .Append("<h2 id=\"").Append(Attr(anchor)).Append("\">Stack ").Append(Text(stack.Name)).Append("</h2>\n")
             .Append("<div class=\"scroll\"><table class=\"facts\">\n<tbody>\n");
-        Row(sb, "Repository", $"{Text(stack.Repo)} · branch {Text(stack.Branch)} · path <code>{Text(stack.Path)}</code>");
+        Row(sb, "Repository", stack.Repo.Length == 0 ? "not in the config file" : $"{Text(stack.Repo)} · branch {Text(stack.Branch)} · path <code>{Text(stack.Path)}</code>");
         var deployed = DeployedCommit(stack, view);
         var subject = deployed is null ? null : stack.History.FirstOrDefault(d => d.Commit == deployed)?.Subject;
         Row(sb, "Deployed commit", CommitLink(stack, deployed) + (subject is null ? "" : " " + Text(subject)), "deployed");
