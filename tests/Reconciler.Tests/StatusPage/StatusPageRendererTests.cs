@@ -75,7 +75,7 @@ public sealed partial class StatusPageRendererTests
         Assert.Contains("<h2 id=\"stack-shop\">Stack shop</h2>", html, StringComparison.Ordinal);
         Assert.Contains("<tr data-stack=\"shop\"><th scope=\"row\"><a href=\"#stack-shop\">shop</a></th>", html, StringComparison.Ordinal);
         Assert.DoesNotMatch(ThWithoutScope(), html);
-        Assert.Equal(3, Regex.Count(html, "<h2 "));
+        Assert.Equal(4, Regex.Count(html, "<h2 ")); // stacks, repositories, one per stack
         Assert.Equal(2, Regex.Count(html, "<section class=\"stack\""));
     }
 
@@ -95,7 +95,7 @@ public sealed partial class StatusPageRendererTests
         Assert.DoesNotContain("<i>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<x>", html, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("onerror=alert", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;img src=x onerror=alert(2)&gt;&quot;&#x27;&amp;", html, StringComparison.Ordinal); // text, not an element
     }
 
     [Fact]
