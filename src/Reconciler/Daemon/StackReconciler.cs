@@ -138,6 +138,7 @@ public sealed partial class StackReconciler(
         Held = verdict.Held,
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,
+        Plan = run.Plan is { } plan && run.Convergence is { } c ? new PassPlan(c.Commit, plan) : null,
     };
 
     /// <summary>A held or repeated failure shows the one recorded when it happened; a new one says where it is.</summary>

@@ -85,6 +85,21 @@ public sealed class StackReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pass_result_carries_the_plan_it_computed_for_the_status_page()
+    {
+        await _store.OpenAsync(CancellationToken.None);
+        var sha = await PushAsync("1.0");
+        var reconciler = Reconciler(Shop());
+
+        var deploy = await PassAsync(reconciler);
+        var drift = await PassAsync(reconciler, Trigger.Drift);
+
+        Assert.Equal(sha, deploy.Plan?.Commit);
+        Assert.Contains(deploy.Plan!.Plan.Actions, a => a.Service == "web");
+        Assert.Equal("shop: in sync", drift.Plan?.Plan.ToString());
+    }
+
+    [Fact]
     public async Task A_pass_that_finds_the_host_in_sync_changes_nothing_and_adds_no_history()
     {
         await _store.OpenAsync(CancellationToken.None);
