@@ -62,6 +62,7 @@ public sealed partial class DaemonService(
             status.PassCompleted += (result, _) => { if (result.Outcome == PassOutcome.Applied) collector.Request(); };
             collector.Collected += status.ImagesCollectedBy;
         }
+        StaleStackFiles.Remove(config.StateDir, config.Stacks.Select(s => s.Name), _logger);
         status.ConfigLoaded = true;
         Log.Started(_logger, config.Repos.Length, config.Stacks.Length, config.Path);
 

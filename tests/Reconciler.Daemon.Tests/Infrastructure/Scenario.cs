@@ -41,6 +41,9 @@ internal sealed record ScenarioOptions
     /// <summary>git <c>-c</c> settings for the initial commit (e.g. to sign it).</summary>
     public IReadOnlyList<string>? InitialCommitConfig { get; init; }
 
+    /// <summary>More keys of the stack's entry in the daemon config, each line indented by four spaces (e.g. <c>    policy:</c>).</summary>
+    public string? StackExtra { get; init; }
+
     /// <summary>More stacks (config-suspended, so they never touch the engine) on the same repo: more loops to stop.</summary>
     public int ExtraSuspendedStacks { get; init; }
 }
@@ -193,6 +196,10 @@ internal sealed class Scenario : IAsyncDisposable
                 drift_interval: {Options.DriftInterval}
 
             """);
+        if (Options.StackExtra is { } extra)
+        {
+            stacks.Append(extra.TrimEnd('\n')).Append('\n');
+        }
         for (var i = 1; i <= Options.ExtraSuspendedStacks; i++)
         {
             stacks.Append($"""
