@@ -18,7 +18,7 @@ namespace Reconciler.Git;
 /// environment only, its stderr to classify, and a process to kill.
 /// </remarks>
 /// <param name="learnedKnownHostsFile">Where host keys are remembered on first contact when the remote names no known_hosts file.</param>
-internal sealed class GitCliTransport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts, string learnedKnownHostsFile) : IGitTransport
+internal sealed partial class GitCliTransport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts, string learnedKnownHostsFile) : IGitTransport
 {
     private string BranchRef => "refs/heads/" + remote.Branch;
 

@@ -1,7 +1,7 @@
 namespace Reconciler.Git;
 
 /// <summary>The two network operations a mirror needs, whichever program talks to the remote.</summary>
-internal interface IGitTransport
+internal partial interface IGitTransport
 {
     /// <summary>The sha the remote advertises for <c>refs/heads/&lt;branch&gt;</c>, or null when it has no such branch.</summary>
     Task<string?> LsRemoteAsync(CancellationToken ct);

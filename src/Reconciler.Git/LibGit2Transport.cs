@@ -8,7 +8,7 @@ namespace Reconciler.Git;
 /// Credentials, configured or embedded in the url, go through LibGit2Sharp's credentials callback:
 /// the url libgit2 sees, and the one stored in the mirror's config, carries none.
 /// </summary>
-internal sealed class LibGit2Transport : IGitTransport
+internal sealed partial class LibGit2Transport : IGitTransport
 {
     /// <summary>The mirror's one remote. LibGit2Sharp 0.32 cannot fetch from a bare url with libgit2 1.8 (it rejects the url as a remote name).</summary>
     internal const string RemoteName = "origin";

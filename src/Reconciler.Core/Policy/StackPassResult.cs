@@ -33,6 +33,8 @@ public sealed record StackPassResult
     public bool Repeated { get; init; }
     /// <summary>The failure may pass by itself (engine, registry, disk, a container killed by hand): retry with backoff.</summary>
     public bool Transient { get; init; }
+    /// <summary>The plan the pass computed, for the status page; null when the pass ended before planning.</summary>
+    public PassPlan? Plan { get; init; }
 }
 
 public enum PassOutcome { Noop, Applied, Failed, Suspended, DriftReported, Waiting }

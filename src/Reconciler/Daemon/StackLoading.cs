@@ -65,4 +65,23 @@ internal static class StackLoading
 
     /// <summary>The daemon's own environment, as <see cref="For"/> takes it.</summary>
     public static IReadOnlyDictionary<string, string> ProcessEnvironment() => LoadPolicy.ProcessEnvironment();
+
+    /// <summary>
+    /// <see cref="Load"/> of a commit rendered elsewhere (<paramref name="renderedTree"/>, a scratch
+    /// folder) as if it were rendered at <paramref name="treeDirectory"/>, the stack's tree: the files
+    /// are read (and confined) where they are, every path of the result names the stack's tree, so the
+    /// desired state equals the daemon's and a plan of it shows only what the commit changes
+    /// (<c>reconciler plan --ref</c>, which decrypts sops files and so must render them).
+    /// </summary>
+    public static LoadedCommit LoadRendered(StackConfig stack, string treeDirectory, string renderedTree, string commit,
+        IReadOnlyDictionary<string, string> processEnvironment)
+    {
+        var rendered = For(stack, renderedTree, StackDirectory(stack, renderedTree), processEnvironment).Files;
+        return Load(stack, treeDirectory, StackDirectory(stack, treeDirectory), commit, processEnvironment,
+            _ => new Files.RelocatedFileSource(rendered, treeDirectory, renderedTree));
+    }
+
+    /// <summary>The stack's folder (its <c>path</c>) inside a rendered tree.</summary>
+    public static string StackDirectory(StackConfig stack, string treeDirectory) =>
+        stack.Path == "." ? treeDirectory : Path.Combine(treeDirectory, stack.Path);
 }

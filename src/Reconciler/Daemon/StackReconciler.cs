@@ -142,6 +142,7 @@ public sealed partial class StackReconciler(
         Held = verdict.Held,
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,
+        Plan = run.Plan is { } plan && run.Convergence is { } c ? new PassPlan(c.Commit, plan) : null,
     };
 
     /// <summary>A held or repeated failure shows the one recorded when it happened; a new one says where it is.</summary>
@@ -151,5 +152,11 @@ public sealed partial class StackReconciler(
         : run.ErrorAt is { } at ? $"{at.File}:{at.Line}: {run.Error}" : run.Error;
 
     internal static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
+
+    /// <summary>
+    /// <see cref="TreeDirectory"/> of a stack, without a reconciler: what <c>plan --ref</c> loads a
+    /// commit as, so that its paths are the ones a deploy of it would have.
+    /// </summary>
+    public static string TreeDirectoryOf(string stateDir, string stack) => Path.Combine(stateDir, "stacks", stack, "tree");
 }
 
