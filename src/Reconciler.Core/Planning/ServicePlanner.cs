@@ -37,6 +37,7 @@ internal sealed partial class ServicePlanner
     private readonly ImmutableSortedDictionary<string, string> _sharedContainers;
     private bool _recreated;
     private bool _creates;
+    private bool _rebuilt;
 
     private ServicePlanner(DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory, List<PlanProblem> problems)
     {
@@ -52,11 +53,12 @@ internal sealed partial class ServicePlanner
 
     /// <param name="recreatedDependencies">Services this one depends on with <c>restart: true</c> that are recreated in this plan.</param>
     /// <param name="completes">Another service waits for this one with <c>service_completed_successfully</c>: it is a one-shot job.</param>
+    /// <param name="rebuilt">The plan builds the service's image anew: its containers move onto it.</param>
     public static ServiceOutcome Plan(
         DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory,
-        IReadOnlyList<string> recreatedDependencies, bool completes, List<PlanProblem> problems)
+        IReadOnlyList<string> recreatedDependencies, bool completes, bool rebuilt, List<PlanProblem> problems)
     {
-        var planner = new ServicePlanner(project, service, observed, inventory, problems);
+        var planner = new ServicePlanner(project, service, observed, inventory, problems) { _rebuilt = rebuilt };
         planner.PlanReplicas(recreatedDependencies, completes);
         return new ServiceOutcome(planner._chains, planner._recreated, planner._creates);
     }
@@ -191,6 +193,11 @@ internal sealed partial class ServicePlanner
             // compose: the tag now points at another image (a pull happened): recreate onto it.
             FieldChange change = new("image id", ImageReference.ShortId(c.ImageId), ImageReference.ShortId(imageId));
             return Recreate(c, number, name, "image changed", [change]) with { Drift = ContainerDrift.Image };
+        }
+        if (_rebuilt)
+        {
+            // The build of this plan moves the tag; the new container is created from it once built.
+            return Recreate(c, number, name, "image rebuilt", []) with { Drift = ContainerDrift.Image };
         }
 
         switch (c.State)

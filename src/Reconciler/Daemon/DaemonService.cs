@@ -33,6 +33,8 @@ public sealed partial class DaemonService(
     private readonly Dictionary<string, HeadVerification> _gates = new(StringComparer.Ordinal);
     private StackWorkers? _workers;
 
+    private readonly TaskCompletionSource<IReadOnlyDictionary<string, GitRepositoryMirror>> _mirrorsReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public IReadOnlyDictionary<string, RepoWatcher> Watchers => _watchers;
 
     /// <summary>The stack loops running now; null until the daemon started.</summary>
@@ -40,6 +42,9 @@ public sealed partial class DaemonService(
 
     /// <summary>The fleet's host file loop; null without <c>fleet:</c>.</summary>
     public Fleet.HostFileWatcher? HostFile { get; private set; }
+
+    /// <summary>The repos' mirrors once created (plan previews fetch request heads into them, serialised with the branch's fetches).</summary>
+    public Task<IReadOnlyDictionary<string, GitRepositoryMirror>> Mirrors => _mirrorsReady.Task;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -57,6 +62,7 @@ public sealed partial class DaemonService(
             // Whichever stacks run on this repo now: the set changes with the host file.
             watcher.OnNewCommit(trigger => { foreach (var w in _workers!.OfRepo(repo.Name)) w.Fire(trigger); });
         }
+        _mirrorsReady.TrySetResult(_mirrors);
         var workers = _workers = new StackWorkers(PassFor, status, heartbeats, active, time, loggers.CreateLogger("Reconciler.Stack"));
         workers.Begin(ct);
         foreach (var stack in config.Stacks) workers.Start(stack, trigger: null, announce: false);
@@ -103,9 +109,13 @@ public sealed partial class DaemonService(
     }
 
     /// <summary>A stack's pass: its reconciler over its repo's mirror (and signature gate).</summary>
-    private StackReconciler PassFor(StackConfig stack) =>
-        new(stack, config.PruneStacks, _mirrors[stack.Repo], engine, store, config.StateDir, time,
+    private StackReconciler PassFor(StackConfig stack)
+    {
+        var reconciler = new StackReconciler(stack, config.PruneStacks, _mirrors[stack.Repo], engine, store, config.StateDir, time,
             loggers.CreateLogger("Reconciler.Stack"), _gates.GetValueOrDefault(stack.Repo));
+        reconciler.DeployStarting += status.DeployStarting;
+        return reconciler;
+    }
 
     /// <summary>Trigger a stack now (CLI resume, tests).</summary>
     public bool Fire(string stack, Trigger trigger)

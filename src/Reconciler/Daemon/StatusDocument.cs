@@ -10,7 +10,8 @@ public sealed record StatusDocument(
     IReadOnlyList<StatusDocument.RepoView> Repos,
     IReadOnlyList<StatusDocument.StackView> Stacks,
     [property: JsonPropertyName("host_id")] string HostId = "",
-    [property: JsonPropertyName("host_file")] StatusDocument.HostFileView? HostFile = null)
+    [property: JsonPropertyName("host_file")] StatusDocument.HostFileView? HostFile = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StatusDocument.NotifierView>? Notifications = null)
 {
     /// <summary>
     /// The fleet's host file: <c>commit</c> is the one whose file defines the stacks; <c>error</c> and
@@ -21,6 +22,14 @@ public sealed record StatusDocument(
 
     /// <summary>Where a stack is declared: the daemon config (no repo, no commit) or a host file at a commit.</summary>
     public sealed record OriginView(string File, string? Repo, string? Commit);
+    /// <summary>A notification provider or forge API: <see cref="Failing"/> once a delivery was given up after its retries, until one succeeds.</summary>
+    public sealed record NotifierView(
+        string Provider,
+        bool Failing,
+        [property: JsonPropertyName("failures_in_a_row")] int FailuresInARow,
+        [property: JsonPropertyName("last_error")] string? LastError,
+        [property: JsonPropertyName("last_success")] DateTimeOffset? LastSuccess,
+        long Dropped);
 
     public sealed record DockerView(bool? Reachable, string? Error);
 
@@ -76,7 +85,10 @@ public sealed record StatusDocument(
             [.. status.FindingsOf(s.Key).Select(FindingView.Of)],
             status.OriginOf(s.Key) is { } o ? new OriginView(o.File, o.Repo, o.Commit) : null))],
         status.HostId,
-        status.HostFile is { } h ? new HostFileView(h.Repo, h.File, h.Commit, h.CheckedCommit, h.Reason, h.Error, h.At) : null);
+        status.HostFile is { } h ? new HostFileView(h.Repo, h.File, h.Commit, h.CheckedCommit, h.Reason, h.Error, h.At) : null,
+        status.Notifiers is { Count: > 0 } notifiers
+            ? [.. notifiers.Select(n => new NotifierView(n.Provider, n.Failing, n.FailuresInARow, n.LastError, n.LastSuccess, n.Dropped))]
+            : null);
 }
 
 /// <summary>Source-generated, so the native build serves /status without reflection.</summary>

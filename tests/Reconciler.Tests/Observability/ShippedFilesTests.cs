@@ -128,6 +128,7 @@ public partial class ShippedFilesTests(ITestOutputHelper output)
         status.HostFileRefused("apps", "hosts/web-1.yaml", "2222222222222222222222222222222222222222", "invalid", "hosts/web-1.yaml:1:1: broken");
         status.RepoFetched("apps", T0, "1111111111111111111111111111111111111111");
         status.CountFetch("apps", "fetched");
+        status.CountNotification("ops", "sent");
         status.StackPassed(new StackPassResult
         {
             Stack = "shop", Commit = "1111111111111111111111111111111111111111", Outcome = PassOutcome.DriftReported,
