@@ -13,7 +13,7 @@ namespace Reconciler.Tests.Fleet;
 /// start, stop and restart stack loops; broken or emptying files change nothing; the last good file
 /// is what a restart runs.
 /// </summary>
-public sealed class HostFileWatcherTests : IAsyncDisposable
+public sealed class HostFileWatcherTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
     private readonly CancellationTokenSource _stop = new();
@@ -194,7 +194,10 @@ public sealed class HostFileWatcherTests : IAsyncDisposable
         await loop;
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 disposes a test class only through these two.
+    public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
         await _workers.WhenAllStopped();
