@@ -36,6 +36,8 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         }
         DisableProfiles(services, profiles);
         NormalizeNetworks(project, services);
+        foreach (var (_, node) in services.Entries)
+            if (node is MappingNode service) ((ObjectShape)ComposeSchema.Service).Reorder(service);
         NameResources(project, "networks");
         NameResources(project, "volumes");
         NameResources(project, "secrets");

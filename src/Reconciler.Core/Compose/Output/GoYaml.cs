@@ -20,7 +20,7 @@ internal static class GoYaml
     private static readonly string[] ProjectFields = ["name", "services", "networks", "volumes", "secrets", "configs"];
 
     /// <summary>Fields of compose-go that are structs held by value: go-yaml's omitempty drops them when all their fields are zero.</summary>
-    private static readonly HashSet<string> ValueStructs = new(StringComparer.Ordinal) { "resources", "placement", "ipam" };
+    private static readonly HashSet<string> ValueStructs = new(StringComparer.Ordinal) { "resources", "placement", "ipam", "exec" };
 
     public static string Write(Node root)
     {
@@ -85,7 +85,8 @@ internal static class GoYaml
     private static bool OmitEmpty(string key, Node value) => value switch
     {
         ScalarNode { IsNull: true } => true,
-        MappingNode { Count: 0 } => ValueStructs.Contains(key),
+        // A struct whose fields are all unset (JSON prints develop.watch[].exec as {"command": null}).
+        MappingNode m => ValueStructs.Contains(key) && m.Entries.All(e => e.Value is ScalarNode { IsNull: true }),
         _ => false,
     };
 
