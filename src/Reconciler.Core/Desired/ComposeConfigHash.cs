@@ -19,13 +19,21 @@ internal static class ComposeConfigHash
 
     /// <param name="service">The service's canonical node (not modified).</param>
     /// <param name="containerNameOf">The container compose would share for a service name (its first replica).</param>
+    /// <param name="isEnabled">Whether a service name is one of the project's enabled services.</param>
     /// <returns>The hash, or, for a service sharing another's container, null and the template to resolve.</returns>
-    public static (string? Hash, ConfigHashTemplate? Template) Of(MappingNode service, Func<string, string> containerNameOf)
+    public static (string? Hash, ConfigHashTemplate? Template) Of(MappingNode service, Func<string, string> containerNameOf, Func<string, bool> isEnabled)
     {
         var hashed = (MappingNode)service.Clone();
         // hash.go: the build section, pull policy and scale do not recreate a container.
         hashed.RemoveWhere((key, _) => key is "build" or "pull_policy" or "scale");
         if (hashed["deploy"] is MappingNode deploy) deploy.Remove("replicas");
+        // `up` hashes the project with the services it runs: an optional dependency on a service whose
+        // profile is off is gone from it, though `config` prints it (recorded: golden case profiles).
+        if (hashed["depends_on"] is MappingNode deps)
+        {
+            deps.RemoveWhere((name, _) => !isEnabled(name));
+            if (deps.Count == 0) hashed.Remove("depends_on");
+        }
 
         // The marker stands where a container id goes. Go escapes U+0001, so no value of the file can
         // print as the marker's text; the random part only keeps two references apart. The marker

@@ -267,7 +267,7 @@ public static class DesiredStateBuilder
 
         var contents = BindContents(template, project.WorkingDir, files);
         var (composeHash, hashTemplate) = ComposeConfigHash.Of(s, shared =>
-            services.Map(shared)?.Str("container_name") ?? $"{project.Name}-{shared}-1");
+            services.Map(shared)?.Str("container_name") ?? $"{project.Name}-{shared}-1", services.ContainsKey);
         var fields = Flatten(project.ServiceJson(name)).ToBuilder();
         // A config file's content is part of the spec: its digest shows which file changed.
         foreach (var (source, digest) in contents) fields[$"content:{source}"] = digest[..12];

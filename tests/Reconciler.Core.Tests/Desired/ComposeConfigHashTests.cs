@@ -29,7 +29,7 @@ public class ComposeConfigHashTests
         var mismatches = new List<string>();
         foreach (var byCase in recorded.GroupBy(r => r.Case))
         {
-            var desired = GoldenDesired.Load(byCase.Key);
+            var desired = GoldenDesired.Load(byCase.Key, "rh-" + byCase.Key);
             string? IdOf(string service) =>
                 byCase.Where(r => r.Service == service).Select(r => r.ContainerId).Order(StringComparer.Ordinal).FirstOrDefault();
             foreach (var r in byCase)
