@@ -201,12 +201,12 @@ public sealed class InteropTests(EngineFixture fx, ITestOutputHelper output) : I
         foreach (var n in created.Networks)
         {
             try { await fx.Client.Networks.DeleteNetworkAsync(n); }
-            catch (Docker.DotNet.DockerApiException e) { output.WriteLine($"network {n} not removed: {e.Message}"); }
+            catch (global::Docker.DotNet.DockerApiException e) { output.WriteLine($"network {n} not removed: {e.Message}"); }
         }
         foreach (var v in created.Volumes)
         {
             try { await fx.Client.Volumes.RemoveAsync(v, force: true); }
-            catch (Docker.DotNet.DockerApiException e) { output.WriteLine($"volume {v} not removed: {e.Message}"); }
+            catch (global::Docker.DotNet.DockerApiException e) { output.WriteLine($"volume {v} not removed: {e.Message}"); }
         }
     }
 
