@@ -14,6 +14,7 @@
 #   STACKS=100 SERVICES=10 bash bench/cache/run.sh
 #
 # Knobs: STACKS=20 SERVICES=10 DRIFT=1s WINDOW=60 HEALS=5 MODES="off on" HEAL_DRIFT=1h KEEP=1
+#        SHARED_NETWORK=0|1 (default 1 past 25 stacks: the engine's default pools hold ~30 networks)
 #   RECONCILER_BIN: the daemon binary (default: the native build in artifacts/publish when there
 #   is one, else the JIT build in src/Reconciler/bin/Release/net10.0; copied to a temp dir first).
 # Needs the test images in the registry at 127.0.0.1:5000 (bash tests/setup/engine.sh), git, curl.
@@ -26,6 +27,9 @@ die() { log "ERROR: $*"; exit 1; }
 
 STACKS=${STACKS:-20}; SERVICES=${SERVICES:-10}; DRIFT=${DRIFT:-1s}; WINDOW=${WINDOW:-60}
 HEALS=${HEALS:-5}; MODES=${MODES:-"off on"}; HEAL_DRIFT=${HEAL_DRIFT:-1h}
+# The engine's default address pools hold about 30 bridge networks: past 25 stacks, every stack
+# joins one shared external network instead of a default network of its own.
+SHARED_NETWORK=${SHARED_NETWORK:-$([ "$STACKS" -gt 25 ] && echo 1 || echo 0)}
 IMAGE=127.0.0.1:5000/reconciler-test/busybox:1.0
 
 docker info >/dev/null 2>&1 || die "docker engine not reachable (try: bash tests/setup/engine.sh)"
@@ -51,6 +55,7 @@ cleanup() {
         nets=$(docker network ls -q --filter "label=com.docker.compose.project=$p")
         [ -n "$nets" ] && docker network rm $nets >/dev/null 2>&1 || true
     done
+    [ "$SHARED_NETWORK" = 1 ] && docker network rm "$PREFIX-net" >/dev/null 2>&1 || true
     [ -n "${KEEP:-}" ] && log "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -63,8 +68,13 @@ git init -q --bare -b main "$WORK/origin.git"
 git init -q -b main "$WORK/src"
 for i in $(seq -f %02g 1 "$STACKS"); do
     mkdir -p "$WORK/src/s$i"
-    { echo "services:"; for j in $(seq -f %02g 1 "$SERVICES"); do printf '  svc%s:\n    image: %s\n' "$j" "$IMAGE"; done; } > "$WORK/src/s$i/compose.yaml"
+    { echo "services:"; for j in $(seq -f %02g 1 "$SERVICES"); do printf '  svc%s:\n    image: %s\n' "$j" "$IMAGE"; done
+      [ "$SHARED_NETWORK" != 1 ] || printf 'networks:\n  default:\n    name: %s-net\n    external: true\n' "$PREFIX"; } > "$WORK/src/s$i/compose.yaml"
 done
+if [ "$SHARED_NETWORK" = 1 ]; then
+    docker network create --label "com.docker.compose.project=$PREFIX-shared" "$PREFIX-net" >/dev/null
+    log "$STACKS stacks share the external network $PREFIX-net (SHARED_NETWORK=1)"
+fi
 git -C "$WORK/src" add -A
 git -C "$WORK/src" -c user.name=bench -c user.email=bench@localhost commit -qm "$STACKS stacks"
 git -C "$WORK/src" push -q "$WORK/origin.git" main

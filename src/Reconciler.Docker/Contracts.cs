@@ -101,6 +101,17 @@ public interface IDockerImageOperations
     /// </summary>
     /// <exception cref="ImagePullException">Names the image, the registry and the registry's reason.</exception>
     Task<PullResult> PullAsync(string reference, IProgress<string>? progress = null, CancellationToken ct = default);
+
+    /// <summary>
+    /// <c>POST /build</c> with the engine's own (legacy) builder: the context of <paramref name="spec"/>
+    /// read from disk and sent as a tar stream (<see cref="Building.BuildContext"/>), tagged with every
+    /// one of <paramref name="tags"/>, labelled with <paramref name="labels"/>. Registry credentials for
+    /// the Dockerfile's base images come from the Docker config file. The builder's output lines go to
+    /// <paramref name="progress"/> as they come. Returns the image built.
+    /// </summary>
+    /// <exception cref="ImageBuildException">The builder's error, or a context that cannot be read or changed since it was planned.</exception>
+    Task<ObservedImage> BuildAsync(Core.Building.BuildSpec spec, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> labels,
+        IProgress<string>? progress = null, CancellationToken ct = default);
 }
 
 public interface IDockerEventSource

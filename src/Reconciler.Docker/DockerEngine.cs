@@ -28,7 +28,7 @@ public sealed class DockerEngine : IContainerEngine, IDisposable
         Containers = new DockerContainerOperations(_client, _http, endpoint);
         Networks = new DockerNetworkOperations(_client, _http, endpoint);
         Volumes = new DockerVolumeOperations(_client, endpoint);
-        Images = new DockerImageOperations(_client, Credentials, endpoint);
+        Images = new DockerImageOperations(_client, Credentials, endpoint, _http);
         Events = new DockerEventSource(_client, endpoint);
         Host = new DockerHostOperations(_client, endpoint, () => Cache?.MarkImages());
         if (cache is not null)

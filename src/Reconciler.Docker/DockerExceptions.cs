@@ -72,8 +72,39 @@ public sealed class ImagePullException(string reference, string registry, string
     public bool UsedCredentials { get; } = usedCredentials;
 }
 
+/// <summary>
+/// A build failed: the builder's own error (a Dockerfile that does not parse, a <c>RUN</c> that exits
+/// non-zero, a <c>COPY</c> of a missing file, a base image that does not exist), or the context could
+/// not be read. <see cref="Exception.Message"/> names the image and carries the builder's words.
+/// </summary>
+public sealed class ImageBuildException(string image, string reason, bool transient = false, Exception? inner = null)
+    : Exception($"build image '{image}' failed: {reason}", inner)
+{
+    public string Image { get; } = image;
+    public string Reason { get; } = reason;
+
+    /// <summary>
+    /// Not the build's own fault: a registry the base image comes from could not be reached, or the
+    /// context changed on disk between plan and build. Read at the wire from the builder's words.
+    /// </summary>
+    public bool Transient { get; } = transient;
+}
+
 internal static partial class EngineErrors
 {
+    /// <summary>
+    /// The builder reports a base image it could not fetch only as text; these are the network's
+    /// words (as opposed to "manifest unknown" or "not found", which are the commit's fault).
+    /// </summary>
+    public static bool NamesUnreachableRegistry(string reason) =>
+        reason.Contains("dial tcp", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains("connection refused", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains("i/o timeout", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains("TLS handshake timeout", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains("no such host", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains("server misbehaving", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains("503 Service Unavailable", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>
     /// The host ports a start refused because they are bound already. The engine reports this only as
     /// text: "Bind for 127.0.0.1:8080 failed: port is already allocated" (another container) or

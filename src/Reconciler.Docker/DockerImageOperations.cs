@@ -1,11 +1,14 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Reconciler.Core.Building;
 using Reconciler.Core.Observed;
+using Reconciler.Docker.Building;
 using Reconciler.Docker.Registry;
+using Reconciler.Docker.Wire;
 
 namespace Reconciler.Docker;
 
-internal sealed class DockerImageOperations(IDockerClient client, IRegistryCredentialProvider credentials, DockerEndpoint endpoint) : IDockerImageOperations
+internal sealed partial class DockerImageOperations(IDockerClient client, IRegistryCredentialProvider credentials, DockerEndpoint endpoint, EngineHttp http) : IDockerImageOperations
 {
     public Task<ObservedImage?> InspectAsync(string reference, CancellationToken ct = default) =>
         EngineErrors.Run(endpoint, "inspect image", $"'{reference}'", async () =>
@@ -119,4 +122,107 @@ internal sealed class DockerImageOperations(IDockerClient client, IRegistryCrede
             forward?.Report(string.IsNullOrEmpty(value.ID) ? status : $"{value.ID}: {status}");
         }
     }
+
+    public async Task<ObservedImage> BuildAsync(BuildSpec spec, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> labels,
+        IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (tags.Count == 0) throw new ArgumentException("a build needs a tag", nameof(tags));
+        var image = tags[0];
+        BuildContext context;
+        try
+        {
+            context = await Task.Run(() => BuildContext.Read(spec), ct).ConfigureAwait(false);
+        }
+        catch (BuildContextException e)
+        {
+            throw new ImageBuildException(image, e.Message, transient: false, e);
+        }
+        // The label says what was built: the files sent must be the files planned.
+        if (spec.Digest.Length > 0 && context.Digest != spec.Digest)
+            throw new ImageBuildException(image, $"the build context changed on disk since it was planned ({BuildDigest.Short(spec.Digest)} → {BuildDigest.Short(context.Digest)}); planning again", transient: true);
+
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (await RegistryConfigAsync(context.DockerfileText, ct).ConfigureAwait(false) is { } registryConfig) headers["X-Registry-Config"] = registryConfig;
+        var query = BuildQuery.For(spec, tags, labels, context.DockerfilePath);
+        var output = new BuildOutput(progress);
+        try
+        {
+            using var content = new TarContent(context, ct);
+            using var response = await http.PostStreamAsync("build?" + query, content, headers, "build image", $"'{image}'", ct).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                using var reader = new StreamReader(body);
+                while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+                    output.Read(line);
+            }
+        }
+        catch (DockerOperationException e)
+        {
+            // The engine refused the request itself (a bad parameter, a Dockerfile it cannot read).
+            throw new ImageBuildException(image, e.Reason, EngineErrors.NamesUnreachableRegistry(e.Reason), e);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not DockerEngineUnavailableException && EngineErrors.IsTransportFailure(e))
+        {
+            throw EngineErrors.Unavailable(endpoint, "build image", $"'{image}'", e);
+        }
+        if (output.Error is { } error)
+        {
+            // A failing RUN prints its output before the builder's error: the failing step's last lines say why.
+            var step = output.Tail.SkipWhile((_, i) => output.Tail.Skip(i).Any(l => l.StartsWith("Step ", StringComparison.Ordinal))).ToList();
+            var tail = step.Where(l => !l.StartsWith(" ---> ", StringComparison.Ordinal) && !l.StartsWith("Removing intermediate container", StringComparison.Ordinal))
+                .TakeLast(3).ToList();
+            var reason = tail.Count == 0 || error.Contains(tail[^1], StringComparison.Ordinal) ? error : $"{error} (output: {string.Join(" | ", tail)})";
+            throw new ImageBuildException(image, reason, EngineErrors.NamesUnreachableRegistry(error));
+        }
+        return await InspectAsync(output.ImageId ?? image, ct).ConfigureAwait(false)
+            ?? throw new ImageBuildException(image, "the builder finished but the image is not on the host");
+    }
+
+    /// <summary>
+    /// <c>X-Registry-Config</c>: credentials for the registries of the Dockerfile's base images (what
+    /// the builder may pull for <c>FROM</c>), base64url JSON keyed by server as the docker CLI sends it.
+    /// Null when none has credentials.
+    /// </summary>
+    private async Task<string?> RegistryConfigAsync(string dockerfile, CancellationToken ct)
+    {
+        var stages = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var hosts = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in FromLine().Matches(dockerfile))
+        {
+            var reference = m.Groups["image"].Value;
+            if (m.Groups["stage"].Success) stages.Add(m.Groups["stage"].Value);
+            if (reference.Contains('$', StringComparison.Ordinal) || reference.Equals("scratch", StringComparison.OrdinalIgnoreCase) || stages.Contains(reference)) continue;
+            try { hosts.Add(ImageReference.Parse(reference).RegistryHost); }
+            catch (FormatException) { /* not a reference: the builder will say so */ }
+        }
+        using var buffer = new MemoryStream();
+        var any = false;
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var host in hosts)
+            {
+                var lookup = await credentials.FindAsync(host, ct).ConfigureAwait(false);
+                if (lookup.Credential is not { } c) continue;
+                any = true;
+                w.WriteStartObject(c.ServerAddress);
+                if (c.Username is not null) w.WriteString("username", c.Username);
+                if (c.Password is not null) w.WriteString("password", c.Password);
+                if (c.IdentityToken is not null) w.WriteString("identitytoken", c.IdentityToken);
+                w.WriteString("serveraddress", c.ServerAddress);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        return any ? Convert.ToBase64String(buffer.ToArray()).Replace('+', '-').Replace('/', '_') : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*FROM\s+(?:--\S+\s+)*(?<image>\S+)(?:\s+AS\s+(?<stage>\S+))?", System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex FromLine();
 }

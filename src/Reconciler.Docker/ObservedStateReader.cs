@@ -74,6 +74,7 @@ public sealed partial class ObservedStateReader : IObservedStateReader
             Networks = [.. networks.Result.Select(ToNetwork).Where(n => Keep(n.Name, n.Labels)).OrderBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal)],
             Volumes = [.. (volumes.Result.Volumes ?? []).Select(ToVolume).Where(v => Keep(v.Name, v.Labels)).OrderBy(v => v.Name, StringComparer.Ordinal)],
             LocalImages = ToLocalImages(images.Result),
+            BuildDigests = ToBuildDigests(images.Result),
         };
     }
 
@@ -183,6 +184,16 @@ public sealed partial class ObservedStateReader : IObservedStateReader
                 b[reference] = image.ID;
             }
         }
+        return b.ToImmutable();
+    }
+
+    /// <summary>Image id → its build digest label, for the images Reconciler built (the list call carries labels).</summary>
+    internal static ImmutableSortedDictionary<string, string> ToBuildDigests(IEnumerable<ImagesListResponse> images)
+    {
+        var b = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var image in images)
+            if (image.Labels is { } labels && labels.TryGetValue(Core.Building.BuildLabels.Digest, out var digest))
+                b[image.ID] = digest;
         return b.ToImmutable();
     }
 

@@ -18,7 +18,7 @@ namespace Reconciler.Git;
 /// environment only, its stderr to classify, and a process to kill.
 /// </remarks>
 /// <param name="learnedKnownHostsFile">Where host keys are remembered on first contact when the remote names no known_hosts file.</param>
-internal sealed class GitCliTransport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts, string learnedKnownHostsFile) : IGitTransport
+internal sealed partial class GitCliTransport(GitRemote remote, SecretScrubber scrubber, GitNetworkTimeouts timeouts, string learnedKnownHostsFile) : IGitTransport
 {
     private string BranchRef => "refs/heads/" + remote.Branch;
 
@@ -44,14 +44,16 @@ internal sealed class GitCliTransport(GitRemote remote, SecretScrubber scrubber,
         return null;
     }
 
-    public async Task FetchAsync(string mirrorPath, CancellationToken ct)
+    public Task FetchAsync(string mirrorPath, CancellationToken ct) => FetchRefspecAsync(mirrorPath, $"+{BranchRef}:{BranchRef}", ct);
+
+    public async Task FetchRefspecAsync(string mirrorPath, string refspec, CancellationToken ct)
     {
         string[] args =
         [
             "--git-dir=" + mirrorPath,
             // Repack in the foreground when git decides to, never as a detached leftover process.
             "-c", "gc.autoDetach=false", "-c", "maintenance.autoDetach=false",
-            "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--", remote.Url, $"+{BranchRef}:{BranchRef}",
+            "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--", remote.Url, refspec,
         ];
         var result = await RunAsync(args, ct, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)

@@ -15,7 +15,7 @@ namespace Reconciler.Git;
 /// bare repository, or whose branch points at an unreadable commit, is deleted and created again.
 /// Fetches are serialised per mirror; head checks, reads and exports run concurrently with them.
 /// </remarks>
-public sealed class GitRepositoryMirror : IRepositoryMirror
+public sealed partial class GitRepositoryMirror : IRepositoryMirror
 {
     private readonly IGitTransport _transport;
     private readonly SecretScrubber _scrubber;

@@ -8,7 +8,7 @@ namespace Reconciler.Git;
 /// Credentials, configured or embedded in the url, go through LibGit2Sharp's credentials callback:
 /// the url libgit2 sees, and the one stored in the mirror's config, carries none.
 /// </summary>
-internal sealed class LibGit2Transport : IGitTransport
+internal sealed partial class LibGit2Transport : IGitTransport
 {
     /// <summary>The mirror's one remote. LibGit2Sharp 0.32 cannot fetch from a bare url with libgit2 1.8 (it rejects the url as a remote name).</summary>
     internal const string RemoteName = "origin";
@@ -74,7 +74,9 @@ internal sealed class LibGit2Transport : IGitTransport
         }
     }
 
-    public Task FetchAsync(string mirrorPath, CancellationToken ct) =>
+    public Task FetchAsync(string mirrorPath, CancellationToken ct) => FetchRefspecAsync(mirrorPath, $"+{BranchRef}:{BranchRef}", ct);
+
+    public Task FetchRefspecAsync(string mirrorPath, string refspec, CancellationToken ct) =>
         // Cancellation is cooperative (the progress callbacks return false) so the caller gets
         // control back only once libgit2 has let go of the mirror.
         Task.Run(() =>
@@ -82,7 +84,6 @@ internal sealed class LibGit2Transport : IGitTransport
             ct.ThrowIfCancellationRequested();
             LibGit2Options.ApplyTimeouts(_timeouts);
             var credentials = new CredentialsAttempt(_credentials);
-            var refspec = $"+{BranchRef}:{BranchRef}";
             var options = new FetchOptions
             {
                 CredentialsProvider = credentials.Handler,
@@ -98,7 +99,8 @@ internal sealed class LibGit2Transport : IGitTransport
                 var origin = repo.Network.Remotes[RemoteName];
                 if (origin is null)
                 {
-                    repo.Network.Remotes.Add(RemoteName, _url, refspec);
+                    // The remote's configured refspec is the branch's: a preview fetch names its own.
+                    repo.Network.Remotes.Add(RemoteName, _url, $"+{BranchRef}:{BranchRef}");
                 }
                 else if (origin.Url != _url)
                 {

@@ -42,6 +42,8 @@ public sealed class SignedCommitTests(DaemonFixture fx, ITestOutputHelper output
         var validate = await s.CliAsync("validate");
         Assert.NotEqual(0, validate.ExitCode);
         Assert.Contains("is not signed", validate.Stderr);
+        var status = await s.CliAsync("status");
+        Assert.Contains($"verify:    head {unsigned[..12]} refused, not deployed (unsigned, signer none): ", status.Stdout, StringComparison.Ordinal);
         await AssertUnchangedAsync(s, running);
 
         // Signed by a key that is not allowed: refused with the key that signed.
@@ -71,6 +73,7 @@ public sealed class SignedCommitTests(DaemonFixture fx, ITestOutputHelper output
         await s.WaitForCommitAsync(later, ["web"]);
         Assert.Equal(Scenario.Image("2.0"), Assert.Single(await s.ServiceContainersAsync("web")).Image);
         Assert.Contains("deployer@example.test", (await RepoStatusAsync(s)).GetProperty("verification").GetProperty("signer").GetString());
+        Assert.DoesNotContain("verify:", (await s.CliAsync("status")).Stdout, StringComparison.Ordinal);
 
         using var metrics = await s.GetAsync("metrics");
         var text = await metrics!.Content.ReadAsStringAsync();

@@ -210,6 +210,21 @@ public sealed class EngineFixture : IAsyncLifetime
         {
             await Ignore(() => Client.Volumes.RemoveAsync(volume, force: true));
         }
+
+        await RemoveBuiltImagesAsync(Client, project);
+    }
+
+    /// <summary>
+    /// Removes the images built for a test project: Reconciler labels what it builds with the
+    /// project, as compose does (the current tag and the images earlier builds left untagged).
+    /// </summary>
+    public static async Task RemoveBuiltImagesAsync(IDockerClient client, string project)
+    {
+        var images = await client.Images.ListImagesAsync(new ImagesListParameters { All = true, Filters = Filter("label", $"{ProjectLabel}={project}") });
+        foreach (var image in images)
+        {
+            await Ignore(() => client.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = true }));
+        }
     }
 
     public static Dictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>

@@ -53,6 +53,8 @@ public sealed record DesiredService
     public ImmutableSortedDictionary<string, string> Fields { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     /// <summary>Extension settings (<c>x-reconciler</c>): e.g. update_order start-first.</summary>
     public string UpdateOrder { get; init; } = "stop-first";
+    /// <summary>How <see cref="Image"/> is built (<c>build:</c>); null when the service only runs an image.</summary>
+    public Building.BuildSpec? Build { get; init; }
 }
 
 public sealed record Dependency(string Condition, bool Required, bool Restart);

@@ -64,5 +64,7 @@ public sealed record ObservedState
     public ImmutableArray<ObservedVolume> Volumes { get; init; } = [];
     /// <summary>Local images by reference (repo:tag) → image id, for pull decisions.</summary>
     public ImmutableSortedDictionary<string, string> LocalImages { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    /// <summary>Image id → the build digest label (<c>dev.reconciler.build-digest</c>) of the local images Reconciler built.</summary>
+    public ImmutableSortedDictionary<string, string> BuildDigests { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     public static ObservedState Empty { get; } = new();
 }

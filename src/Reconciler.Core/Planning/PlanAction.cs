@@ -18,6 +18,7 @@ namespace Reconciler.Core.Planning;
 /// </remarks>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "action")]
 [JsonDerivedType(typeof(PullImage), "pull-image")]
+[JsonDerivedType(typeof(BuildImage), "build-image")]
 [JsonDerivedType(typeof(CreateNetwork), "create-network")]
 [JsonDerivedType(typeof(CreateVolume), "create-volume")]
 [JsonDerivedType(typeof(CreateContainer), "create-container")]
@@ -46,7 +47,7 @@ public abstract record PlanAction
     public required string Reason { get; init; }
 
     /// <summary>
-    /// What the action does, in a word or two: <c>pull</c>, <c>create network</c>, <c>create volume</c>,
+    /// What the action does, in a word or two: <c>pull</c>, <c>build</c>, <c>create network</c>, <c>create volume</c>,
     /// <c>create</c>, <c>recreate</c>, <c>rename</c>, <c>start</c>, <c>restart</c>, <c>stop</c>, <c>remove</c>.
     /// The <c>action</c> of metrics and traces is this with <c>_</c> for the space. Not part of the
     /// plan's JSON (nor is <see cref="Target"/>): the action's type says it.

@@ -27,11 +27,8 @@ public enum ProblemKind
     /// <summary>A volume's driver differs; recreating it would lose its data, so we never do. Error.</summary>
     VolumeConfigChanged,
 
-    /// <summary>The image is not present and its <c>pull_policy</c> (<c>never</c>, <c>build</c>) forbids pulling it. Error.</summary>
+    /// <summary>The image is not present and its <c>pull_policy</c> (<c>never</c>, <c>build</c> without a <c>build:</c> section) forbids pulling it. Error.</summary>
     ImageMissing,
-
-    /// <summary><c>pull_policy: build</c>: Reconciler does not build; the local image is used. Warning (see <see cref="ImageMissing"/>).</summary>
-    BuildUnsupported,
 
     /// <summary>A <c>pull_policy</c> that cannot be read (e.g. <c>every_soon</c>); treated as <c>missing</c>. Error.</summary>
     InvalidPullPolicy,
@@ -72,8 +69,7 @@ public sealed record PlanProblem(ProblemKind Kind, string? Service, string Subje
 {
     public ProblemSeverity Severity => Kind switch
     {
-        ProblemKind.BuildUnsupported
-            or ProblemKind.NotOwnedByProject
+        ProblemKind.NotOwnedByProject
             or ProblemKind.UnknownUpdateOrder
             or ProblemKind.OrphanKept
             or ProblemKind.ContainerPaused

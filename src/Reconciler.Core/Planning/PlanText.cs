@@ -12,7 +12,7 @@ namespace Reconciler.Core.Planning;
 ///   + worker  create    shop-worker-1  container missing
 ///   ! old     warning   shop-old-1     service removed from project; kept (orphan removal is off)
 /// </code>
-/// Symbols: <c>↓</c> pull, <c>+</c> brings something up (create, start), <c>~</c> changes it
+/// Symbols: <c>↓</c> pull, <c>*</c> build, <c>+</c> brings something up (create, start), <c>~</c> changes it
 /// (recreate, rename, restart), <c>-</c> takes it down (stop, remove), <c>!</c> a problem.
 /// </summary>
 internal static class PlanText
@@ -72,6 +72,7 @@ internal static class PlanText
     private static readonly Dictionary<string, string> SymbolOf = new(StringComparer.Ordinal)
     {
         ["pull"] = "↓",
+        ["build"] = "*",
         ["create"] = "+",
         ["start"] = "+",
         ["recreate"] = "~",

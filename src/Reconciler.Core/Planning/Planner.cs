@@ -9,18 +9,22 @@ namespace Reconciler.Core.Planning;
 /// <see cref="Planning.Plan"/>. No engine calls, no clock, no I/O; the same inputs give the same plan.
 /// </summary>
 /// <remarks>
-/// The plan lists, in this order: image pulls, network creates, volume creates (<see cref="PullPlanner"/>,
-/// <see cref="ResourcePlanner"/>); each service's container actions, services in dependency order
-/// (<see cref="ServicePlanner"/>); orphan removals. Dependencies between actions:
+/// The plan lists, in this order: image pulls, image builds, network creates, volume creates
+/// (<see cref="PullPlanner"/>, <see cref="BuildPlanner"/>, <see cref="ResourcePlanner"/>); each service's
+/// container actions, services in dependency order (<see cref="ServicePlanner"/>); orphan removals.
+/// Dependencies between actions:
 /// <list type="bullet">
 /// <item>actions on one container form a chain, each after the previous;</item>
 /// <item>a service's first action on each container comes after the last actions of the services it
 /// depends on (or, when one of those has nothing to do, of theirs, transitively);</item>
 /// <item>creates and recreates also come after the pull of their image and the creation of the
 /// networks and volumes they use;</item>
-/// <item>pulls, network and volume creates, and orphan removals depend on nothing: an orphan's removal
-/// is not held hostage by a new service failing to start.</item>
+/// <item>every container action (orphan removals too) comes after every build: a build that fails
+/// (a broken Dockerfile) leaves what runs untouched;</item>
+/// <item>pulls, builds, network and volume creates depend on nothing, and orphan removals on nothing
+/// but the builds: an orphan's removal is not held hostage by a new service failing to start.</item>
 /// </list>
+/// A service whose image is rebuilt has its existing containers recreated onto it (<c>image rebuilt</c>).
 /// Ordering satisfies <c>service_started</c>; the creates, recreates and starts of a service whose
 /// depends_on asks for <c>service_healthy</c> or <c>service_completed_successfully</c> carry those
 /// conditions as <see cref="DependencyWait"/>s, and those with <c>service:x</c> modes name the
@@ -44,6 +48,8 @@ public static class Planner
         var volumes = ResourcePlanner.Volumes(desired, observed, problems);
 
         var order = DependencyOrder(desired, problems);
+        var builds = BuildPlanner.Plan(desired, observed, problems);
+        var rebuilt = builds.SelectMany(b => b.Services).ToHashSet(StringComparer.Ordinal);
         var completes = desired.Services.Values
             .SelectMany(s => s.DependsOn)
             .Where(d => d.Value.Condition == "service_completed_successfully")
@@ -61,7 +67,8 @@ public static class Planner
                 .Select(d => d.Key)
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            var outcome = ServicePlanner.Plan(desired, service, observed, inventory, restartFor, completes.Contains(service.Name), problems, replaced);
+            var outcome = ServicePlanner.Plan(desired, service, observed, inventory, restartFor, completes.Contains(service.Name),
+                rebuilt.Contains(service.Name), problems, replaced);
             outcomes[service.Name] = outcome;
             if (outcome.Recreated)
             {
@@ -91,7 +98,7 @@ public static class Planner
             }
         }
 
-        return Assemble(desired.Name, pulls, networks, volumes, order, outcomes, orphanChains, problems);
+        return Assemble(desired.Name, pulls, builds, networks, volumes, order, outcomes, orphanChains, problems);
     }
 
     /// <summary>
@@ -149,7 +156,7 @@ public static class Planner
     }
 
     private static Plan Assemble(
-        string project, List<PullImage> pulls, List<CreateNetwork> networks, List<CreateVolume> volumes,
+        string project, List<PullImage> pulls, List<BuildImage> builds, List<CreateNetwork> networks, List<CreateVolume> volumes,
         List<DesiredService> order, Dictionary<string, ServiceOutcome> outcomes,
         List<IReadOnlyList<PlanAction>> orphanChains, List<PlanProblem> problems)
     {
@@ -162,6 +169,8 @@ public static class Planner
         }
 
         var pullOf = pulls.ToDictionary(p => ImageReference.Normalize(p.Image), Add, StringComparer.Ordinal);
+        // Every container action waits for every build: nothing that runs is touched before all images are built.
+        var buildNodes = builds.Select(Add).ToList();
         var networkOf = networks.ToDictionary(n => n.Network.Name, Add, StringComparer.Ordinal);
         var volumeOf = volumes.ToDictionary(v => v.Volume.Name, Add, StringComparer.Ordinal);
 
@@ -192,6 +201,7 @@ public static class Planner
                     if (previous is null)
                     {
                         node.After.AddRange(after);
+                        node.After.AddRange(buildNodes);
                     }
                     else
                     {
@@ -217,6 +227,10 @@ public static class Planner
                 if (previous is not null)
                 {
                     node.After.Add(previous);
+                }
+                else
+                {
+                    node.After.AddRange(buildNodes);
                 }
                 previous = node;
             }

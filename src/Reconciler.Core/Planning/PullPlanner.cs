@@ -12,10 +12,11 @@ namespace Reconciler.Core.Planning;
 /// <item><c>always</c>: when not present, when the service's containers are created or recreated in
 /// this plan, or when <see cref="PlanOptions.PullAlways"/>;</item>
 /// <item><c>never</c>: never; an error when the image is missing and containers must be created;</item>
-/// <item><c>build</c>: never (Reconciler does not build): an error when missing, else a warning;</item>
+/// <item><c>build</c> without a <c>build:</c> section: never; an error when missing;</item>
 /// <item><c>daily</c>, <c>weekly</c>, <c>every_&lt;duration&gt;</c>: when not present, or when the
 /// last pull (<see cref="PlanOptions.LastPulled"/>) is unknown or at least that long ago.</item>
 /// </list>
+/// Images a service builds (<see cref="BuildPlanner.IsBuilt"/>) are left to <see cref="BuildPlanner"/>.
 /// When several services share an image, the first (by name) that asks gives the reason.
 /// </summary>
 internal static class PullPlanner
@@ -26,7 +27,7 @@ internal static class PullPlanner
     {
         var pulls = new List<PullImage>();
         var groups = desired.Services.Values
-            .Where(s => ServicePlanner.WantedReplicas(s) > 0)
+            .Where(s => ServicePlanner.WantedReplicas(s) > 0 && !BuildPlanner.IsBuilt(s))
             .GroupBy(s => ImageReference.Normalize(s.Image))
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         foreach (var group in groups)
@@ -70,11 +71,11 @@ internal static class PullPlanner
                 }
                 return null;
             case PullPolicyKind.Build:
-                problems.Add(!present && creates
-                    ? new PlanProblem(ProblemKind.ImageMissing, service.Name, subject,
-                        "not present and pull_policy is build; Reconciler does not build images: build it by hand")
-                    : new PlanProblem(ProblemKind.BuildUnsupported, service.Name, subject,
-                        "pull_policy build: Reconciler does not build images; using the local one"));
+                if (!present && creates)
+                {
+                    problems.Add(new PlanProblem(ProblemKind.ImageMissing, service.Name, subject,
+                        "not present and pull_policy is build, but the service has no build: section to build it from"));
+                }
                 return null;
             case PullPolicyKind.Refresh:
                 if (!present)

@@ -37,6 +37,7 @@ internal sealed partial class ServicePlanner
     private readonly ImmutableSortedDictionary<string, string> _sharedContainers;
     private bool _recreated;
     private bool _creates;
+    private bool _rebuilt;
     private IReadOnlySet<string> _replaced = new HashSet<string>();
 
     private ServicePlanner(DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory, List<PlanProblem> problems)
@@ -53,12 +54,13 @@ internal sealed partial class ServicePlanner
 
     /// <param name="recreatedDependencies">Services this one depends on with <c>restart: true</c> that are recreated in this plan.</param>
     /// <param name="completes">Another service waits for this one with <c>service_completed_successfully</c>: it is a one-shot job.</param>
+    /// <param name="rebuilt">The plan builds the service's image anew: its containers move onto it.</param>
     /// <param name="replaced">Services earlier in the plan whose containers are created or recreated: their ids change.</param>
     public static ServiceOutcome Plan(
         DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory,
-        IReadOnlyList<string> recreatedDependencies, bool completes, List<PlanProblem> problems, IReadOnlySet<string>? replaced = null)
+        IReadOnlyList<string> recreatedDependencies, bool completes, bool rebuilt, List<PlanProblem> problems, IReadOnlySet<string>? replaced = null)
     {
-        var planner = new ServicePlanner(project, service, observed, inventory, problems) { _replaced = replaced ?? new HashSet<string>() };
+        var planner = new ServicePlanner(project, service, observed, inventory, problems) { _rebuilt = rebuilt, _replaced = replaced ?? new HashSet<string>() };
         planner.PlanReplicas(recreatedDependencies, completes);
         return new ServiceOutcome(planner._chains, planner._recreated, planner._creates);
     }
@@ -197,6 +199,11 @@ internal sealed partial class ServicePlanner
             // compose: the tag now points at another image (a pull happened): recreate onto it.
             FieldChange change = new("image id", ImageReference.ShortId(c.ImageId), ImageReference.ShortId(imageId));
             return Recreate(c, number, name, "image changed", [change]) with { Drift = ContainerDrift.Image };
+        }
+        if (_rebuilt)
+        {
+            // The build of this plan moves the tag; the new container is created from it once built.
+            return Recreate(c, number, name, "image rebuilt", []) with { Drift = ContainerDrift.Image };
         }
 
         switch (c.State)

@@ -22,6 +22,8 @@ public sealed record StackPassResult
     public IReadOnlyList<(string Service, string Action)> Done { get; init; } = [];
     /// <summary>The rollout failed its health gate and the last good commit was restored.</summary>
     public bool RolledBack { get; init; }
+    /// <summary>The last good commit a rollback restored (with <see cref="RolledBack"/>), for statuses and notifications.</summary>
+    public string? RolledBackTo { get; init; }
     /// <summary>
     /// The head is a commit that failed before, so the stack holds (and heals) the last good commit:
     /// a state, not a new failure (<c>reconciler_stack_held</c>, not another error).
@@ -31,6 +33,8 @@ public sealed record StackPassResult
     public bool Repeated { get; init; }
     /// <summary>The failure may pass by itself (engine, registry, disk, a container killed by hand): retry with backoff.</summary>
     public bool Transient { get; init; }
+    /// <summary>The plan the pass computed, for the status page; null when the pass ended before planning.</summary>
+    public PassPlan? Plan { get; init; }
 }
 
 public enum PassOutcome { Noop, Applied, Failed, Suspended, DriftReported, Waiting }

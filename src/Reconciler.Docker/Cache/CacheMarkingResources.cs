@@ -29,7 +29,7 @@ internal sealed class CacheMarkingVolumes(IDockerVolumeOperations inner, EngineC
     }
 }
 
-/// <summary>Image pull marking the cache's image references changed.</summary>
+/// <summary>Image pull and build marking the cache's image references changed.</summary>
 internal sealed class CacheMarkingImages(IDockerImageOperations inner, EngineCache cache) : IDockerImageOperations
 {
     public Task<ObservedImage?> InspectAsync(string reference, CancellationToken ct = default) => inner.InspectAsync(reference, ct);
@@ -37,6 +37,13 @@ internal sealed class CacheMarkingImages(IDockerImageOperations inner, EngineCac
     public async Task<PullResult> PullAsync(string reference, IProgress<string>? progress = null, CancellationToken ct = default)
     {
         try { return await inner.PullAsync(reference, progress, ct).ConfigureAwait(false); }
+        finally { cache.MarkImages(); }
+    }
+
+    public async Task<ObservedImage> BuildAsync(Core.Building.BuildSpec spec, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> labels,
+        IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        try { return await inner.BuildAsync(spec, tags, labels, progress, ct).ConfigureAwait(false); }
         finally { cache.MarkImages(); }
     }
 }

@@ -267,7 +267,8 @@ public sealed class EngineCache : IObservedStateReader
                 : await ListContainersAsync(full ? null : marks.Containers, ct).ConfigureAwait(false);
             var networks = marks.Networks ? await ListNetworksAsync(ct).ConfigureAwait(false) : default;
             var volumes = marks.Volumes ? await ListVolumesAsync(ct).ConfigureAwait(false) : default;
-            var images = marks.Images ? await ListImagesAsync(ct).ConfigureAwait(false) : null;
+            (ImmutableSortedDictionary<string, string> References, ImmutableSortedDictionary<string, string> BuildDigests)? images =
+                marks.Images ? await ListImagesAsync(ct).ConfigureAwait(false) : null;
             lock (_gate)
             {
                 var s = _snapshot;
@@ -291,7 +292,7 @@ public sealed class EngineCache : IObservedStateReader
                 }
                 if (marks.Networks) s = s with { Networks = networks };
                 if (marks.Volumes) s = s with { Volumes = volumes };
-                if (images is not null) s = s with { LocalImages = images };
+                if (images is { } listedImages) s = s with { LocalImages = listedImages.References, BuildDigests = listedImages.BuildDigests };
                 _snapshot = s;
             }
         }
@@ -330,6 +331,7 @@ public sealed class EngineCache : IObservedStateReader
                     Networks = marks.Networks || _networksChanged ? listed.Networks : before.Networks,
                     Volumes = marks.Volumes || _volumesChanged ? listed.Volumes : before.Volumes,
                     LocalImages = marks.Images || _imagesChanged ? listed.LocalImages : before.LocalImages,
+                    BuildDigests = marks.Images || _imagesChanged ? listed.BuildDigests : before.BuildDigests,
                 };
                 differences = reason == ResyncReason.Start ? [] : compared.DifferencesFrom(listed, inFlight);
                 _snapshot = listed;
@@ -385,7 +387,8 @@ public sealed class EngineCache : IObservedStateReader
             Containers = containers.Result.ToImmutableDictionary(c => c.Id, StringComparer.Ordinal),
             Networks = networks.Result,
             Volumes = volumes.Result,
-            LocalImages = images.Result,
+            LocalImages = images.Result.References,
+            BuildDigests = images.Result.BuildDigests,
         };
     }
 
@@ -417,11 +420,11 @@ public sealed class EngineCache : IObservedStateReader
         return [.. (listed.Volumes ?? []).Select(ObservedStateReader.ToVolume)];
     }
 
-    private async Task<ImmutableSortedDictionary<string, string>> ListImagesAsync(CancellationToken ct)
+    private async Task<(ImmutableSortedDictionary<string, string> References, ImmutableSortedDictionary<string, string> BuildDigests)> ListImagesAsync(CancellationToken ct)
     {
         Interlocked.Increment(ref _listCalls);
         var listed = await EngineErrors.Run(_endpoint, "list images", "(local)",
             () => _client.Images.ListImagesAsync(new ImagesListParameters { All = false }, ct), ct).ConfigureAwait(false);
-        return ObservedStateReader.ToLocalImages(listed);
+        return (ObservedStateReader.ToLocalImages(listed), ObservedStateReader.ToBuildDigests(listed));
     }
 }

@@ -14,6 +14,7 @@ internal sealed record EngineSnapshot
     public ImmutableArray<ObservedNetwork> Networks { get; init; } = [];
     public ImmutableArray<ObservedVolume> Volumes { get; init; } = [];
     public ImmutableSortedDictionary<string, string> LocalImages { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public ImmutableSortedDictionary<string, string> BuildDigests { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
     public static EngineSnapshot Empty { get; } = new();
 
@@ -39,6 +40,7 @@ internal sealed record EngineSnapshot
             Networks = [.. Networks.Where(n => Keep(n.Name, n.Labels)).OrderBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal)],
             Volumes = [.. Volumes.Where(v => Keep(v.Name, v.Labels)).OrderBy(v => v.Name, StringComparer.Ordinal)],
             LocalImages = LocalImages,
+            BuildDigests = BuildDigests,
         };
     }
 
@@ -64,7 +66,7 @@ internal sealed record EngineSnapshot
                 && (a.Options ?? ImmutableSortedDictionary<string, string>.Empty).SequenceEqual(b.Options ?? ImmutableSortedDictionary<string, string>.Empty), lines);
         Compare("volume", Volumes.ToDictionary(v => v.Name, StringComparer.Ordinal), listed.Volumes.ToDictionary(v => v.Name, StringComparer.Ordinal),
             v => v.Name, (a, b) => a.Driver == b.Driver && a.Labels.SequenceEqual(b.Labels), lines);
-        if (!LocalImages.SequenceEqual(listed.LocalImages)) lines.Add($"images: cached {LocalImages.Count} references, listed {listed.LocalImages.Count} (or ids differ)");
+        if (!LocalImages.SequenceEqual(listed.LocalImages) || !BuildDigests.SequenceEqual(listed.BuildDigests)) lines.Add($"images: cached {LocalImages.Count} references, listed {listed.LocalImages.Count} (or ids differ)");
         return lines;
     }
 

@@ -12,6 +12,12 @@ public enum ActionFailureKind
     /// <summary>A pull failed for another reason (registry down, refused credentials).</summary>
     PullFailed,
 
+    /// <summary>The builder failed the build (its Dockerfile, a RUN step, a COPY, a base image that does not exist).</summary>
+    BuildFailed,
+
+    /// <summary>A build could not reach a registry for its base image, or its context changed meanwhile: may pass by itself.</summary>
+    BuildInterrupted,
+
     /// <summary>A host port the container publishes is bound by something else.</summary>
     PortInUse,
 
@@ -35,6 +41,8 @@ public sealed record ActionFailure(ActionFailureKind Kind)
     {
         ImagePullException { NotFound: true } => new(ActionFailureKind.ImageNotFound),
         ImagePullException => new(ActionFailureKind.PullFailed),
+        ImageBuildException { Transient: true } => new(ActionFailureKind.BuildInterrupted),
+        ImageBuildException => new(ActionFailureKind.BuildFailed),
         PortInUseException p => new(ActionFailureKind.PortInUse) { Ports = p.Ports },
         DockerEngineUnavailableException => new(ActionFailureKind.EngineUnavailable),
         DockerOperationException => new(ActionFailureKind.EngineRefused),

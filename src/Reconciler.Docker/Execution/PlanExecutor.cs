@@ -153,7 +153,7 @@ public sealed class PlanExecutor(
         }
     }
 
-    /// <summary>Carries one action out; returns the image of the container it created, or the image it pulled.</summary>
+    /// <summary>Carries one action out; returns the image of the container it created, or the image it pulled or built.</summary>
     private async Task<ObservedImage?> ApplyAsync(PlanAction action, CancellationToken ct)
     {
         switch (action)
@@ -162,6 +162,10 @@ public sealed class PlanExecutor(
                 await images.PullAsync(pull.Image, new Progress<string>(m => observer?.Progress(action, m)), ct).ConfigureAwait(false);
                 // Which image the pull brought, so the host can record it as Reconciler's (image GC removes only those).
                 return await images.InspectAsync(pull.Image, ct).ConfigureAwait(false);
+            case BuildImage build:
+                // The built image is returned like a pulled one: the host records it as Reconciler's (image GC).
+                return await images.BuildAsync(build.Build, build.Tags, build.Labels,
+                    new InOrder(m => observer?.Progress(action, m)), ct).ConfigureAwait(false);
             case CreateNetwork n:
                 await networks.CreateAsync(n.Network, ct).ConfigureAwait(false);
                 return null;
@@ -308,4 +312,10 @@ public sealed class PlanExecutor(
     }
 
     private sealed record CreatedContainer(string Id, ObservedImage Image);
+
+    /// <summary>Reports on the reading thread, in order (<see cref="Progress{T}"/> posts each line to the pool): a build's output reads as the builder wrote it.</summary>
+    private sealed class InOrder(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
 }

@@ -8,7 +8,8 @@ namespace Reconciler.Docker.Wire;
 /// <summary>
 /// Raw JSON requests to <c>/v1.41/…</c> over the same transport as the Docker.DotNet client.
 /// Used only where Docker.DotNet's models (generated from a newer API) cannot carry an API 1.41
-/// field: <c>Config.MacAddress</c> at container create, <c>CheckDuplicate</c> at network create.
+/// field: <c>Config.MacAddress</c> at container create, <c>CheckDuplicate</c> at network create; and
+/// for the streams: <c>/events</c>, and <c>/build</c> with its tar body.
 /// </summary>
 internal sealed class EngineHttp : IDisposable
 {
@@ -82,6 +83,40 @@ internal sealed class EngineHttp : IDisposable
     public async Task<HttpResponseMessage> OpenStreamAsync(string pathAndQuery, string operation, string subject, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{_prefix}/{pathAndQuery.TrimStart('/')}");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (EngineErrors.IsTransportFailure(e) || e is TaskCanceledException)
+        {
+            throw EngineErrors.Unavailable(_endpoint, operation, subject, e);
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                throw new DockerOperationException(operation, subject, EngineErrors.MessageFromBody(text, response.StatusCode),
+                    EngineErrors.KindOf(response.StatusCode), response.StatusCode);
+            }
+        }
+        return response;
+    }
+
+    /// <summary>
+    /// <c>POST</c> a body to a streaming endpoint (<c>/build</c>): returns once the engine has answered
+    /// with its headers; the caller reads the stream. An error status is thrown with the engine's message.
+    /// </summary>
+    public async Task<HttpResponseMessage> PostStreamAsync(
+        string pathAndQuery, HttpContent content, IReadOnlyDictionary<string, string> headers, string operation, string subject, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_prefix}/{pathAndQuery.TrimStart('/')}") { Content = content };
+        foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
         HttpResponseMessage response;
         try
         {

@@ -25,6 +25,10 @@ internal sealed class ProjectOptions
         command.Options.Add(Profiles);
     }
 
+    /// <summary>Whether any of these flags was given on the command line.</summary>
+    public bool IsGiven(ParseResult result) =>
+        new Option[] { Files, ProjectName, ProjectDirectory, EnvFiles, Profiles }.Any(o => result.GetResult(o) is not null);
+
     /// <summary>The flags as typed, relative paths starting from the current directory.</summary>
     public ComposeArguments ToArguments(ParseResult result) => new()
     {

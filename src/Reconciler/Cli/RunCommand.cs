@@ -104,6 +104,8 @@ internal static partial class RunCommand
         services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
         // Observability: metrics recorder, container event watchers, OTLP tracing when configured (before DaemonService, to hear the first pass).
         Observability.ObservabilityServices.AddReconcilerObservability(services, config);
+        // Notifications and forge statuses/previews, when configured (before DaemonService, to hear the first pass).
+        Notifications.NotificationServices.AddReconcilerNotifications(services, config);
         services.AddSingleton<DaemonService>();
         services.AddHostedService(sp => sp.GetRequiredService<DaemonService>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

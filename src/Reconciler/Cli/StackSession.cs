@@ -32,7 +32,12 @@ internal sealed class StackSession : IDisposable
         var loaded = ConfigCommand.Load(request);
         if (loaded.Project is null) return null;
         // The builder reads bind-mounted project files through the same source the loader read with.
-        var desired = DesiredStateBuilder.Build(loaded.Project, request.Files);
+        var (desired, buildErrors) = ServiceBuilds.Resolve(loaded.Project, DesiredStateBuilder.Build(loaded.Project, request.Files), request.Files);
+        if (desired is null)
+        {
+            foreach (var e in buildErrors) Console.Error.WriteLine($"error: {e}");
+            return null;
+        }
         var report = GuardrailCheck.Evaluate(loaded.Project, desired, policy ?? GuardrailSettings.Default);
         return new StackSession(loaded.Project, desired, DockerEngine.Connect(dockerHost), report);
     }

@@ -1,6 +1,7 @@
 using Reconciler.Core.Policy;
 using System.CommandLine;
 using Reconciler.Configuration;
+using Reconciler.Git;
 using Reconciler.State;
 
 namespace Reconciler.Cli;
@@ -38,6 +39,7 @@ internal static class StateCommands
             using var store = await OpenAsync(cfg, ct);
             if (store is null) return 1;
             var repos = (await store.ListReposAsync(ct)).ToDictionary(r => r.Repo);
+            var verdicts = VerifyHeads(cfg);
             foreach (var stack in cfg.Stacks)
             {
                 var s = await store.GetStackAsync(stack.Name, ct) ?? StackState.Initial(stack.Name);
@@ -46,6 +48,8 @@ internal static class StateCommands
                 Console.WriteLine($"{stack.Name}");
                 Console.WriteLine($"  repo:      {repo.Name} ({GitRedact(repo.Url)} {repo.Branch}), last fetch {rs?.LastFetchAt?.ToString("u") ?? "never"}");
                 Console.WriteLine($"  deployed:  {Short(s.LastAppliedCommit)}   last good: {Short(s.LastGoodCommit)}");
+                if (verdicts.GetValueOrDefault(repo.Name) is { Trusted: false } v)
+                    Console.WriteLine($"  verify:    head {Short(v.Commit)} refused, not deployed ({v.Reason}, signer {v.Signer ?? "none"}): {v.Message}");
                 Console.WriteLine($"  status:    {Status(s)}{(s.LastResult is { } r ? $", last result {r.Name()}" : "")}");
                 if (s.DriftSummary is { } drift) Console.WriteLine($"  drift:     {drift}");
                 if (s.LastError is { } e) Console.WriteLine($"  error:     {e}");
@@ -57,6 +61,31 @@ internal static class StateCommands
         return command;
     }
 
+    /// <summary>
+    /// The verdict on each <c>verify:</c> repo's head as the daemon's mirror has it: the daemon keeps
+    /// its refusals in memory (and /status), so the CLI checks the same head the same way.
+    /// </summary>
+    private static Dictionary<string, Verification.SignatureVerdict> VerifyHeads(DaemonConfig cfg)
+    {
+        var verdicts = new Dictionary<string, Verification.SignatureVerdict>(StringComparer.Ordinal);
+        foreach (var repo in cfg.Repos)
+        {
+            if (repo.Verify is not { } verify) continue;
+            try
+            {
+                // No fetch here, so no credentials are read.
+                var mirror = new GitRepositoryMirror(new GitRemote { Name = repo.Name, Url = repo.Url, Branch = repo.Branch }, cfg.StateDir);
+                if (mirror.GetLocalHead() is { } head)
+                    verdicts[repo.Name] = Verification.CommitSignatureVerifier.Verify(head, mirror.ReadSignature(head), verify);
+            }
+            catch (GitException e)
+            {
+                Console.Error.WriteLine($"warning: repo {repo.Name}: could not check the head's signature: {e.Message}");
+            }
+        }
+        return verdicts;
+    }
+
     private static string Status(StackState s) => s.EffectiveStatus switch
     {
         SyncStatus.Synced => "in sync",
@@ -66,7 +95,7 @@ internal static class StateCommands
         _ => "unknown",
     };
 
-    private static string GitRedact(string url) => new Reconciler.Git.GitRemote { Name = "", Url = url }.RedactedUrl;
+    private static string GitRedact(string url) => new GitRemote { Name = "", Url = url }.RedactedUrl;
 
     private static string Short(string? sha) => sha is null ? "-" : sha.Length > 12 ? sha[..12] : sha;
 

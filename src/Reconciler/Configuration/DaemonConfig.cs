@@ -33,6 +33,8 @@ public sealed record DaemonConfig
     public Core.Guardrails.GuardrailSettings Policy { get; init; } = Core.Guardrails.GuardrailSettings.Default;
     /// <summary><c>image_gc:</c> removal of images no deploy needs any more.</summary>
     public ImageGcSettings ImageGc { get; init; } = new();
+    /// <summary><c>notifications:</c> providers that hear of deploys, failures, rollbacks, drift and held commits.</summary>
+    public NotificationSettings Notifications { get; init; } = new();
     public ImmutableArray<RepoConfig> Repos { get; init; } = [];
     public ImmutableArray<StackConfig> Stacks { get; init; } = [];
 }
@@ -51,6 +53,8 @@ public sealed record RepoConfig
     public string? AgeKeyFile { get; init; }
     /// <summary><c>verify:</c>: deploy only commits (or tags) signed by an allowed key. Null: no check.</summary>
     public RepoVerify? Verify { get; init; }
+    /// <summary><c>forge:</c> deploy statuses on commits and plan previews on pull requests. Null: neither.</summary>
+    public ForgeSettings? Forge { get; init; }
 }
 
 /// <summary>

@@ -44,7 +44,7 @@ public static partial class DaemonConfigReader
         if (root is null) return (null, [new ConfigError(path, 1, 1, "", "the config must be a mapping with repos: and stacks:")]);
 
         var dir = System.IO.Path.GetDirectoryName(path)!;
-        ctx.Keys(root, "", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "policy", "image_gc", "repos", "stacks");
+        ctx.Keys(root, "", "docker", "state_dir", "metrics", "webhook", "telemetry", "prune_stacks", "limits", "policy", "image_gc", "notifications", "repos", "stacks");
         var fleetLimits = ReadLimits(ctx, root, "", Core.Compose.LoadLimits.Default);
         var fleetPolicy = ReadPolicy(ctx, root, "", Core.Guardrails.GuardrailSettings.Default);
         var imageGc = ReadImageGc(ctx, root);
@@ -68,7 +68,7 @@ public static partial class DaemonConfigReader
         {
             var p = $"repos[{i}]";
             if (repoSeq!.Children[i] is not YamlMappingNode r) { ctx.Error(repoSeq.Children[i], p, "must be a mapping"); continue; }
-            ctx.Keys(r, p, "name", "url", "branch", "interval", "auth", "webhook_secret_file", "age_key_file", "verify");
+            ctx.Keys(r, p, "name", "url", "branch", "interval", "auth", "webhook_secret_file", "age_key_file", "verify", "forge");
             var name = ctx.Required(r, "name", p);
             var url = ctx.Required(r, "url", p);
             if (name is null || url is null) continue;
@@ -103,6 +103,7 @@ public static partial class DaemonConfigReader
                 WebhookSecretFile = Abs(ctx.Str(r, "webhook_secret_file", p), dir),
                 AgeKeyFile = Abs(ctx.Str(r, "age_key_file", p), dir),
                 Verify = ReadVerify(ctx, r, p, dir),
+                Forge = ReadForge(ctx, r, p, dir),
             });
         }
 
@@ -152,6 +153,7 @@ public static partial class DaemonConfigReader
             });
         }
         if (repos.Count == 0 && errors.Count == 0) ctx.Error(root, "repos", "declare at least one repo");
+        var notifications = ReadNotifications(ctx, root, dir, [.. stacks.Select(s => s.Name)]);
 
         if (telemetry is not null && ctx.Str(telemetry, "otlp_endpoint", "telemetry") is { } otlp
             && TelemetrySettings.OtlpEndpointError(otlp) is { } otlpError)
@@ -171,6 +173,7 @@ public static partial class DaemonConfigReader
             PruneStacks = ctx.Bool(root, "prune_stacks", "") ?? false,
             Policy = fleetPolicy,
             ImageGc = imageGc,
+            Notifications = notifications,
             Repos = [.. repos],
             Stacks = [.. stacks],
         };

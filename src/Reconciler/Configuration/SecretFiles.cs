@@ -23,6 +23,7 @@ internal static class SecretFiles
             if (repo.Auth?.SshKeyFile is { } key) yield return ($"repos[{i}].auth.ssh_key_file", key);
             if (repo.WebhookSecretFile is { } webhook) yield return ($"repos[{i}].webhook_secret_file", webhook);
             if (repo.AgeKeyFile is { } age) yield return ($"repos[{i}].age_key_file", age);
+            if (repo.Forge?.TokenFile is { } forgeToken) yield return ($"repos[{i}].forge.token_file", forgeToken);
         }
         for (var i = 0; i < config.Stacks.Length; i++)
         {
@@ -31,6 +32,13 @@ internal static class SecretFiles
             if (stack.AgeKeyFile is { } age && age != repo?.AgeKeyFile) yield return ($"stacks[{i}].age_key_file", age);
         }
         if (config.StatusTokenFile is { } token) yield return ("metrics.status_token_file", token);
+        for (var i = 0; i < config.Notifications.Providers.Length; i++)
+        {
+            var n = config.Notifications.Providers[i];
+            if (n.UrlFile is { } urlFile) yield return ($"notifications.providers[{i}].url_file", urlFile);
+            if (n.SecretFile is { } secret)
+                yield return ($"notifications.providers[{i}].{(n.Kind == NotifierKind.Ntfy ? "token_file" : "secret_file")}", secret);
+        }
     }
 
     public static IReadOnlyList<ConfigError> Check(DaemonConfig config) =>

@@ -30,8 +30,13 @@ public sealed partial class DaemonService(
     private readonly Dictionary<string, RepoWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StackWorker> _workers = new(StringComparer.Ordinal);
 
+    private readonly TaskCompletionSource<IReadOnlyDictionary<string, GitRepositoryMirror>> _mirrors = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public IReadOnlyDictionary<string, RepoWatcher> Watchers => _watchers;
     public IReadOnlyDictionary<string, StackWorker> Workers => _workers;
+
+    /// <summary>The repos' mirrors once created (plan previews fetch request heads into them, serialised with the branch's fetches).</summary>
+    public Task<IReadOnlyDictionary<string, GitRepositoryMirror>> Mirrors => _mirrors.Task;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -49,10 +54,12 @@ public sealed partial class DaemonService(
             var watcher = _watchers[stack.Repo];
             var reconciler = new StackReconciler(stack, config.PruneStacks, mirrors[stack.Repo], engine, store, config.StateDir, time,
                 loggers.CreateLogger("Reconciler.Stack"), gates.GetValueOrDefault(stack.Repo));
+            reconciler.DeployStarting += status.DeployStarting;
             var worker = new StackWorker(reconciler, status, heartbeats, time, loggers.CreateLogger("Reconciler.Stack"));
             _workers[stack.Name] = worker;
             watcher.OnNewCommit(worker.Fire);
         }
+        _mirrors.TrySetResult(mirrors);
         // Image GC after every deploy that applied something: the images it replaced may be garbage now.
         var collector = config.ImageGc.Enabled
             ? new ImageCollector(config, engine.Host, store, time, loggers.CreateLogger("Reconciler.ImageGc"))
@@ -62,6 +69,7 @@ public sealed partial class DaemonService(
             status.PassCompleted += (result, _) => { if (result.Outcome == PassOutcome.Applied) collector.Request(); };
             collector.Collected += status.ImagesCollectedBy;
         }
+        StaleStackFiles.Remove(config.StateDir, config.Stacks.Select(s => s.Name), _logger);
         status.ConfigLoaded = true;
         Log.Started(_logger, config.Repos.Length, config.Stacks.Length, config.Path);
 

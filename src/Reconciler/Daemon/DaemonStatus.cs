@@ -49,6 +49,23 @@ public sealed class DaemonStatus(TimeProvider time)
     public void RepoVerified(string repo, Verification.SignatureVerdict verdict) =>
         _repos.AddOrUpdate(repo, _ => new RepoStatus(repo) { Verification = verdict }, (_, r) => r with { Verification = verdict });
 
+    /// <summary>(stack, commit): a deploy began changing the host; the pass's end follows as <see cref="PassCompleted"/>.</summary>
+    public event Action<string, string>? DeployStarted;
+
+    public void DeployStarting(string stack, string commit) => DeployStarted?.Invoke(stack, commit);
+
+    /// <summary>(provider, result): a notification or forge call sent, retried, failed, dropped or deduplicated.</summary>
+    public event Action<string, string>? NotificationCounted;
+
+    public void CountNotification(string provider, string result) => NotificationCounted?.Invoke(provider, result);
+
+    private readonly ConcurrentDictionary<string, ProviderHealth> _notifiers = new();
+
+    /// <summary>How each notification provider (and forge API) delivers: a provider that keeps failing shows in /status.</summary>
+    public void NotifierReported(ProviderHealth health) => _notifiers[health.Provider] = health;
+
+    public IReadOnlyList<ProviderHealth> Notifiers => [.. _notifiers.Values.OrderBy(n => n.Provider, StringComparer.Ordinal)];
+
     public void StackPassed(StackPassResult result, Trigger trigger)
     {
         var at = time.GetUtcNow();

@@ -9,7 +9,7 @@ using Reconciler.Configuration;
 namespace Reconciler.Daemon;
 
 /// <summary>
-/// The daemon's listener: liveness, readiness, a status snapshot and git webhooks. With
+/// The daemon's listener: liveness, readiness, a status snapshot, the status page and git webhooks. With
 /// <c>webhook.listen</c> set, the webhook route answers only on that address and every other route
 /// only on <c>metrics.listen</c> (see <see cref="DaemonListeners"/>).
 /// </summary>
@@ -52,6 +52,7 @@ public static partial class HttpEndpoints
             if (!WebhookVerifier.IsAuthentic(headers, body, secret)) return Results.Unauthorized();
             return poke(repo) ? Results.Accepted() : Results.NotFound();
         }).WithMetadata(DaemonListeners.WebhookRoute.Instance);
+        StatusPage.StatusPageEndpoints.Map(app, config, status); // GET /: the status page; GET /stacks/{name}/plan
     }
 
     /// <summary>

@@ -29,16 +29,21 @@ internal static class StackLoading
     /// load, so the commit is recorded as failed instead of the daemon retrying or crashing on it.
     /// Run it on <see cref="LargeStackThread"/> (<see cref="CommitLoadCache"/> does).
     /// </summary>
+    /// <param name="readFrom">Replaces the reader of the files (a plan preview reads the tree from git, not from disk).</param>
     public static LoadedCommit Load(StackConfig stack, string treeDirectory, string stackDirectory, string commit,
-        IReadOnlyDictionary<string, string> processEnvironment)
+        IReadOnlyDictionary<string, string> processEnvironment, Func<IFileSource, IFileSource>? readFrom = null)
     {
-        var (options, files) = For(stack, treeDirectory, stackDirectory, processEnvironment);
+        var (options, confined) = For(stack, treeDirectory, stackDirectory, processEnvironment);
+        var files = readFrom is null ? confined : readFrom(confined);
         LoadResult loaded;
         try
         {
             loaded = ComposeLoader.Load(options, files);
             if (loaded.Project is null) return new LoadedCommit(loaded, null);
-            var desired = DesiredStateBuilder.Build(loaded.Project, files, new Dictionary<string, string> { [ComposeLabels.Commit] = commit });
+            var built = DesiredStateBuilder.Build(loaded.Project, files, new Dictionary<string, string> { [ComposeLabels.Commit] = commit });
+            // Builds: what the engine's builder cannot do, or a context that cannot be read, makes the commit invalid.
+            var (desired, buildErrors) = ServiceBuilds.Resolve(loaded.Project, built, files);
+            if (desired is null) return new LoadedCommit(new LoadResult(null, [.. loaded.Diagnostics, .. buildErrors]), null);
             // The guardrails: a rule on deny (or a malformed exception) makes the commit invalid
             // like a compose error, with the offending key's file:line; warnings travel with it.
             var policy = GuardrailCheck.Evaluate(loaded.Project, desired, stack.Policy);
@@ -60,4 +65,23 @@ internal static class StackLoading
 
     /// <summary>The daemon's own environment, as <see cref="For"/> takes it.</summary>
     public static IReadOnlyDictionary<string, string> ProcessEnvironment() => LoadPolicy.ProcessEnvironment();
+
+    /// <summary>
+    /// <see cref="Load"/> of a commit rendered elsewhere (<paramref name="renderedTree"/>, a scratch
+    /// folder) as if it were rendered at <paramref name="treeDirectory"/>, the stack's tree: the files
+    /// are read (and confined) where they are, every path of the result names the stack's tree, so the
+    /// desired state equals the daemon's and a plan of it shows only what the commit changes
+    /// (<c>reconciler plan --ref</c>, which decrypts sops files and so must render them).
+    /// </summary>
+    public static LoadedCommit LoadRendered(StackConfig stack, string treeDirectory, string renderedTree, string commit,
+        IReadOnlyDictionary<string, string> processEnvironment)
+    {
+        var rendered = For(stack, renderedTree, StackDirectory(stack, renderedTree), processEnvironment).Files;
+        return Load(stack, treeDirectory, StackDirectory(stack, treeDirectory), commit, processEnvironment,
+            _ => new Files.RelocatedFileSource(rendered, treeDirectory, renderedTree));
+    }
+
+    /// <summary>The stack's folder (its <c>path</c>) inside a rendered tree.</summary>
+    public static string StackDirectory(StackConfig stack, string treeDirectory) =>
+        stack.Path == "." ? treeDirectory : Path.Combine(treeDirectory, stack.Path);
 }

@@ -88,13 +88,13 @@ public sealed partial class StackReconciler
         Tracing.ReconcilerTelemetry.TraceActions(new ExecutionLog(logger, stack.Name, Short(commit)), stack.Name, commit),
         dependencyTimeout: stack.HealthTimeout);
 
-    /// <summary>Services pinned to the images they ran at the last good commit.</summary>
+    /// <summary>Services pinned to the images they ran at the last good commit (a built one is not built again: its image is kept for this).</summary>
     internal static DesiredProject PinImages(DesiredProject desired, IReadOnlyDictionary<string, string> images) =>
         desired with
         {
             Services = desired.Services.ToImmutableSortedDictionary(kv => kv.Key, kv =>
                 images.TryGetValue(kv.Key, out var id) && id.Length > 0
-                    ? kv.Value with { Image = id, PullPolicy = "never", Template = kv.Value.Template with { Image = id } }
+                    ? kv.Value with { Image = id, PullPolicy = "never", Build = null, Template = kv.Value.Template with { Image = id } }
                     : kv.Value, StringComparer.Ordinal),
         };
 

@@ -9,7 +9,8 @@ public sealed partial class StackReconciler
 {
     /// <summary>
     /// An image the registry does not have is the commit's own fault: no retry cures it (the pull
-    /// comes before any container is touched, so what runs keeps running). A host port held by a
+    /// comes before any container is touched, so what runs keeps running). So is a build the builder
+    /// failed (a broken Dockerfile, a failing RUN): every container action waits for the builds. A host port held by a
     /// container of another project, or by a process, blocks the commit until its owner frees it.
     /// Anything else (engine, registry down, a container gone meanwhile) may pass by itself.
     /// Also returns notes naming who holds the ports, for the error.
@@ -17,7 +18,8 @@ public sealed partial class StackReconciler
     private async Task<(FailureCause Cause, IReadOnlyList<string> Notes)> FailureOfAsync(ExecutionResult outcome, CancellationToken ct)
     {
         var failures = outcome.Failures.Where(f => f.Failure is not null).Select(f => (f.Action, Failure: f.Failure!)).ToList();
-        if (failures.Any(f => f.Action is PullImage && f.Failure.Kind == ActionFailureKind.ImageNotFound))
+        if (failures.Any(f => (f.Action is PullImage && f.Failure.Kind == ActionFailureKind.ImageNotFound)
+                || (f.Action is BuildImage && f.Failure.Kind == ActionFailureKind.BuildFailed)))
             return (FailureCause.CommitsFault, []);
         var ports = failures.Where(f => f.Failure.Kind == ActionFailureKind.PortInUse).SelectMany(f => f.Failure.Ports).Distinct().ToList();
         if (ports.Count == 0) return (FailureCause.Transient, []);

@@ -94,19 +94,23 @@ public sealed partial class StackReconciler
     /// Remembers the pulls that succeeded (in a deploy, a repair, a rollback), with the time now:
     /// <c>pull_policy: daily</c>, <c>weekly</c> and <c>every_&lt;duration&gt;</c> are judged against
     /// them by later passes and after a restart, instead of pulling (with a history row) on every pass.
+    /// The images built are recorded by id like the pulled ones: image GC may remove them once no
+    /// container and no kept commit uses them.
     /// </summary>
     private async Task RecordPullsAsync(PassRun run, CancellationToken ct)
     {
-        var pulls = run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Result == ActionResult.Done && o.Action is PullImage).ToList();
+        var done = run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Result == ActionResult.Done).ToList();
+        var pulls = done.Where(o => o.Action is PullImage).ToList();
+        var builtIds = done.Where(o => o.Action is BuildImage).Select(o => o.Image?.Id).OfType<string>().ToList();
         var findings = run.Findings?.Select(f => f.ToString()).ToList();
         var findingsChanged = findings is not null && !findings.SequenceEqual(run.State.PolicyFindings);
-        if (pulls.Count == 0 && !findingsChanged) return;
+        if (pulls.Count == 0 && builtIds.Count == 0 && !findingsChanged) return;
         var pulled = pulls.Select(o => ((PullImage)o.Action).Image).ToList();
-        var ids = pulls.Select(o => o.Image?.Id).OfType<string>().ToList();
+        var ids = pulls.Select(o => o.Image?.Id).OfType<string>().Concat(builtIds).ToList();
         var at = time.GetUtcNow();
         await UpdateStateAsync(s =>
         {
-            var next = pulls.Count == 0 ? s : s.Pulled(pulled, at).PulledIds(ids, at);
+            var next = pulls.Count == 0 && builtIds.Count == 0 ? s : s.Pulled(pulled, at).PulledIds(ids, at);
             return findingsChanged ? next.Findings(findings!) : next;
         }, ct).ConfigureAwait(false);
     }
@@ -203,7 +207,7 @@ public sealed partial class StackReconciler
     {
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
         if (run.Desired is not { Services.Count: > 0 } desired || run.Observed is not { } observed) return images;
-        foreach (var o in run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Action is not PullImage))
+        foreach (var o in run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Action is ContainerAction))
             if (o.Image is { } image && o.Action.Service is { } service && desired.Services.TryGetValue(service, out var s))
             {
                 var references = observed.LocalImages.SetItems(image.RepoDigests.Concat(image.RepoTags).Select(r => KeyValuePair.Create(r, image.Id)));

@@ -91,6 +91,9 @@ public sealed partial class StackReconciler
         var c = run.Convergence!;
         if (c.Mode == ConvergeMode.Deploy)
         {
+            // A repair of the commit that runs is not a deploy, and a retry's failure is shown already:
+            // neither sets a pending status.
+            if (c.IsNewCommit && !c.IsRetry) DeployStarting?.Invoke(stack.Name, c.Commit);
             if (!c.IsRetry) run.DeploymentId = await StartDeploymentAsync(c.Commit, InfoOf(run), run.Trigger, ct).ConfigureAwait(false);
             await UpdateStateAsync(s => s.Attempting(c.Commit), ct).ConfigureAwait(false);
         }
@@ -102,9 +105,13 @@ public sealed partial class StackReconciler
             .Select(o => (o.Action.Service ?? "", Tracing.ReconcilerTelemetry.ActionName(o.Action)))];
         if (outcome.Succeeded) return new Executed(null);
         var (cause, holders) = await FailureOfAsync(outcome, ct).ConfigureAwait(false);
-        run.Error = string.Join("; ", [.. outcome.Failures.Select(f => $"{f.Action.Service ?? "-"}: {f.Error}"), .. holders]);
+        run.Error = string.Join("; ", [.. outcome.Failures.Select(f => $"{ServicesOf(f.Action)}: {f.Error}"), .. holders]);
         return new Executed(cause);
     }
+
+    /// <summary>Who a failed action was for: its service, or the services a build was for.</summary>
+    private static string ServicesOf(PlanAction action) =>
+        action is BuildImage build ? string.Join(",", build.Services) : action.Service ?? "-";
 
     /// <summary>Watches the containers the plan touched (<see cref="RolloutGate"/>).</summary>
     private async Task<StepOutcome> GateAsync(PassRun run, CancellationToken ct)

@@ -34,6 +34,9 @@ public sealed partial class StackReconciler(
 
     public StackConfig Stack => stack;
 
+    /// <summary>(stack, commit): a deploy of the head begins changing the host (for the pending deploy status).</summary>
+    public event Action<string, string>? DeployStarting;
+
     /// <summary>Where the stack's repo tree is rendered; stable across commits so bind mounts keep their paths.</summary>
     public string TreeDirectory => Path.Combine(stateDir, "stacks", stack.Name, "tree");
 
@@ -135,9 +138,11 @@ public sealed partial class StackReconciler(
         Done = run.Done,
         Duration = duration,
         RolledBack = verdict.RolledBack,
+        RolledBackTo = verdict.RolledBack ? run.State.LastGoodCommit : null,
         Held = verdict.Held,
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,
+        Plan = run.Plan is { } plan && run.Convergence is { } c ? new PassPlan(c.Commit, plan) : null,
     };
 
     /// <summary>A held or repeated failure shows the one recorded when it happened; a new one says where it is.</summary>
@@ -147,5 +152,11 @@ public sealed partial class StackReconciler(
         : run.ErrorAt is { } at ? $"{at.File}:{at.Line}: {run.Error}" : run.Error;
 
     internal static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
+
+    /// <summary>
+    /// <see cref="TreeDirectory"/> of a stack, without a reconciler: what <c>plan --ref</c> loads a
+    /// commit as, so that its paths are the ones a deploy of it would have.
+    /// </summary>
+    public static string TreeDirectoryOf(string stateDir, string stack) => Path.Combine(stateDir, "stacks", stack, "tree");
 }
 

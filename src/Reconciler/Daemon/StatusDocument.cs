@@ -8,8 +8,18 @@ public sealed record StatusDocument(
     DateTimeOffset Started,
     StatusDocument.DockerView Docker,
     IReadOnlyList<StatusDocument.RepoView> Repos,
-    IReadOnlyList<StatusDocument.StackView> Stacks)
+    IReadOnlyList<StatusDocument.StackView> Stacks,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StatusDocument.NotifierView>? Notifications = null)
 {
+    /// <summary>A notification provider or forge API: <see cref="Failing"/> once a delivery was given up after its retries, until one succeeds.</summary>
+    public sealed record NotifierView(
+        string Provider,
+        bool Failing,
+        [property: JsonPropertyName("failures_in_a_row")] int FailuresInARow,
+        [property: JsonPropertyName("last_error")] string? LastError,
+        [property: JsonPropertyName("last_success")] DateTimeOffset? LastSuccess,
+        long Dropped);
+
     public sealed record DockerView(bool? Reachable, string? Error);
 
     public sealed record RepoView(
@@ -60,7 +70,10 @@ public sealed record StatusDocument(
             status.LastChanges.TryGetValue(s.Key, out var c)
                 ? new PassView(c.Result.Commit, c.Result.Outcome.ToString(), c.Result.Error, c.At, c.Trigger.ToString())
                 : null,
-            [.. status.FindingsOf(s.Key).Select(FindingView.Of)]))]);
+            [.. status.FindingsOf(s.Key).Select(FindingView.Of)]))],
+        status.Notifiers is { Count: > 0 } notifiers
+            ? [.. notifiers.Select(n => new NotifierView(n.Provider, n.Failing, n.FailuresInARow, n.LastError, n.LastSuccess, n.Dropped))]
+            : null);
 }
 
 /// <summary>Source-generated, so the native build serves /status without reflection.</summary>

@@ -53,6 +53,9 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             if (repo.Verify is not null)
                 foreach (var reason in new[] { "unsigned", "bad_signature", "untrusted_key" }) metrics.GitVerificationFailures.WithLabels(repo.Name, reason);
         }
+        // Present at zero from the start for every configured provider, so increase() sees the first failure.
+        foreach (var provider in config.Notifications.Providers.Select(p => p.Name).Concat(config.Repos.Where(r => r.Forge is not null).Select(r => "forge:" + r.Name)))
+            foreach (var result in ReconcilerMetrics.NotificationResults) metrics.Notifications.WithLabels(provider, result);
         metrics.Registry.AddBeforeCollectCallback(RefreshRepos);
     }
 
@@ -77,6 +80,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             if (_attached) return;
             _status.PassCompleted += OnPassCompleted;
             _status.FetchCounted += OnFetchCounted;
+            _status.NotificationCounted += OnNotificationCounted;
             _status.ImagesCollected += OnImagesCollected;
             _status.VerificationFailed += OnVerificationFailed;
             _attached = true;
@@ -90,6 +94,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             if (!_attached) return;
             _status.PassCompleted -= OnPassCompleted;
             _status.FetchCounted -= OnFetchCounted;
+            _status.NotificationCounted -= OnNotificationCounted;
             _status.ImagesCollected -= OnImagesCollected;
             _status.VerificationFailed -= OnVerificationFailed;
             _attached = false;
@@ -229,6 +234,18 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         catch (Exception e)
         {
             Log.RecordFailed(_logger, repo, e);
+        }
+    }
+
+    private void OnNotificationCounted(string provider, string result)
+    {
+        try
+        {
+            _metrics.Notifications.WithLabels(provider, result).Inc();
+        }
+        catch (Exception e)
+        {
+            Log.RecordFailed(_logger, provider, e);
         }
     }
 

@@ -95,6 +95,9 @@ internal sealed class ReconcilerMetrics
             "Memory the service's running containers use (engine stats, page cache excluded), the largest replica.", "stack", "service");
         ContainerMemoryLimit = f.CreateGauge("reconciler_container_memory_limit_bytes",
             "The memory limit of the service's containers; 0 when it has none.", "stack", "service");
+        Notifications = f.CreateCounter("reconciler_notifications_total",
+            "Deliveries to notification providers and forge APIs (provider forge:REPO) by result: sent, retried (an attempt failed, another follows), failed (given up), dropped (queue full), deduplicated.",
+            "provider", "result");
         BuildInfo = f.CreateGauge("reconciler_build_info", "1, labelled with the running daemon's version.", "version");
         BuildInfo.WithLabels(Version).Set(1);
     }
@@ -129,6 +132,10 @@ internal sealed class ReconcilerMetrics
     public Gauge ContainerMemoryUsage { get; }
     public Gauge ContainerMemoryLimit { get; }
     public Counter CacheResyncs { get; }
+    public Counter Notifications { get; }
+
+    /// <summary>What <c>reconciler_notifications_total{result}</c> distinguishes.</summary>
+    public static readonly string[] NotificationResults = ["sent", "retried", "failed", "dropped", "deduplicated"];
 
     /// <summary>The daemon's version without the source revision suffix (<see cref="ProductVersion"/>).</summary>
     public static string Version => ProductVersion.Version;

@@ -11,6 +11,7 @@ public class ActionNamingTests
     public static TheoryData<PlanAction, string> Actions() => new()
     {
         { new PullImage { Image = "app:1.1", Reason = "r" }, "pull app:1.1" },
+        { new BuildImage { Image = "shop-web", Build = new Core.Building.BuildSpec { Context = "/srv/shop/web" }, Reason = "r" }, "build shop-web" },
         { new CreateNetwork { Network = new NetworkSpec { Name = "shop_default" }, Reason = "r" }, "create network shop_default" },
         { new CreateVolume { Volume = new VolumeSpec { Name = "shop_data" }, Reason = "r" }, "create volume shop_data" },
         { new CreateContainer { ContainerName = "shop-web-1", Spec = Spec, Reason = "r" }, "create shop-web-1" },

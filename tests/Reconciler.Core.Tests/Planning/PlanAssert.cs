@@ -26,6 +26,7 @@ internal static class PlanAssert
     {
         var containers = observed.Containers.ToList();
         var images = observed.LocalImages;
+        var buildDigests = observed.BuildDigests;
         var networks = observed.Networks;
         var volumes = observed.Volumes;
         ObservedContainer FromSpec(ContainerSpec spec, string name) => new()
@@ -45,6 +46,11 @@ internal static class PlanAssert
         {
             switch (action)
             {
+                case BuildImage a:
+                    var built = Given.ImageId(a.Image + "@" + a.Build.Digest);
+                    images = images.SetItem(a.Image, built);
+                    buildDigests = buildDigests.SetItem(built, a.Build.Digest);
+                    break;
                 case PullImage a:
                     images = images.SetItem(a.Image, images.GetValueOrDefault(a.Image) ?? Given.ImageId(a.Image));
                     break;
@@ -80,6 +86,6 @@ internal static class PlanAssert
                     throw new InvalidOperationException($"unknown action {action.GetType().Name}");
             }
         }
-        return observed with { Containers = [.. containers], LocalImages = images, Networks = networks, Volumes = volumes };
+        return observed with { Containers = [.. containers], LocalImages = images, BuildDigests = buildDigests, Networks = networks, Volumes = volumes };
     }
 }

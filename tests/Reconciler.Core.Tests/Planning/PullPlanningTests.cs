@@ -71,18 +71,15 @@ public class PullPlanningTests
     }
 
     [Fact]
-    public void Pull_policy_build_is_reported_unsupported()
+    public void Pull_policy_build_without_a_build_section_uses_the_local_image_and_is_an_error_when_it_is_missing()
     {
         var project = Shop("build", image: "shop/web:dev");
 
-        PlanAssert.Text("""
-            shop: in sync, 1 warning
-              ! web  warning  image shop/web:dev  pull_policy build: Reconciler does not build images; using the local one
-            """, Plan(project, Deployed(project)));
+        PlanAssert.Text("shop: in sync", Plan(project, Deployed(project)));
         PlanAssert.Text("""
             shop: 1 to change, 1 error
               + web  create  shop-web-1          container missing
-              ! web  error   image shop/web:dev  not present and pull_policy is build; Reconciler does not build images: build it by hand
+              ! web  error   image shop/web:dev  not present and pull_policy is build, but the service has no build: section to build it from
             """, Plan(project, Deployed(project).WithoutImage("shop/web:dev").Without("shop-web-1")));
     }
 

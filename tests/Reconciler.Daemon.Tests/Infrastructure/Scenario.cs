@@ -41,6 +41,15 @@ internal sealed record ScenarioOptions
     /// <summary>git <c>-c</c> settings for the initial commit (e.g. to sign it).</summary>
     public IReadOnlyList<string>? InitialCommitConfig { get; init; }
 
+    /// <summary>More top-level keys of the config (e.g. <c>notifications:</c>), unindented.</summary>
+    public string? TopExtra { get; init; }
+
+    /// <summary>More keys of the repo (e.g. a <c>forge:</c> block), each line indented by four spaces.</summary>
+    public string? RepoExtra { get; init; }
+
+    /// <summary>More keys of the stack's entry in the daemon config, each line indented by four spaces (e.g. <c>    policy:</c>).</summary>
+    public string? StackExtra { get; init; }
+
     /// <summary>More stacks (config-suspended, so they never touch the engine) on the same repo: more loops to stop.</summary>
     public int ExtraSuspendedStacks { get; init; }
 }
@@ -182,6 +191,10 @@ internal sealed class Scenario : IAsyncDisposable
         {
             repo.Append("    verify:\n").Append(verify.TrimEnd('\n')).Append('\n');
         }
+        if (Options.RepoExtra is { } repoExtra)
+        {
+            repo.Append(repoExtra.TrimEnd('\n')).Append('\n');
+        }
 
         var stacks = new StringBuilder();
         stacks.Append($"""
@@ -193,6 +206,10 @@ internal sealed class Scenario : IAsyncDisposable
                 drift_interval: {Options.DriftInterval}
 
             """);
+        if (Options.StackExtra is { } extra)
+        {
+            stacks.Append(extra.TrimEnd('\n')).Append('\n');
+        }
         for (var i = 1; i <= Options.ExtraSuspendedStacks; i++)
         {
             stacks.Append($"""
@@ -215,6 +232,7 @@ internal sealed class Scenario : IAsyncDisposable
             {repo}
             stacks:
             {stacks}
+            {Options.TopExtra}
             """);
     }
 

@@ -23,6 +23,7 @@ internal sealed class InMemoryEngine(TimeProvider time) : IContainerEngine, IObs
     private readonly Dictionary<string, ObservedVolume> _volumes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ObservedImage> _local = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _registry = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _buildDigests = new(StringComparer.Ordinal);
     private int _next;
 
     private sealed class Container
@@ -90,6 +91,7 @@ internal sealed class InMemoryEngine(TimeProvider time) : IContainerEngine, IObs
                 Volumes = [.. _volumes.Values.Where(v => v.Labels.GetValueOrDefault(ComposeLabels.Project) == project || wanted.Contains(v.Name))],
                 LocalImages = _local.Values.SelectMany(i => i.RepoTags.Concat(i.RepoDigests).Select(r => KeyValuePair.Create(r, i.Id)))
                     .ToImmutableSortedDictionary(StringComparer.Ordinal),
+                BuildDigests = _buildDigests.Where(d => _local.ContainsKey(d.Key)).ToImmutableSortedDictionary(StringComparer.Ordinal),
             });
         }
     }
@@ -231,7 +233,7 @@ internal sealed class InMemoryEngine(TimeProvider time) : IContainerEngine, IObs
     }
 
     private ObservedImage? LocalImage(string reference) =>
-        _local.Values.FirstOrDefault(i => i.Id == reference || i.RepoTags.Contains(reference) || i.RepoDigests.Contains(reference));
+        _local.Values.FirstOrDefault(i => i.Id == reference || i.RepoTags.Contains(reference) || i.RepoTags.Contains(reference + ":latest") || i.RepoDigests.Contains(reference));
 
     public Task<PullResult> PullAsync(string reference, IProgress<string>? progress = null, CancellationToken ct = default)
     {
@@ -248,6 +250,36 @@ internal sealed class InMemoryEngine(TimeProvider time) : IContainerEngine, IObs
                 ? known with { RepoTags = known.RepoTags.Contains(reference) ? known.RepoTags : known.RepoTags.Add(reference) }
                 : new ObservedImage(id, [reference], [digest]);
             return Task.FromResult(new PullResult(reference, "sha256:" + id["sha256:".Length..], Downloaded: true));
+        }
+    }
+
+    /// <summary>Builds made, by first tag (a failed one included).</summary>
+    public List<string> Builds { get; } = [];
+
+    /// <summary>
+    /// A build as the engine's builder would do it, without running anything: the image's id follows
+    /// from the build digest label, the tags move onto it; a Dockerfile with <c>exit 3</c> fails as a
+    /// failing RUN does.
+    /// </summary>
+    public Task<ObservedImage> BuildAsync(Core.Building.BuildSpec spec, IReadOnlyList<string> tags, IReadOnlyDictionary<string, string> labels,
+        IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var dockerfile = spec.DockerfileInline ?? File.ReadAllText(spec.Dockerfile!);
+        lock (_gate)
+        {
+            Builds.Add(tags[0]);
+            progress?.Report("Step 1/1 : " + dockerfile.Split('\n')[0]);
+            if (dockerfile.Contains("exit 3", StringComparison.Ordinal))
+                throw new ImageBuildException(tags[0], "The command '/bin/sh -c exit 3' returned a non-zero code: 3");
+            Changes++;
+            var digest = labels[Core.Building.BuildLabels.Digest];
+            var id = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(digest)));
+            var references = tags.Select(t => t[(t.LastIndexOf('/') + 1)..].Contains(':') ? t : t + ":latest").ToList();
+            foreach (var (key, image) in _local.ToList())
+                _local[key] = image with { RepoTags = image.RepoTags.RemoveAll(references.Contains) };
+            _local[id] = new ObservedImage(id, [.. references], []);
+            _buildDigests[id] = digest;
+            return Task.FromResult(_local[id]);
         }
     }
 }

@@ -85,19 +85,35 @@ public sealed class StackReconcilerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_pass_that_finds_the_host_in_sync_changes_nothing_and_adds_no_history()
+    public async Task A_deploy_of_a_new_commit_announces_its_start_and_a_repair_of_the_running_commit_does_not()
     {
         await _store.OpenAsync(CancellationToken.None);
-        await PushAsync("1.0");
+        var sha = await PushAsync("1.0");
         var reconciler = Reconciler(Shop());
+        var started = new List<(string Stack, string Commit)>();
+        reconciler.DeployStarting += (stack, commit) => started.Add((stack, commit));
+
         await PassAsync(reconciler);
-        var changes = _engine.Changes;
+        _engine.StopByHand("shop-web-1");
+        var repair = await PassAsync(reconciler, Trigger.Drift);
 
-        var result = await PassAsync(reconciler, Trigger.Drift);
+        Assert.Equal(PassOutcome.Applied, repair.Outcome);
+        Assert.Equal([("shop", sha)], started);
+    }
 
-        Assert.Equal(PassOutcome.Noop, result.Outcome);
-        Assert.Equal(changes, _engine.Changes);
-        Assert.Single((await _store.ListDeploymentsAsync(new DeploymentQuery { Stack = "shop" }, CancellationToken.None)).Deployments);
+    [Fact]
+    public async Task A_pass_result_carries_the_plan_it_computed_for_the_status_page()
+    {
+        await _store.OpenAsync(CancellationToken.None);
+        var sha = await PushAsync("1.0");
+        var reconciler = Reconciler(Shop());
+
+        var deploy = await PassAsync(reconciler);
+        var drift = await PassAsync(reconciler, Trigger.Drift);
+
+        Assert.Equal(sha, deploy.Plan?.Commit);
+        Assert.Contains(deploy.Plan!.Plan.Actions, a => a.Service == "web");
+        Assert.Equal("shop: in sync", drift.Plan?.Plan.ToString());
     }
 
     [Fact]

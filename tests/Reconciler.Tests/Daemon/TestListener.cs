@@ -18,15 +18,19 @@ internal sealed class TestListener : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestListener(WebApplication app, DaemonConfig config, LogRecorder logs, ConcurrentQueue<string> pokes)
+    private TestListener(WebApplication app, DaemonConfig config, LogRecorder logs, ConcurrentQueue<string> pokes, DaemonStatus status)
     {
         _app = app;
+        Status = status;
         Config = config;
         Logs = logs;
         Pokes = pokes;
     }
 
     public DaemonConfig Config { get; }
+
+    /// <summary>What the endpoints read: a test plays the daemon's passes on it.</summary>
+    public DaemonStatus Status { get; }
     public LogRecorder Logs { get; }
     public ConcurrentQueue<string> Pokes { get; }
     public Uri Metrics => new($"http://{Config.MetricsListen}");
@@ -51,7 +55,8 @@ internal sealed class TestListener : IAsyncDisposable
             builder.Logging.AddProvider(logs);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // as `reconciler run` filters
             var app = builder.Build();
-            HttpEndpoints.Map(app, listening, new DaemonStatus(TimeProvider.System), repo =>
+            var status = new DaemonStatus(TimeProvider.System);
+            HttpEndpoints.Map(app, listening, status, repo =>
             {
                 pokes.Enqueue(repo);
                 return true;
@@ -60,7 +65,7 @@ internal sealed class TestListener : IAsyncDisposable
             try
             {
                 await app.StartAsync();
-                return new TestListener(app, listening, logs, pokes);
+                return new TestListener(app, listening, logs, pokes, status);
             }
             catch (IOException) when (attempt < 5)
             {

@@ -257,4 +257,28 @@ public class MetricsRecorderTests
         Assert.Equal([$$"""reconciler_build_info{version="{{ReconcilerMetrics.Version}}"} 1"""], Samples("reconciler_build_info"));
         Assert.DoesNotContain('+', ReconcilerMetrics.Version);
     }
+
+    [Fact]
+    public void Notification_deliveries_are_counted_by_provider_and_result_from_zero_for_configured_providers()
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var status = new DaemonStatus(_time);
+        var config = Config with
+        {
+            Repos = [Config.Repos[0] with { Forge = new ForgeSettings { Provider = ForgeProvider.GitHub, ApiUrl = new Uri("https://api.github.com"), TokenFile = "/t", Repository = "a/b" } }],
+            Notifications = new NotificationSettings { Providers = [new NotifierSettings { Name = "chat", Kind = NotifierKind.Slack, UrlFile = "/u" }] },
+        };
+        new MetricsRecorder(config, status, new ReconcilerMetrics(registry), _time, NullLogger<MetricsRecorder>.Instance).Attach();
+
+        status.CountNotification("chat", "retried");
+        status.CountNotification("chat", "sent");
+        status.CountNotification("forge:apps", "failed");
+
+        var samples = Exposition.Samples(Exposition.Of(registry), "reconciler_notifications_total");
+        Assert.Contains("""reconciler_notifications_total{provider="chat",result="retried"} 1""", samples);
+        Assert.Contains("""reconciler_notifications_total{provider="chat",result="sent"} 1""", samples);
+        Assert.Contains("""reconciler_notifications_total{provider="chat",result="dropped"} 0""", samples);
+        Assert.Contains("""reconciler_notifications_total{provider="forge:apps",result="failed"} 1""", samples);
+        Assert.Contains("""reconciler_notifications_total{provider="forge:apps",result="sent"} 0""", samples);
+    }
 }

@@ -121,6 +121,7 @@ public partial class ShippedFilesTests(ITestOutputHelper output)
         new MetricsRecorder(config, status, metrics, time, NullLogger<MetricsRecorder>.Instance).Attach();
         status.RepoFetched("apps", T0, "1111111111111111111111111111111111111111");
         status.CountFetch("apps", "fetched");
+        status.CountNotification("ops", "sent");
         status.StackPassed(new StackPassResult
         {
             Stack = "shop", Commit = "1111111111111111111111111111111111111111", Outcome = PassOutcome.DriftReported,

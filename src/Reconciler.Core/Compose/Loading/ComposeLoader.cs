@@ -61,7 +61,59 @@ public static class ComposeLoader
             if (options.ProjectDirectory is null) projectDir = Path.GetDirectoryName(files[0])!;
         }
 
-        Func<string, string?> lookup = k => environment.TryGetValue(k, out var v) ? v : null;
+        // compose sets COMPOSE_PROJECT_NAME to the project's name for interpolation once the name is
+        // known, and the file's own name: is part of that. Files that ask for it (and an environment
+        // that does not set it) are read a second time with the resolved name.
+        var asked = false;
+        string? Lookup(string k)
+        {
+            if (environment.TryGetValue(k, out var v)) return v;
+            if (k == ProjectNameVariable) asked = true;
+            return null;
+        }
+        var before = diagnostics.Count;
+        var merged = ReadFiles(files, Lookup, projectDir, options, fs, diagnostics, budget);
+        if (merged is null) return null;
+
+        var name = ResolveName(options, environment, merged, projectDir, diagnostics);
+        if (name is null) return null;
+        if (asked)
+        {
+            environment = environment.SetItem(ProjectNameVariable, name);
+            diagnostics.RemoveRange(before, diagnostics.Count - before);
+            merged = ReadFiles(files, k => environment.TryGetValue(k, out var v) ? v : null, projectDir, options, fs, diagnostics, new LoadBudget(options.Limits));
+            if (merged is null) return null;
+            merged["name"] = new ScalarNode(name, ScalarKind.String, merged.Mark);
+        }
+
+        var ctx = new ShapeContext(budget);
+        var shaped = ComposeSchema.Project.Apply(merged, TreePath.Root, ctx) as MappingNode;
+        diagnostics.AddRange(ctx.Diagnostics);
+        if (shaped is null || ctx.Diagnostics.Count > 0) return null;
+        shaped.Remove("version");
+        if (!shaped.ContainsKey("services") && !shaped.ContainsKey("include"))
+        {
+            // compose accepts a file with no services only when it has other content; none to run either way.
+            shaped["services"] = new MappingNode(shaped.Mark);
+        }
+
+        var profiles = options.Profiles.ToList();
+        if (profiles.Count == 0 && environment.TryGetValue("COMPOSE_PROFILES", out var envProfiles))
+            profiles.AddRange(envProfiles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+        var normalizer = new ProjectNormalizer(name, projectDir, environment, options.HomeDirectory, fs, diagnostics, budget);
+        normalizer.Normalize(shaped, profiles);
+        if (diagnostics.Any(d => d.Severity == Severity.Error)) return null;
+
+        return ComposeProject.FromCanonical(shaped, projectDir, [.. files], environment);
+    }
+
+    private const string ProjectNameVariable = "COMPOSE_PROJECT_NAME";
+
+    /// <summary>Every file read, interpolated and merged in order, includes first; null on an error.</summary>
+    private static MappingNode? ReadFiles(List<string> files, Func<string, string?> lookup, string projectDir, LoadOptions options,
+        IFileSource fs, List<Diagnostic> diagnostics, LoadBudget budget)
+    {
         var reader = new ComposeFileReader(fs, lookup, diagnostics, budget);
         MappingNode? merged = null;
         foreach (var file in files)
@@ -90,30 +142,7 @@ public static class ComposeLoader
         if (merged is null || merged.Count == 0)
             throw new ComposeException(Diagnostic.Error("empty compose file", new Mark(files[0], 0, 0)));
         TreeMerger.StripResets(merged);
-
-        var name = ResolveName(options, environment, merged, projectDir, diagnostics);
-        if (name is null) return null;
-
-        var ctx = new ShapeContext(budget);
-        var shaped = ComposeSchema.Project.Apply(merged, TreePath.Root, ctx) as MappingNode;
-        diagnostics.AddRange(ctx.Diagnostics);
-        if (shaped is null || ctx.Diagnostics.Count > 0) return null;
-        shaped.Remove("version");
-        if (!shaped.ContainsKey("services") && !shaped.ContainsKey("include"))
-        {
-            // compose accepts a file with no services only when it has other content; none to run either way.
-            shaped["services"] = new MappingNode(shaped.Mark);
-        }
-
-        var profiles = options.Profiles.ToList();
-        if (profiles.Count == 0 && environment.TryGetValue("COMPOSE_PROFILES", out var envProfiles))
-            profiles.AddRange(envProfiles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-
-        var normalizer = new ProjectNormalizer(name, projectDir, environment, options.HomeDirectory, fs, diagnostics, budget);
-        normalizer.Normalize(shaped, profiles);
-        if (diagnostics.Any(d => d.Severity == Severity.Error)) return null;
-
-        return ComposeProject.FromCanonical(shaped, projectDir, [.. files], environment);
+        return merged;
     }
 
     private static string? ResolveName(LoadOptions options, IReadOnlyDictionary<string, string> env, MappingNode merged, string projectDir, List<Diagnostic> diagnostics)

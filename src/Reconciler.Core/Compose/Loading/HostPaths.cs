@@ -11,4 +11,11 @@ internal static class HostPaths
         path.StartsWith('/')
         || (path.Length >= 3 && char.IsAsciiLetter(path[0]) && path[1] == ':' && path[2] is '\\' or '/')
         || path.StartsWith(@"\\", StringComparison.Ordinal);
+
+    /// <summary>A relative path joined to <paramref name="dir"/> as Go's filepath.Join does: cleaned, no trailing slash.</summary>
+    public static string Join(string dir, string relative)
+    {
+        var full = Path.GetFullPath(relative, dir);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
 }

@@ -40,6 +40,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             if (node is MappingNode service) ((ObjectShape)ComposeSchema.Service).Reorder(service);
         NameResources(project, "networks");
         NameResources(project, "volumes");
+        ResolveBindVolumeDevices(project);
         NameResources(project, "secrets");
         NameResources(project, "configs");
         ResolveFilePaths(project, "secrets");
@@ -145,9 +146,23 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
     private string LocalPath(string path)
     {
         var expanded = ExpandHome(path);
-        if (HostPaths.IsAbsolute(expanded)) return expanded;
-        var full = Path.GetFullPath(expanded, projectDir);
-        return full.Length > 1 ? full.TrimEnd('/') : full;
+        return HostPaths.IsAbsolute(expanded) ? expanded : HostPaths.Join(projectDir, expanded);
+    }
+
+    /// <summary>
+    /// compose-go: a <c>local</c> volume with <c>o: bind</c> is a bind mount in disguise, so its
+    /// <c>device</c> is a host path resolved like a bind source (an empty one is the project directory).
+    /// Only that exact spelling: <c>o: "bind,ro"</c> or no <c>driver: local</c> keeps the device as written.
+    /// </summary>
+    private void ResolveBindVolumeDevices(MappingNode project)
+    {
+        if (project["volumes"] is not MappingNode volumes) return;
+        foreach (var (_, node) in volumes.Entries)
+        {
+            if (node is MappingNode { } v && v["driver"] is ScalarNode { Value: "local" } && v["driver_opts"] is MappingNode opts
+                && opts["o"] is ScalarNode { Value: "bind" } && opts["device"] is ScalarNode { IsNull: false } device)
+                opts["device"] = Str(LocalPath(device.Value), device.Mark);
+        }
     }
 
     private static void AddImplicitDependencies(MappingNode service)
@@ -289,7 +304,9 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         foreach (var (key, node) in resources.Entries.ToList())
         {
             var r = node as MappingNode ?? new MappingNode(node.Mark);
-            if (!r.ContainsKey("name"))
+            var unnamed = r["name"] is ScalarNode { Value: Shaping.ComposeSchema.UnnamedMarker };
+            if (unnamed) r.Remove("name");
+            else if (!r.ContainsKey("name"))
             {
                 var external = r["external"] is ScalarNode { Value: "true" };
                 var named = new MappingNode(r.Mark);

@@ -20,10 +20,10 @@ internal static class RelativePaths
                         var colon = s.Value.IndexOf(':');
                         var source = colon < 0 ? s.Value : s.Value[..colon];
                         var rest = colon < 0 ? "" : s.Value[colon..];
-                        volumes.Items[i] = new ScalarNode(Path.GetFullPath(source, dir) + rest, ScalarKind.String, s.Mark);
+                        volumes.Items[i] = new ScalarNode(HostPaths.Join(dir, source) + rest, ScalarKind.String, s.Mark);
                         break;
                     case MappingNode m when m["type"] is ScalarNode { Value: "bind" } && m["source"] is ScalarNode src && IsRelative(src.Value):
-                        m["source"] = new ScalarNode(Path.GetFullPath(src.Value, dir), ScalarKind.String, src.Mark);
+                        m["source"] = new ScalarNode(HostPaths.Join(dir, src.Value), ScalarKind.String, src.Mark);
                         break;
                 }
             }
@@ -51,5 +51,5 @@ internal static class RelativePaths
     private static bool IsRelative(string p) => p.Length > 0 && !HostPaths.IsAbsolute(p) && !p.StartsWith('~') && !p.Contains("://", StringComparison.Ordinal);
 
     private static ScalarNode Abs(ScalarNode s, string dir) =>
-        IsRelative(s.Value) ? new ScalarNode(Path.GetFullPath(s.Value, dir), ScalarKind.String, s.Mark) : s;
+        IsRelative(s.Value) ? new ScalarNode(HostPaths.Join(dir, s.Value), ScalarKind.String, s.Mark) : s;
 }

@@ -168,6 +168,14 @@ internal static class ComposeSchema
         .Field("platforms", Strings()).Field("privileged", B).Field("provenance", Any).Field("sbom", Any);
 
     /// <summary>
+    /// A command run in a container: a <c>post_start</c> / <c>pre_stop</c> hook, or a watch rule's
+    /// <c>exec</c>. compose splits a string command like <c>command:</c> and always prints it.
+    /// </summary>
+    private static readonly Shape Hook = new ObjectShape()
+        .Field("command", new CustomShape(ServiceSyntax.Command)).Field("user", S).Field("privileged", B)
+        .Field("working_dir", S).Field("environment", KeyValueShape.Environment).Always("command");
+
+    /// <summary>
     /// <c>develop.watch</c> rules. compose prints an <c>exec</c> with a null command on every rule in
     /// JSON (its struct is not a pointer); the normalizer makes paths absolute.
     /// </summary>
@@ -183,9 +191,7 @@ internal static class ComposeSchema
             },
         }
             .Field("path", S).Field("action", S).Field("target", S)
-            .Field("exec", new ObjectShape()
-                .Field("command", new CustomShape(ServiceSyntax.Command)).Field("user", S).Field("privileged", B)
-                .Field("working_dir", S).Field("environment", KeyValueShape.Environment).Always("command"))
+            .Field("exec", Hook)
             .Field("include", Strings()).Field("ignore", Strings()).Field("initial_sync", B)));
 
     private static readonly Shape Logging = new ObjectShape().Field("driver", S).Field("options", KeyValueShape.Options);
@@ -253,7 +259,7 @@ internal static class ComposeSchema
         .Field("volumes", new ListShape(ServiceVolume, uniqueBy: VolumeSyntax.Key))
         .Field("volumes_from", Strings(unique: true))
         .Field("working_dir", S)
-        .Field("post_start", Any).Field("pre_stop", Any)
+        .Field("post_start", new ListShape(Hook)).Field("pre_stop", new ListShape(Hook))
         .Always("command", "entrypoint")
         .KeepZero("init", "attach", "scale");
 
@@ -266,10 +272,20 @@ internal static class ComposeSchema
     }
 
     /// <summary>Moves a legacy <c>external: {name: x}</c> to <c>name: x</c> before shaping.</summary>
+    /// <summary>
+    /// compose-go names a resource after its key only when <c>name:</c> is absent: one written empty
+    /// (or interpolated to empty) stays unnamed, and compose prints no name. Shaping drops empty
+    /// strings, so such a name is carried through as this marker, which the normalizer removes.
+    /// </summary>
+    public const string UnnamedMarker = "\u0000unnamed";
+
     private static Node? LegacyExternalName(Node node, TreePath path, ShapeContext ctx)
     {
-        if (node is MappingNode m && m["external"] is MappingNode ext && ext["name"] is ScalarNode n && !m.ContainsKey("name"))
+        if (node is not MappingNode m) return node;
+        if (m["external"] is MappingNode ext && ext["name"] is ScalarNode n && !m.ContainsKey("name"))
             m["name"] = n;
+        else if (m.ContainsKey("name") && m["name"] is ScalarNode { Value: "" } or ScalarNode { IsNull: true } or null)
+            m["name"] = new ScalarNode(UnnamedMarker, ScalarKind.String, m.KeyMark("name"));
         return node;
     }
 
