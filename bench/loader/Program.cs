@@ -291,8 +291,10 @@ static void CompareOutputs(string reconciler, string file)
     RunCapture("docker", ["compose", "-f", file, "config", "--format", "json"], out var theirs, out _);
     try
     {
-        var same = JsonNode.DeepEquals(JsonNode.Parse(ours), JsonNode.Parse(theirs));
-        Console.WriteLine($"  outputs of the two `config --format json`: {(same ? "identical JSON" : "DIFFER (check the loader!)")}");
+        var verdict = ours == theirs ? "byte-identical"
+            : JsonNode.DeepEquals(JsonNode.Parse(ours), JsonNode.Parse(theirs)) ? "the same JSON, but not byte for byte (check the writer!)"
+            : "DIFFER (check the loader!)";
+        Console.WriteLine($"  outputs of the two `config --format json`: {verdict}");
     }
     catch (System.Text.Json.JsonException e)
     {

@@ -23,4 +23,10 @@ public static class ComposeLabels
 
     /// <summary>Reconciler's own: the git commit a container was deployed from (set by the daemon).</summary>
     public const string Commit = "dev.reconciler.commit";
+
+    /// <summary>
+    /// Reconciler's own: the digest of the project files the container bind-mounts. compose's config
+    /// hash leaves file contents out; a container without this label was created by compose itself.
+    /// </summary>
+    public const string ContentHash = "dev.reconciler.content-hash";
 }

@@ -32,10 +32,17 @@ public sealed record DesiredService
     /// <summary>How many containers (compose <c>scale</c> / <c>deploy.replicas</c>); 0 stops them all.</summary>
     public int Replicas { get; init; } = 1;
     /// <summary>
-    /// The canonical hash of everything that shapes the containers (spec + bind-mounted file contents),
-    /// stored as the <c>com.docker.compose.config-hash</c> label; a change means recreate.
+    /// <c>com.docker.compose.config-hash</c> as Docker Compose 2.26 computes it for the service, so
+    /// either tool accepts the other's containers; a change means recreate. Empty when the service
+    /// shares another service's container: then <see cref="ConfigHashTemplate"/> gives it.
     /// </summary>
     public required string ConfigHash { get; init; }
+    /// <summary>For <c>network_mode</c>/<c>ipc</c>/<c>pid: service:x</c> and <c>volumes_from</c>: the hash needs x's container id.</summary>
+    public ConfigHashTemplate? ConfigHashTemplate { get; init; }
+    /// <summary>Digest of the bind-mounted project files (<c>dev.reconciler.content-hash</c>); a change means recreate.</summary>
+    public string ContentHash { get; init; } = "";
+    /// <summary>The hash Reconciler 0.1 wrote in <c>com.docker.compose.config-hash</c>; null when unknown (tests).</summary>
+    public string? LegacyConfigHash { get; init; }
     /// <summary>Container spec for replica number <c>n</c> is <see cref="SpecFor"/>(n); this is replica 1's.</summary>
     public required ContainerSpec Template { get; init; }
     public ImmutableSortedDictionary<string, Dependency> DependsOn { get; init; } = ImmutableSortedDictionary<string, Dependency>.Empty;

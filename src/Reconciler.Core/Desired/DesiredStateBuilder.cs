@@ -14,7 +14,7 @@ namespace Reconciler.Core.Desired;
 /// create requests (pkg/compose/create.go): same command, env, labels, mounts (binds for
 /// short-syntax bind mounts, mounts otherwise), ports, networks and aliases, restart policy,
 /// resources. Pure: bind-mounted project files are read through <see cref="IFileSource"/> only
-/// to fold their content into the config hash.
+/// to digest their content (<see cref="DesiredService.ContentHash"/>).
 /// </summary>
 public static class DesiredStateBuilder
 {
@@ -266,6 +266,8 @@ public static class DesiredStateBuilder
         };
 
         var contents = BindContents(template, project.WorkingDir, files);
+        var (composeHash, hashTemplate) = ComposeConfigHash.Of(s, shared =>
+            services.Map(shared)?.Str("container_name") ?? $"{project.Name}-{shared}-1", services.ContainsKey);
         var fields = Flatten(project.ServiceJson(name)).ToBuilder();
         // A config file's content is part of the spec: its digest shows which file changed.
         foreach (var (source, digest) in contents) fields[$"content:{source}"] = digest[..12];
@@ -275,7 +277,10 @@ public static class DesiredStateBuilder
             Image = image,
             PullPolicy = s.Str("pull_policy") ?? "missing",
             Replicas = replicas,
-            ConfigHash = Hash(template, contents),
+            ConfigHash = composeHash ?? "",
+            ConfigHashTemplate = hashTemplate,
+            ContentHash = ContentHash(contents),
+            LegacyConfigHash = LegacyHash(template, contents),
             Template = template,
             DependsOn = deps.ToImmutable(),
             ContainerName = containerName,
@@ -480,11 +485,23 @@ public static class DesiredStateBuilder
     }
 
     /// <summary>
-    /// The config hash: the engine-level spec (so spelling a default or omitting it hashes the same)
-    /// without what varies per replica or per run, plus the contents of project files the service
-    /// bind-mounts, so editing a config file next to compose.yaml recreates the service.
+    /// The digest of the project files the service bind-mounts (a file, or a folder's files), so
+    /// editing a config file next to compose.yaml recreates the service. compose's own hash covers
+    /// only the compose model; this one goes in a label of its own.
     /// </summary>
-    private static string Hash(ContainerSpec spec, SortedDictionary<string, string> contents)
+    private static string ContentHash(SortedDictionary<string, string> contents)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (source, digest) in contents) sha.AppendData(Encoding.UTF8.GetBytes($"{source}\0{digest}\0"));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// The config hash Reconciler 0.1 wrote (the engine-level spec, so spelling a default or omitting
+    /// it hashed the same, plus the bind-mounted contents). Kept so the containers it created are
+    /// recognised as in sync after an upgrade instead of all being recreated once.
+    /// </summary>
+    private static string LegacyHash(ContainerSpec spec, SortedDictionary<string, string> contents)
     {
         var stable = spec with
         {

@@ -169,6 +169,9 @@ public sealed record CreateContainer : ContainerAction
         init => _sharedContainers = value ?? ImmutableSortedDictionary<string, string>.Empty;
     }
 
+    /// <summary>Set when the config hash needs a shared container's id: the executor writes the label once it knows it.</summary>
+    public ConfigHashTemplate? ConfigHashTemplate { get; init; }
+
     public override string Verb => "create";
 
     // JSON leaves both out when empty, and the source-generated reader sets an absent init property
@@ -180,7 +183,8 @@ public sealed record CreateContainer : ContainerAction
         base.Equals(other)
         && Spec == other.Spec
         && Waits.SequenceEqual(other.Waits)
-        && SharedContainers.SequenceEqual(other.SharedContainers);
+        && SharedContainers.SequenceEqual(other.SharedContainers)
+        && ConfigHashTemplate == other.ConfigHashTemplate;
 
     public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Spec);
 }
@@ -284,6 +288,9 @@ public sealed record RecreateContainer : ContainerAction
         init => _sharedContainers = value ?? ImmutableSortedDictionary<string, string>.Empty;
     }
 
+    /// <summary>Set when the config hash needs a shared container's id: the executor writes the label once it knows it.</summary>
+    public ConfigHashTemplate? ConfigHashTemplate { get; init; }
+
     public override string Verb => "recreate";
 
     // JSON leaves both out when empty, and the source-generated reader sets an absent init property
@@ -302,7 +309,8 @@ public sealed record RecreateContainer : ContainerAction
         && StopGracePeriod == other.StopGracePeriod
         && Changes.SequenceEqual(other.Changes)
         && Waits.SequenceEqual(other.Waits)
-        && SharedContainers.SequenceEqual(other.SharedContainers);
+        && SharedContainers.SequenceEqual(other.SharedContainers)
+        && ConfigHashTemplate == other.ConfigHashTemplate;
 
     public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), ContainerId, TemporaryName);
 }

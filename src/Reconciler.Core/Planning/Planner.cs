@@ -57,6 +57,8 @@ public static class Planner
             .ToHashSet(StringComparer.Ordinal);
         var outcomes = new Dictionary<string, ServiceOutcome>(StringComparer.Ordinal);
         var recreated = new HashSet<string>(StringComparer.Ordinal);
+        // Services whose container ids change in this plan: who shares their container is recreated too.
+        var replaced = new HashSet<string>(StringComparer.Ordinal);
         foreach (var service in order)
         {
             // compose: recreating a service restarts the services depending on it with restart: true.
@@ -66,11 +68,15 @@ public static class Planner
                 .Order(StringComparer.Ordinal)
                 .ToList();
             var outcome = ServicePlanner.Plan(desired, service, observed, inventory, restartFor, completes.Contains(service.Name),
-                rebuilt.Contains(service.Name), problems);
+                rebuilt.Contains(service.Name), problems, replaced);
             outcomes[service.Name] = outcome;
             if (outcome.Recreated)
             {
                 recreated.Add(service.Name);
+            }
+            if (outcome.CreatesContainers)
+            {
+                replaced.Add(service.Name);
             }
         }
 

@@ -38,6 +38,7 @@ internal sealed partial class ServicePlanner
     private bool _recreated;
     private bool _creates;
     private bool _rebuilt;
+    private IReadOnlySet<string> _replaced = new HashSet<string>();
 
     private ServicePlanner(DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory, List<PlanProblem> problems)
     {
@@ -54,11 +55,12 @@ internal sealed partial class ServicePlanner
     /// <param name="recreatedDependencies">Services this one depends on with <c>restart: true</c> that are recreated in this plan.</param>
     /// <param name="completes">Another service waits for this one with <c>service_completed_successfully</c>: it is a one-shot job.</param>
     /// <param name="rebuilt">The plan builds the service's image anew: its containers move onto it.</param>
+    /// <param name="replaced">Services earlier in the plan whose containers are created or recreated: their ids change.</param>
     public static ServiceOutcome Plan(
         DesiredProject project, DesiredService service, ObservedState observed, ContainerInventory inventory,
-        IReadOnlyList<string> recreatedDependencies, bool completes, bool rebuilt, List<PlanProblem> problems)
+        IReadOnlyList<string> recreatedDependencies, bool completes, bool rebuilt, List<PlanProblem> problems, IReadOnlySet<string>? replaced = null)
     {
-        var planner = new ServicePlanner(project, service, observed, inventory, problems) { _rebuilt = rebuilt };
+        var planner = new ServicePlanner(project, service, observed, inventory, problems) { _rebuilt = rebuilt, _replaced = replaced ?? new HashSet<string>() };
         planner.PlanReplicas(recreatedDependencies, completes);
         return new ServiceOutcome(planner._chains, planner._recreated, planner._creates);
     }
@@ -134,7 +136,7 @@ internal sealed partial class ServicePlanner
             {
                 Service = _service.Name, ContainerName = name, Number = number, Reason = "container missing",
                 Spec = ReplicaSpec(number, name), Drift = ContainerDrift.Missing,
-                Waits = _waits, SharedContainers = _sharedContainers,
+                Waits = _waits, SharedContainers = _sharedContainers, ConfigHashTemplate = _service.ConfigHashTemplate,
             });
             _creates = true;
             AddChain(chain);
@@ -165,8 +167,12 @@ internal sealed partial class ServicePlanner
     /// <param name="currentName">The container's name once any rename before this action is done.</param>
     private PlanAction? Judge(ObservedContainer c, string currentName, int number, string name, IReadOnlyList<string> recreatedDependencies, bool completes)
     {
-        var hash = c.Label(ComposeLabels.ConfigHash);
-        if (hash != _service.ConfigHash)
+        if (SharedContainerReplaced() is { } shared)
+        {
+            // compose's hash holds the shared container's id: a new one makes a new hash (and a new namespace).
+            return Recreate(c, number, name, $"shared container of {shared} replaced", []);
+        }
+        if (!InSync(c))
         {
             var old = SpecLabel.Decode(c.Label(SpecLabel.Name));
             if (old is null)
@@ -235,6 +241,31 @@ internal sealed partial class ServicePlanner
         }
     }
 
+    /// <summary>
+    /// Whether the container's labels match what the service asks for. compose 2.26's config hash must
+    /// match; Reconciler's content hash too when the container has one. A container without it was
+    /// created by compose (whose hash is all it compares) or by Reconciler 0.1, whose own hash
+    /// (spec + contents) is recognised so an upgrade recreates nothing.
+    /// </summary>
+    private bool InSync(ObservedContainer c)
+    {
+        var hash = c.Label(ComposeLabels.ConfigHash);
+        var expected = _service.ConfigHashTemplate is { } template
+            ? template.Resolve(FirstContainerId)
+            : _service.ConfigHash;
+        if (c.Label(ComposeLabels.ContentHash) is { } content)
+            return hash == expected && content == _service.ContentHash;
+        return (expected is not null && hash == expected) || (_service.LegacyConfigHash is { } legacy && hash == legacy);
+    }
+
+    /// <summary>compose shares a service's first container by name (<c>Containers.sorted()[0]</c>).</summary>
+    private string? FirstContainerId(string service) =>
+        _inventory.OfService(service).OrderBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault()?.Id;
+
+    /// <summary>A service whose container this one shares and which this plan creates or recreates.</summary>
+    private string? SharedContainerReplaced() =>
+        _service.ConfigHashTemplate?.Containers.Keys.FirstOrDefault(_replaced.Contains);
+
     private RecreateContainer Recreate(ObservedContainer c, int number, string name, string reason, ImmutableArray<FieldChange> changes)
     {
         _recreated = true;
@@ -258,7 +289,7 @@ internal sealed partial class ServicePlanner
             Service = _service.Name, ContainerName = name, Number = number, Reason = reason,
             ContainerId = c.Id, OldName = c.Name, TemporaryName = temporary, Spec = spec,
             Order = _order, Steps = StepsFor(_order, spec), StopGracePeriod = _service.StopGracePeriod, Changes = changes,
-            Waits = _waits, SharedContainers = _sharedContainers,
+            Waits = _waits, SharedContainers = _sharedContainers, ConfigHashTemplate = _service.ConfigHashTemplate,
         };
     }
 
@@ -290,7 +321,7 @@ internal sealed partial class ServicePlanner
 
     /// <summary>
     /// Replica <paramref name="number"/>'s spec: the template (replica 1's) renamed, with the labels
-    /// the next plan reads: number, config hash, field detail.
+    /// the next plan reads: number, config hash, content hash, field detail.
     /// </summary>
     private ContainerSpec ReplicaSpec(int number, string name)
     {
@@ -300,7 +331,9 @@ internal sealed partial class ServicePlanner
             .SetItem(ComposeLabels.Service, _service.Name)
             .SetItem(ComposeLabels.Number, number.ToString(CultureInfo.InvariantCulture))
             .SetItem(ComposeLabels.Oneoff, "False")
+            // With a ConfigHashTemplate, the executor writes the hash once the shared container's id is known.
             .SetItem(ComposeLabels.ConfigHash, _service.ConfigHash)
+            .SetItem(ComposeLabels.ContentHash, _service.ContentHash)
             .SetItem(SpecLabel.Name, SpecLabel.Encode(_service.Fields));
         var networks = template.Networks;
         // compose: link aliases carry the linking container's own number ("db-2" from replica 2).

@@ -129,7 +129,7 @@ public sealed class PlanExecutor(
             await Task.Yield();
             if (startAfter is not null && action is CreateContainer early)
             {
-                var created = await CreateAsync(early.Spec, early.ContainerName, early.SharedContainers, ct).ConfigureAwait(false);
+                var created = await CreateAsync(early.Spec, early.ContainerName, early.SharedContainers, early.ConfigHashTemplate, ct).ConfigureAwait(false);
                 var results = await Task.WhenAll(startAfter).ConfigureAwait(false);
                 if (results.Any(r => r != ActionResult.Done))
                 {
@@ -175,7 +175,7 @@ public sealed class PlanExecutor(
             case CreateContainer c:
             {
                 await WaitForDependenciesAsync(c, c.Waits, ct).ConfigureAwait(false);
-                var created = await CreateAsync(c.Spec, c.ContainerName, c.SharedContainers, ct).ConfigureAwait(false);
+                var created = await CreateAsync(c.Spec, c.ContainerName, c.SharedContainers, c.ConfigHashTemplate, ct).ConfigureAwait(false);
                 await containers.StartAsync(created.Id, ct).ConfigureAwait(false);
                 return created.Image;
             }
@@ -219,7 +219,7 @@ public sealed class PlanExecutor(
             switch (step)
             {
                 case RecreateStep.CreateNew:
-                    created = await CreateAsync(r.Spec with { Name = r.TemporaryName }, r.TemporaryName, r.SharedContainers, ct).ConfigureAwait(false);
+                    created = await CreateAsync(r.Spec with { Name = r.TemporaryName }, r.TemporaryName, r.SharedContainers, r.ConfigHashTemplate, ct).ConfigureAwait(false);
                     break;
                 case RecreateStep.StartNew:
                     await containers.StartAsync(created!.Id, ct).ConfigureAwait(false);
@@ -245,9 +245,11 @@ public sealed class PlanExecutor(
 
     /// <summary>Creates the container and attaches its networks; returns its id and the image it was created from.</summary>
     private async Task<CreatedContainer> CreateAsync(
-        ContainerSpec spec, string name, IReadOnlyDictionary<string, string> sharedContainers, CancellationToken ct)
+        ContainerSpec spec, string name, IReadOnlyDictionary<string, string> sharedContainers, ConfigHashTemplate? hashTemplate, CancellationToken ct)
     {
         spec = await ResolveServiceReferencesAsync(spec, sharedContainers, ct).ConfigureAwait(false);
+        if (hashTemplate is not null)
+            spec = spec with { Labels = spec.Labels.SetItem(ComposeLabels.ConfigHash, await SharedConfigHashAsync(hashTemplate, ct).ConfigureAwait(false)) };
         var image = await images.InspectAsync(spec.Image, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"image {spec.Image} is not present on the host and was not pulled (check pull_policy)");
         // Record the exact image that runs, so a rollback can restore it by id.
@@ -278,6 +280,19 @@ public sealed class PlanExecutor(
             PidMode = await Resolve(spec.Host.PidMode).ConfigureAwait(false),
         };
         return spec with { Host = host };
+    }
+
+    /// <summary>compose's config hash of a service sharing other containers: their ids are part of it.</summary>
+    private async Task<string> SharedConfigHashAsync(ConfigHashTemplate template, CancellationToken ct)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (service, container) in template.Containers)
+        {
+            var state = await containers.InspectAsync(container, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"service {service} has no container {container} to share");
+            ids[service] = state.Id;
+        }
+        return template.Resolve(ids.GetValueOrDefault)!;
     }
 
     /// <summary>The depends_on conditions the planner listed on the action, each with the dependency timeout.</summary>

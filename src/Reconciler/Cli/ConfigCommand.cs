@@ -30,7 +30,8 @@ internal static class ConfigCommand
             var loaded = Load(project.ToLoadRequest(result));
             if (loaded.Project is null) return 1;
             if (!result.GetValue(quiet))
-                Console.Out.Write(result.GetValue(format) == "json" ? loaded.Project.ToJson() + "\n" : loaded.Project.ToYaml());
+                // As compose prints them: JSON without a trailing newline, YAML with one.
+                Console.Out.Write(result.GetValue(format) == "json" ? loaded.Project.ToJson() : loaded.Project.ToYaml());
             return 0;
         });
         return command;

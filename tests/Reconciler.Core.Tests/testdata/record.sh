@@ -14,7 +14,9 @@
 #
 # Recorded per case (absolute paths into the case folder are written as the
 # placeholder ${CASE_DIR}):
-#   expected.json           stdout of `docker compose ... config --format json`
+#   expected.json           stdout of `docker compose ... config --format json`, byte for byte
+#                           (compose prints no trailing newline there)
+#   expected.yaml           stdout of `docker compose ... config --format yaml`, byte for byte
 #   expected.warnings.txt   its stderr, when compose printed any (with the
 #                           time="..." prefix of each log line removed and
 #                           the lines sorted, as compose's order varies)
@@ -37,6 +39,10 @@ lines() { # file -> non-blank, non-comment lines, trimmed of trailing CR/space
 placeholder() { # text -> text with the case dir replaced
     local text=$1 dir=$2
     printf '%s' "${text//"$dir"/'${CASE_DIR}'}"
+}
+
+placeholder_file() { # in out dir: the file's bytes with the case dir replaced, nothing else changed
+    DIR=$3 perl -pe 's/\Q$ENV{DIR}\E/\$\{CASE_DIR\}/g' "$1" >"$2"
 }
 
 if [ $# -gt 0 ]; then
@@ -67,17 +73,18 @@ for c in "${cases[@]}"; do
     while IFS= read -r kv; do envs+=("$kv"); done < <(lines "$dir/env.txt")
 
     set +e
-    out=$(cd "$dir" && env -i "${envs[@]}" docker compose "${args[@]}" config --format json 2>"$dir/.stderr.tmp")
+    (cd "$dir" && env -i "${envs[@]}" docker compose "${args[@]}" config --format json >"$dir/.stdout.tmp" 2>"$dir/.stderr.tmp")
     rc=$?
+    [ $rc -ne 0 ] || (cd "$dir" && env -i "${envs[@]}" docker compose "${args[@]}" config --format yaml >"$dir/.yaml.tmp" 2>/dev/null)
     set -e
     # logrus prefixes each line with a timestamp: drop it so re-recording is stable.
     err=$(sed -E 's/^time="[^"]*" //' "$dir/.stderr.tmp")
     rm -f "$dir/.stderr.tmp"
 
-    rm -f "$dir/expected.json" "$dir/expected.warnings.txt" "$dir/expected.error.txt"
+    rm -f "$dir/expected.json" "$dir/expected.yaml" "$dir/expected.warnings.txt" "$dir/expected.error.txt"
     if [ $rc -eq 0 ]; then
-        placeholder "$out" "$dir" >"$dir/expected.json"
-        printf '\n' >>"$dir/expected.json"
+        placeholder_file "$dir/.stdout.tmp" "$dir/expected.json" "$dir"
+        placeholder_file "$dir/.yaml.tmp" "$dir/expected.yaml" "$dir"
         if [ -n "$err" ]; then
             # Compose emits some warnings in map order: sort them to keep re-records stable.
             { placeholder "$err" "$dir"; printf '\n'; } | LC_ALL=C sort >"$dir/expected.warnings.txt"
@@ -88,6 +95,7 @@ for c in "${cases[@]}"; do
         printf '\n' >>"$dir/expected.error.txt"
         result="error (exit $rc)"
     fi
+    rm -f "$dir/.stdout.tmp" "$dir/.yaml.tmp"
 
     case "$c:$rc" in
         invalid-*:0) echo "record.sh: $c: expected compose to fail, it succeeded" >&2; status=1 ;;

@@ -10,7 +10,11 @@ internal static class ReconcilerCli
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
     }
 
-    public static async Task<Result> RunAsync(EngineFixture fx, string workingDirectory, params string[] args)
+    public static Task<Result> RunAsync(EngineFixture fx, string workingDirectory, params string[] args) =>
+        RunAsync(fx, workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <param name="environment">Variables set for the child on top of the test's own environment.</param>
+    public static async Task<Result> RunAsync(EngineFixture fx, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "reconciler.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference src/Reconciler");
@@ -27,6 +31,10 @@ internal static class ReconcilerCli
             psi.Environment.Remove(variable);
         }
         psi.Environment["DOCKER_CONFIG"] = fx.EmptyDockerConfig;
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the reconciler CLI");
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -44,6 +44,9 @@ public static class ComposeLoader
             : files.Count > 0 ? Path.GetDirectoryName(files[0])! : cwd;
         var environment = Environment.ProjectEnvironment.Build(options, projectDir, cwd, fs, diagnostics, budget);
         if (diagnostics.Any(d => d.Severity == Severity.Error)) return null;
+        // compose: -p is what ${COMPOSE_PROJECT_NAME} reads, over the environment and .env (recorded:
+        // golden case dotenv-compose-vars run with -p; the config hash showed it).
+        if (!string.IsNullOrEmpty(options.ProjectName)) environment = environment.SetItem("COMPOSE_PROJECT_NAME", options.ProjectName);
 
         if (files.Count == 0 && environment.TryGetValue("COMPOSE_FILE", out var composeFile) && composeFile.Length > 0)
         {

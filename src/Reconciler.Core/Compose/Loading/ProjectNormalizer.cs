@@ -36,6 +36,8 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         }
         DisableProfiles(services, profiles);
         NormalizeNetworks(project, services);
+        foreach (var (_, node) in services.Entries)
+            if (node is MappingNode service) ((ObjectShape)ComposeSchema.Service).Reorder(service);
         NameResources(project, "networks");
         NameResources(project, "volumes");
         ResolveBindVolumeDevices(project);
@@ -77,7 +79,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             mergedEnv[k] = v is null ? ScalarNode.Null(mark) : Str(v, mark);
         if (env is not null)
             foreach (var (k, v) in env.Entries) mergedEnv[k] = v;
-        var result = new MappingNode(env?.Mark ?? files.Mark);
+        var result = new MappingNode(env?.Mark ?? files.Mark) { IsMap = true };
         foreach (var (k, v) in mergedEnv) result[k] = v;
         if (result.Count > 0) service["environment"] = result;
         service.Remove("env_file");
@@ -187,7 +189,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
                     Add(f.Value.Split(':')[0], false, f.Mark);
         if (deps.Count > 0)
         {
-            var sorted = new MappingNode(deps.Mark);
+            var sorted = new MappingNode(deps.Mark) { IsMap = true };
             foreach (var k in deps.Keys.OrderBy(k => k, StringComparer.Ordinal)) sorted[k] = deps[k]!;
             service["depends_on"] = sorted;
         }
@@ -263,7 +265,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             if (node is not MappingNode s || s.ContainsKey("network_mode") || s.ContainsKey("provider")) continue;
             if (s["networks"] is not MappingNode { Count: > 0 } nets)
             {
-                var n = new MappingNode(s.Mark);
+                var n = new MappingNode(s.Mark) { IsMap = true };
                 n["default"] = ScalarNode.Null(s.Mark);
                 s["networks"] = n;
                 usesDefault = true;
@@ -271,13 +273,13 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
             else if (nets.ContainsKey("default")) usesDefault = true;
         }
         if (!usesDefault) return;
-        var networks = project["networks"] as MappingNode ?? new MappingNode(project.Mark);
+        var networks = project["networks"] as MappingNode ?? new MappingNode(project.Mark) { IsMap = true };
         if (!networks.ContainsKey("default"))
         {
             var def = new MappingNode(project.Mark);
             def["ipam"] = new MappingNode(project.Mark);
             networks["default"] = def;
-            var sorted = new MappingNode(networks.Mark);
+            var sorted = new MappingNode(networks.Mark) { IsMap = true };
             foreach (var k in networks.Keys.OrderBy(k => k, StringComparer.Ordinal)) sorted[k] = networks[k]!;
             networks = sorted;
         }

@@ -56,7 +56,7 @@ internal sealed class DictShape(Func<Shape> value, bool sorted = true, Func<stri
             ctx.Error($"must be a mapping, not {ShapeContext.Describe(node)}", node, path);
             return null;
         }
-        var result = new MappingNode(map.Mark);
+        var result = new MappingNode(map.Mark) { IsMap = true };
         var keys = sorted ? map.Keys.OrderBy(k => k, StringComparer.Ordinal) : map.Keys;
         foreach (var key in keys)
         {
@@ -117,7 +117,7 @@ internal sealed class KeyValueShape(string? nullAs, char separator = '=') : Shap
                 ctx.Error($"must be a list of KEY=VALUE or a mapping, not {ShapeContext.Describe(node)}", node, path);
                 return null;
         }
-        var result = new MappingNode(node.Mark);
+        var result = new MappingNode(node.Mark) { IsMap = true };
         foreach (var (k, (v, mark)) in pairs)
         {
             result[k] = v is null ? new ScalarNode("", ScalarKind.Null, mark) : new ScalarNode(v, ScalarKind.String, mark);

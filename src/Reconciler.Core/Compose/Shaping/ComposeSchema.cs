@@ -32,8 +32,8 @@ internal static class ComposeSchema
         n is ScalarNode { Value: "all" } all ? new ScalarNode("-1", ScalarKind.Int, all.Mark) : I.Apply(n, p, c));
 
     private static readonly Shape DeviceRequest = new ObjectShape()
-        .Field("capabilities", Strings()).Field("count", DeviceCount).Field("device_ids", Strings())
-        .Field("driver", S).Field("options", KeyValueShape.Options);
+        .Field("capabilities", Strings()).Field("driver", S).Field("count", DeviceCount).Field("device_ids", Strings())
+        .Field("options", KeyValueShape.Options);
 
     /// <summary><c>gpus: all</c> is one request for every GPU; a list is a list of requests.</summary>
     private static readonly Shape Gpus = new CustomShape((n, p, c) =>
@@ -101,9 +101,9 @@ internal static class ComposeSchema
         .Field("image", new ObjectShape().Field("subpath", S));
 
     private static readonly Shape ServiceNetwork = new ObjectShape { KeepNull = true }
-        .Field("aliases", Strings(unique: true)).Field("driver_opts", KeyValueShape.Options).Field("gw_priority", I)
-        .Field("interface_name", S).Field("ipv4_address", S).Field("ipv6_address", S)
-        .Field("link_local_ips", Strings(unique: true)).Field("mac_address", S).Field("priority", I);
+        .Field("priority", I).Field("gw_priority", I).Field("aliases", Strings(unique: true))
+        .Field("ipv4_address", S).Field("ipv6_address", S).Field("link_local_ips", Strings(unique: true))
+        .Field("mac_address", S).Field("driver_opts", KeyValueShape.Options).Field("interface_name", S);
 
     private static readonly Shape DependsOnEntry = new ObjectShape
     {
@@ -192,7 +192,7 @@ internal static class ComposeSchema
         }
             .Field("path", S).Field("action", S).Field("target", S)
             .Field("exec", Hook)
-            .Field("ignore", Strings()).Field("include", Strings()).Field("initial_sync", B)));
+            .Field("include", Strings()).Field("ignore", Strings()).Field("initial_sync", B)));
 
     private static readonly Shape Logging = new ObjectShape().Field("driver", S).Field("options", KeyValueShape.Options);
 
@@ -292,7 +292,7 @@ internal static class ComposeSchema
     public static readonly Shape Network = new ObjectShape { Before = LegacyExternalName }
         .Field("name", S).Field("driver", S).Field("driver_opts", KeyValueShape.Options)
         .Field("ipam", new ObjectShape().Field("driver", S)
-            .Field("config", new ListShape(new ObjectShape().Field("subnet", S).Field("ip_range", S).Field("gateway", S)
+            .Field("config", new ListShape(new ObjectShape().Field("subnet", S).Field("gateway", S).Field("ip_range", S)
                 .Field("aux_addresses", KeyValueShape.Options)))
             .Field("options", KeyValueShape.Options))
         .Field("external", new CustomShape(External)).Field("internal", B).Field("attachable", B)

@@ -46,6 +46,24 @@ internal sealed class ObjectShape : Shape
         return this;
     }
 
+    /// <summary>
+    /// Puts the mapping's keys back in field order, other keys (extensions) after them as they were:
+    /// normalization adds fields (the default network, environment from env files, implicit
+    /// dependencies) after shaping, and compose prints, and hashes, struct fields in declaration order.
+    /// </summary>
+    public void Reorder(MappingNode m)
+    {
+        var entries = m.Entries.ToList();
+        var byKey = entries.ToDictionary(e => e.Key, e => (e.Value, Mark: m.KeyMark(e.Key)), StringComparer.Ordinal);
+        m.RemoveWhere((_, _) => true);
+        foreach (var key in _fields.Select(f => f.Key).Concat(entries.Select(e => e.Key)))
+        {
+            if (!byKey.Remove(key, out var entry)) continue;
+            m[key] = entry.Value;
+            m.SetKeyMark(key, entry.Mark);
+        }
+    }
+
     /// <summary>A field compose prints even when empty (<c>"command": null</c>, <c>"placement": {}</c>).</summary>
     public ObjectShape Always(params string[] keys)
     {

@@ -72,6 +72,12 @@ internal sealed class MappingNode : Node
 
     public MappingNode(Mark mark) : base(mark) { }
 
+    /// <summary>
+    /// A Go map in compose-go's model (free keys: services, environment, labels…), not a struct: go-yaml
+    /// prints its keys in its own natural order, where a struct keeps its field order.
+    /// </summary>
+    public bool IsMap { get; set; }
+
     public IEnumerable<KeyValuePair<string, Node>> Entries => _entries.Select(e => new KeyValuePair<string, Node>(e.Key, e.Value));
     public int Count => _entries.Count;
     public IEnumerable<string> Keys => _entries.Select(e => e.Key);
@@ -146,7 +152,7 @@ internal sealed class MappingNode : Node
 
     public override Node Clone()
     {
-        var copy = new MappingNode(Mark) { Tag = Tag };
+        var copy = new MappingNode(Mark) { Tag = Tag, IsMap = IsMap };
         foreach (var (k, v, m) in _entries) copy._entries.Add((k, v.Clone(), m));
         if (copy._entries.Count > IndexThreshold) copy.Reindex();
         return copy;

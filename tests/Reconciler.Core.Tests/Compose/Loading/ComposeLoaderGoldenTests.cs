@@ -19,6 +19,36 @@ public class ComposeLoaderGoldenTests
     }
 
     [Theory]
+    [MemberData(nameof(GoldenCases.Valid), MemberType = typeof(GoldenCases))]
+    public void Prints_json_byte_for_byte_as_docker_compose_config_does(string caseName)
+    {
+        var result = ComposeLoader.Load(GoldenCases.Options(caseName), DiskFiles.Instance);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        AssertSameText(caseName, "expected.json", GoldenCases.ExpectedText(caseName, "expected.json"), result.Project!.ToJson());
+    }
+
+    [Theory]
+    [MemberData(nameof(GoldenCases.WithYaml), MemberType = typeof(GoldenCases))]
+    public void Prints_yaml_byte_for_byte_as_docker_compose_config_does(string caseName)
+    {
+        var result = ComposeLoader.Load(GoldenCases.Options(caseName), DiskFiles.Instance);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        AssertSameText(caseName, "expected.yaml", GoldenCases.ExpectedText(caseName, "expected.yaml"), result.Project!.ToYaml());
+    }
+
+    /// <summary>Equal text, else the first line that differs (and whether only the end of the text does).</summary>
+    private static void AssertSameText(string caseName, string file, string expected, string actual)
+    {
+        if (expected == actual) return;
+        var e = expected.Split('\n');
+        var a = actual.Split('\n');
+        var i = 0;
+        while (i < e.Length && i < a.Length && e[i] == a[i]) i++;
+        Assert.Fail($"{caseName}: differs from {file} at line {i + 1} (of {e.Length} / {a.Length}):\n"
+            + $"  compose: {(i < e.Length ? e[i] : "<end>")}\n  ours:    {(i < a.Length ? a[i] : "<end>")}");
+    }
+
+    [Theory]
     [MemberData(nameof(GoldenCases.Invalid), MemberType = typeof(GoldenCases))]
     public void Refuses_the_projects_docker_compose_refuses_with_the_expected_errors(string caseName)
     {

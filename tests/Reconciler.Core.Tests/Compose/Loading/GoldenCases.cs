@@ -17,6 +17,18 @@ public static class GoldenCases
         Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "expected.json")))
             .Select(d => new object[] { Path.GetFileName(d) }).OrderBy(x => (string)x[0]);
 
+    /// <summary>Cases with compose's <c>config --format yaml</c> recorded too.</summary>
+    public static IEnumerable<object[]> WithYaml() =>
+        Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "expected.yaml")))
+            .Select(d => new object[] { Path.GetFileName(d) }).OrderBy(x => (string)x[0]);
+
+    /// <summary>A recorded output as compose printed it, byte for byte, the <c>${CASE_DIR}</c> placeholder filled in.</summary>
+    public static string ExpectedText(string caseName, string file)
+    {
+        var dir = Path.Combine(Root, caseName);
+        return File.ReadAllText(Path.Combine(dir, file)).Replace("${CASE_DIR}", dir, StringComparison.Ordinal);
+    }
+
     public static IEnumerable<object[]> Invalid() =>
         Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "expected.error.txt")))
             .Select(d => new object[] { Path.GetFileName(d) }).OrderBy(x => (string)x[0]);
