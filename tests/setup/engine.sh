@@ -85,7 +85,13 @@ ensure_dockerd() {
     log "docker info failed; starting dockerd (log: $DOCKERD_LOG)"
     mount_cgroups
     command -v dockerd >/dev/null || die "dockerd not found"
-    setsid nohup dockerd >"$DOCKERD_LOG" 2>&1 </dev/null &
+    # The default pools hold about 30 bridge networks; the suites run stacks side by side (three
+    # networks each) and a fresh CI engine ran out of them. A /16 cut in /24s gives 256.
+    local args=()
+    if ! grep -qs default-address-pools /etc/docker/daemon.json; then
+        args+=(--default-address-pool "base=${RECONCILER_TEST_POOL:-10.213.0.0/16},size=24")
+    fi
+    setsid nohup dockerd "${args[@]}" >"$DOCKERD_LOG" 2>&1 </dev/null &
     local i
     for i in $(seq 1 60); do
         if docker info >/dev/null 2>&1; then

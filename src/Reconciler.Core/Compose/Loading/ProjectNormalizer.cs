@@ -121,7 +121,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         if (build["context"] is ScalarNode context && !IsRemoteContext(context.Value))
             build["context"] = Str(LocalPath(context.Value), context.Mark);
         else if (!build.ContainsKey("context"))
-            build["context"] = Str(projectDir, build.Mark);
+            build.InsertFirst("context", Str(projectDir, build.Mark)); // the first field compose prints of a build
         if (build["additional_contexts"] is MappingNode extra)
             foreach (var (k, v) in extra.Entries.ToList())
                 if (v is ScalarNode { Value: var target } sv && !IsRemoteContext(target) && !target.Contains("://", StringComparison.Ordinal)

@@ -141,6 +141,14 @@ internal sealed class MappingNode : Node
         else _index = null;
     }
 
+    /// <summary>Adds a key in front of the others (a field compose prints first); the key must be new.</summary>
+    public void InsertFirst(string key, Node value)
+    {
+        _entries.Insert(0, (key, value, Mark));
+        if (_entries.Count > IndexThreshold) Reindex();
+        else _index = null;
+    }
+
     /// <summary>Where a key was written, for "unknown key" errors that point at the key, not its value.</summary>
     public Mark KeyMark(string key) => IndexOf(key) is var i and >= 0 ? _entries[i].KeyMark : Mark;
 
