@@ -91,6 +91,6 @@ public sealed partial class StatusPageBrowserTests(DaemonFixture fx, ITestOutput
         return CliStack().Matches(result.Stdout).ToDictionary(m => m.Groups["name"].Value, m => (m.Groups["sync"].Value.Trim(), m.Groups["deployed"].Value));
     }
 
-    [GeneratedRegex(@"^(?<name>\S+)\n  repo: .*\n  deployed:\s+(?<deployed>\S+)\s.*\n(?:  verify: .*\n)?  status:\s+(?<sync>[^,\n]+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(?<name>\S+)\n(?:  (?!deployed:).*\n)*  deployed:\s+(?<deployed>\S+)\s.*\n(?:  (?!status:).*\n)*  status:\s+(?<sync>[^,\n]+)", RegexOptions.Multiline)]
     private static partial Regex CliStack();
 }

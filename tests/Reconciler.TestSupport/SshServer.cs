@@ -94,12 +94,29 @@ public sealed class SshServer : IDisposable
         {
             _log.Clear();
         }
-        var start = new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-e", "-f", config, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        string[] sshdArgs = ["/usr/sbin/sshd", "-D", "-e", "-f", config, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var start = new ProcessStartInfo(sshdArgs[0], sshdArgs[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (Environment.UserName == "root" && Directory.Exists(home) && File.Exists("/usr/bin/unshare"))
+        {
+            // The login shell runs the user's rc files before git-upload-pack. Root's on a build
+            // machine can do anything (a pyenv rehash waiting forever on a lock left by a killed
+            // session hung every ssh test): sshd gets an empty home in its own mount namespace.
+            var emptyHome = Path.Combine(Path.GetDirectoryName(config)!, "empty-home");
+            Directory.CreateDirectory(emptyHome);
+            start = new ProcessStartInfo("/usr/bin/unshare",
+                ["--mount", "--propagation", "private", "/bin/sh", "-c", "mount --bind \"$0\" \"$1\" && shift && exec \"$@\"", emptyHome, home, .. sshdArgs])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+        }
         var sshd = new Process { StartInfo = start };
         sshd.ErrorDataReceived += (_, e) => Append(e.Data);
         sshd.OutputDataReceived += (_, e) => Append(e.Data);

@@ -41,8 +41,10 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         {
             // Unknown until the first check; 1 from the start would hide a host that never got a good file.
             metrics.HostFileOk.Set(0);
-            foreach (var reason in new[] { "invalid", "empty" }) metrics.HostFileRefusals.WithLabels(reason);
         }
+        // At zero on every host (none refused is true without fleet too), so the dashboard's panel
+        // and increase() have a series from the start.
+        foreach (var reason in new[] { "invalid", "empty" }) metrics.HostFileRefusals.WithLabels(reason);
         foreach (var stack in _active.Current) ZeroSeries(stack.Name);
         foreach (var repo in config.Repos)
         {
