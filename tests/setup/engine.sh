@@ -89,7 +89,7 @@ ensure_dockerd() {
     # networks each) and a fresh CI engine ran out of them. A /16 cut in /24s gives 256.
     local args=()
     if ! grep -qs default-address-pools /etc/docker/daemon.json; then
-        args+=(--default-address-pool "base=${RECONCILER_TEST_POOL:-10.213.0.0/16},size=24")
+        args+=(--default-address-pool "base=${RECONCILER_TEST_POOL:-10.201.0.0/16},size=24")
     fi
     setsid nohup dockerd "${args[@]}" >"$DOCKERD_LOG" 2>&1 </dev/null &
     local i
