@@ -131,7 +131,8 @@ internal static class ServerCpu
             try { cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '); }
             catch (IOException) { continue; }
             catch (UnauthorizedAccessException) { continue; }
-            if (!cmdline.StartsWith("/usr/sbin/sshd -D -e -f ", StringComparison.Ordinal) || !cmdline.Contains("reconciler-fleet-bench-", StringComparison.Ordinal)) continue;
+            // sshd retitles itself "sshd: /usr/sbin/sshd -D … [listener] …".
+            if (!cmdline.Contains("/usr/sbin/sshd -D -e -f ", StringComparison.Ordinal) || !cmdline.Contains("reconciler-fleet-bench-", StringComparison.Ordinal)) continue;
             var f = Fields(pid);
             if (f is null) continue;
             // utime, stime, cutime, cstime: sshd and the sessions it reaped.
