@@ -68,6 +68,7 @@ public sealed partial class DaemonService(
         foreach (var stack in config.Stacks) workers.Start(stack, trigger: null, announce: false);
         if (config.Fleet is { } fleet)
         {
+            status.ExpectHostFile(fleet.HostFile(config.HostId));
             var hostFile = HostFile = new Fleet.HostFileWatcher(config, fleet, new Fleet.MirrorHostFileSource(_mirrors[fleet.Repo], _gates.GetValueOrDefault(fleet.Repo)),
                 new Fleet.LastGoodHostFile(config.StateDir), workers,
                 (stack, commit, file, t) => PassFor(stack).PruneRemovedAsync(commit, file, t),

@@ -30,6 +30,11 @@ public sealed class DaemonStatus(TimeProvider time)
     /// <summary>The fleet's host file as last checked; null without <c>fleet:</c>.</summary>
     public HostFileStatus? HostFile { get; private set; }
 
+    private string? _expectedHostFile;
+
+    /// <summary>With <c>fleet:</c>: the daemon is not ready until a host file (<paramref name="file"/>) is in use.</summary>
+    public void ExpectHostFile(string file) => _expectedHostFile = file;
+
     /// <summary>A host file was checked: <c>used</c>, or refused as <c>invalid</c> or <c>empty</c> (for metrics).</summary>
     public event Action<string>? HostFileChecked;
 
@@ -139,7 +144,7 @@ public sealed class DaemonStatus(TimeProvider time)
     /// </summary>
     public IReadOnlyDictionary<string, (StackPassResult Result, Trigger Trigger, DateTimeOffset At)> LastChanges => _changes;
 
-    /// <summary>Ready: config loaded, Docker answered (and the engine cache follows its events), every repo fetched at least once.</summary>
+    /// <summary>Ready: config loaded, Docker answered (and the engine cache follows its events), every repo fetched at least once, and with fleet a host file in use.</summary>
     public (bool Ready, IReadOnlyList<string> Reasons) Readiness()
     {
         var reasons = new List<string>();
@@ -148,6 +153,10 @@ public sealed class DaemonStatus(TimeProvider time)
         else if (EngineCacheError is { } cache) reasons.Add(cache);
         foreach (var r in _repos.Values.Where(r => r.LastFetch is null))
             reasons.Add($"repo {r.Name} not fetched yet" + (r.LastError is null ? "" : ": " + r.LastError));
+        // A host that has not read its host file does not know its stacks yet; one whose every file
+        // so far was refused runs nothing from the fleet, which is not the job it was set up for.
+        if (_expectedHostFile is { } file && HostFile is not { Commit: not null })
+            reasons.Add(HostFile is { Error: { } error } ? $"no usable host file: {error}" : $"host file {file} not read yet");
         return (reasons.Count == 0, reasons);
     }
 }

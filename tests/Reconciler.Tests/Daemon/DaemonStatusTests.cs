@@ -38,6 +38,23 @@ public sealed class DaemonStatusTests
     }
 
     [Fact]
+    public void With_fleet_not_ready_until_a_host_file_is_in_use()
+    {
+        var status = Ready();
+        status.ExpectHostFile("hosts/a.yaml");
+        Assert.Equal(["host file hosts/a.yaml not read yet"], status.Readiness().Reasons);
+
+        status.HostFileRefused("infra", "hosts/a.yaml", "c1", "invalid", "hosts/a.yaml:3:5: stacks[0].nme: unknown key");
+        Assert.Equal(["no usable host file: hosts/a.yaml:3:5: stacks[0].nme: unknown key"], status.Readiness().Reasons);
+
+        status.HostFileUsed("infra", "hosts/a.yaml", "c2");
+        Assert.True(status.Readiness().Ready);
+        // A later refusal leaves the good file in use: still ready (status and metrics say why).
+        status.HostFileRefused("infra", "hosts/a.yaml", "c3", "empty", "every stack dropped");
+        Assert.True(status.Readiness().Ready);
+    }
+
+    [Fact]
     public void An_unreachable_engine_is_the_one_reason_given_not_its_cache_too()
     {
         var status = Ready();
