@@ -15,11 +15,15 @@ namespace Reconciler.Core.Swarm;
 /// </summary>
 public static class SwarmSpecComparison
 {
-    /// <summary>Field paths that differ, each "path: ours → theirs"; empty when the specs are the same.</summary>
-    public static ImmutableArray<string> Differences(string oursJson, string theirsJson)
+    /// <summary>Field paths that differ, each "path: before → after"; empty when the specs are the same.</summary>
+    /// <param name="compareDigests">
+    /// True when both sides pin the image's digest (Reconciler resolved it): a new digest under the same
+    /// tag is then a change. False ignores digests (the engine pins one the sender may not have).
+    /// </param>
+    public static ImmutableArray<string> Differences(string beforeJson, string afterJson, bool compareDigests = false)
     {
-        var ours = Flatten(Normalize(oursJson));
-        var theirs = Flatten(Normalize(theirsJson));
+        var ours = Flatten(Normalize(beforeJson, compareDigests));
+        var theirs = Flatten(Normalize(afterJson, compareDigests));
         var result = new List<string>();
         foreach (var path in ours.Keys.Union(theirs.Keys).Order(StringComparer.Ordinal))
         {
@@ -31,7 +35,7 @@ public static class SwarmSpecComparison
     }
 
     /// <summary>The spec as <see cref="Differences"/> sees it: engine-filled fields and empty values gone.</summary>
-    public static JsonObject Normalize(string json)
+    public static JsonObject Normalize(string json, bool keepDigest = false)
     {
         var spec = JsonNode.Parse(json)?.AsObject() ?? [];
         if (spec["TaskTemplate"] is JsonObject task)
@@ -47,7 +51,7 @@ public static class SwarmSpecComparison
             }
             if (task["ContainerSpec"] is JsonObject container)
             {
-                if (container["Image"]?.GetValue<string>() is { } image && image.IndexOf("@sha256:", StringComparison.Ordinal) is var at and > 0)
+                if (!keepDigest && container["Image"]?.GetValue<string>() is { } image && image.IndexOf("@sha256:", StringComparison.Ordinal) is var at and > 0)
                     container["Image"] = image[..at];
                 RemoveDefault(container, "Isolation", "default");
                 if (container["StopGracePeriod"] is JsonValue g && g.TryGetValue<long>(out var grace) && grace == 10_000_000_000) container.Remove("StopGracePeriod");
