@@ -29,6 +29,7 @@ public sealed record ObservedSwarmService
     /// <summary>The object version an update must name (optimistic concurrency).</summary>
     public required ulong Version { get; init; }
     public required string SpecJson { get; init; }
+    public ulong ForceUpdate { get; init; }
     /// <summary>The secrets and configs the current and the previous spec refer to (rollback needs the latter).</summary>
     public ImmutableArray<string> ReferencedObjects { get; init; } = [];
     public DateTimeOffset? UpdatedAt { get; init; }

@@ -68,7 +68,8 @@ public static class SwarmPlanner
                 continue;
             }
             var changes = SwarmSpecComparison.Differences(current.SpecJson, Json(sent), compareDigests: observed.ResolvedImages.ContainsKey(spec.TaskTemplate.ContainerSpec.Image));
-            if (!changes.IsEmpty) actions.Add(new UpdateSwarmService(current.Id, current.Version, sent, changes));
+            if (!changes.IsEmpty)
+                actions.Add(new UpdateSwarmService(current.Id, current.Version, sent with { TaskTemplate = sent.TaskTemplate with { ForceUpdate = current.ForceUpdate } }, changes));
         }
 
         var kept = desired.Services.Values.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);

@@ -31,6 +31,8 @@ public sealed record SwarmTaskSpec
     /// <summary>Sorted by target; the targets are network names, which the engine keeps as ids.</summary>
     public ImmutableArray<SwarmNetworkAttachment> Networks { get; init; } = [];
     public SwarmDriver? LogDriver { get; init; }
+    /// <summary>The engine's counter behind <c>docker service update --force</c>: an update carries the current value over, as the CLI does, so it restarts nothing by itself.</summary>
+    public ulong ForceUpdate { get; init; }
 }
 
 public sealed record SwarmContainerSpec

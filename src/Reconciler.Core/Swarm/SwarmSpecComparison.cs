@@ -55,9 +55,19 @@ public static class SwarmSpecComparison
                     container["Image"] = image[..at];
                 RemoveDefault(container, "Isolation", "default");
                 if (container["StopGracePeriod"] is JsonValue g && g.TryGetValue<long>(out var grace) && grace == 10_000_000_000) container.Remove("StopGracePeriod");
-                foreach (var (list, id) in new[] { ("Secrets", "SecretID"), ("Configs", "ConfigID") })
-                    if (container[list] is JsonArray refs)
-                        foreach (var r in refs.OfType<JsonObject>()) r.Remove(id);
+                foreach (var (list, id, name) in new[] { ("Secrets", "SecretID", "SecretName"), ("Configs", "ConfigID", "ConfigName") })
+                {
+                    if (container[list] is not JsonArray refs) continue;
+                    foreach (var r in refs.OfType<JsonObject>()) r.Remove(id);
+                    // The CLI de-duplicates references through a Go map, so two mounts of one object
+                    // come in a random order: the order of references is not part of the spec.
+                    var sorted = refs.OfType<JsonObject>()
+                        .OrderBy(r => r[name]?.ToJsonString(), StringComparer.Ordinal)
+                        .ThenBy(r => r["File"]?["Name"]?.ToJsonString(), StringComparer.Ordinal)
+                        .Select(r => r.DeepClone()).ToList();
+                    refs.Clear();
+                    foreach (var r in sorted) refs.Add(r);
+                }
             }
         }
         if (spec["Mode"] is JsonObject mode && mode["Replicated"] is JsonObject replicated && replicated["Replicas"] is null)

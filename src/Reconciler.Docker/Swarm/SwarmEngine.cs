@@ -1,0 +1,46 @@
+using Reconciler.Core.Swarm;
+
+namespace Reconciler.Docker.Swarm;
+
+/// <summary>
+/// The second engine: a Swarm manager reached over the Engine API. Observe, then the pure
+/// <see cref="SwarmPlanner"/>, then execute; the same shape as the host engine's pass.
+/// </summary>
+public sealed class SwarmEngine : IDisposable
+{
+    private readonly SwarmApi _api;
+    private readonly SwarmStackReader _reader;
+    private readonly SwarmPlanExecutor _executor;
+
+    public SwarmEngine(DockerEndpoint endpoint)
+    {
+        Endpoint = endpoint;
+        _api = new SwarmApi(endpoint);
+        _reader = new SwarmStackReader(_api);
+        _executor = new SwarmPlanExecutor(_api);
+    }
+
+    public DockerEndpoint Endpoint { get; }
+
+    public static SwarmEngine Connect(string? host = null) => new(DockerEndpoint.Resolve(host));
+
+    public Task<SwarmRole> RoleAsync(CancellationToken ct) => _reader.RoleAsync(ct);
+
+    /// <param name="resolveImages">Pin each image to its registry digest first (<c>docker stack deploy --resolve-image always</c>).</param>
+    public Task<ObservedSwarm> ObserveAsync(SwarmStack desired, bool resolveImages, CancellationToken ct) =>
+        _reader.ReadAsync(desired.Name, desired.Services.Values.Select(s => s.TaskTemplate.ContainerSpec.Image), resolveImages, ct);
+
+    public Task<SwarmExecution> ExecuteAsync(SwarmPlan plan, ObservedSwarm observed, CancellationToken ct) =>
+        _executor.ExecuteAsync(plan, observed, ct);
+
+    /// <summary>Observe, plan, execute: one converge of a stack. The plan says what was (or would have been) done.</summary>
+    public async Task<(SwarmPlan Plan, SwarmExecution Execution)> ConvergeAsync(SwarmStack desired, bool prune, bool resolveImages, CancellationToken ct)
+    {
+        var observed = await ObserveAsync(desired, resolveImages, ct).ConfigureAwait(false);
+        var plan = SwarmPlanner.Plan(desired, observed, prune);
+        if (plan.IsBlocked || plan.IsEmpty) return (plan, new SwarmExecution([]));
+        return (plan, await ExecuteAsync(plan, observed, ct).ConfigureAwait(false));
+    }
+
+    public void Dispose() => _api.Dispose();
+}
