@@ -12,12 +12,15 @@ public sealed class SwarmEngine : IDisposable
     private readonly SwarmStackReader _reader;
     private readonly SwarmPlanExecutor _executor;
 
-    public SwarmEngine(DockerEndpoint endpoint)
+    private readonly SwarmRolloutWatch _rollouts;
+
+    public SwarmEngine(DockerEndpoint endpoint, TimeProvider? time = null)
     {
         Endpoint = endpoint;
         _api = new SwarmApi(endpoint);
         _reader = new SwarmStackReader(_api);
         _executor = new SwarmPlanExecutor(_api);
+        _rollouts = new SwarmRolloutWatch(_api, time ?? TimeProvider.System);
     }
 
     public DockerEndpoint Endpoint { get; }
@@ -32,6 +35,13 @@ public sealed class SwarmEngine : IDisposable
 
     public Task<SwarmExecution> ExecuteAsync(SwarmPlan plan, ObservedSwarm observed, CancellationToken ct) =>
         _executor.ExecuteAsync(plan, observed, ct);
+
+    /// <summary>
+    /// Waits until each service's update completed and its wanted tasks run (healthy where a
+    /// healthcheck exists), within <paramref name="timeout"/>. Null: converged; else what failed.
+    /// </summary>
+    public Task<string?> WaitForRolloutAsync(IReadOnlyCollection<string> services, TimeSpan timeout, CancellationToken ct) =>
+        _rollouts.WaitAsync(services, timeout, ct);
 
     /// <summary>Observe, plan, execute: one converge of a stack. The plan says what was (or would have been) done.</summary>
     public async Task<(SwarmPlan Plan, SwarmExecution Execution)> ConvergeAsync(SwarmStack desired, bool prune, bool resolveImages, CancellationToken ct)

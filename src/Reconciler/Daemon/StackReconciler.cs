@@ -26,7 +26,8 @@ public sealed partial class StackReconciler(
     string stateDir,
     TimeProvider time,
     ILogger logger,
-    HeadVerification? verification = null) : IStackPass
+    HeadVerification? verification = null,
+    Docker.Swarm.SwarmEngine? swarm = null) : IStackPass
 {
     private readonly CommitLoadCache _loads = new();
     // What each recently rendered commit decrypted (memory only): see MaterializeAsync.
