@@ -20,6 +20,8 @@ public sealed record ObservedSwarm
     public ImmutableArray<ObservedSwarmObject> Objects { get; init; } = [];
     /// <summary>Image as written → the same with its registry digest (<c>--resolve-image always</c>); absent: not resolved.</summary>
     public ImmutableSortedDictionary<string, string> ResolvedImages { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    /// <summary>Image as written → the platforms its registry lists, for the resolved images.</summary>
+    public ImmutableSortedDictionary<string, ImmutableArray<SwarmPlatform>> ImagePlatforms { get; init; } = ImmutableSortedDictionary<string, ImmutableArray<SwarmPlatform>>.Empty;
 }
 
 public sealed record ObservedSwarmService

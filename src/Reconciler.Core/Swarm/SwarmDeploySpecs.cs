@@ -85,7 +85,11 @@ public sealed record SwarmPlacement
     /// <summary>Always sent (possibly empty), as the CLI does.</summary>
     public ImmutableArray<SwarmPlacementPreference> Preferences { get; init; } = [];
     public ulong MaxReplicas { get; init; }
+    /// <summary>The image's platforms from the registry, sent with a resolved digest as the CLI sends them (tasks go only to matching nodes).</summary>
+    public ImmutableArray<SwarmPlatform>? Platforms { get; init; }
 }
+
+public sealed record SwarmPlatform(string Architecture, string OS);
 
 public sealed record SwarmPlacementPreference(SwarmSpreadOver Spread);
 

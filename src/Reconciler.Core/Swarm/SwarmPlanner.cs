@@ -59,7 +59,7 @@ public static class SwarmPlanner
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var spec in desired.Services.Values)
         {
-            var sent = Resolved(spec, versions, observed.ResolvedImages);
+            var sent = Resolved(spec, versions, observed.ResolvedImages, observed.ImagePlatforms);
             foreach (var r in sent.TaskTemplate.ContainerSpec.Secrets ?? []) wanted.Add(r.SecretName);
             foreach (var r in sent.TaskTemplate.ContainerSpec.Configs ?? []) wanted.Add(r.ConfigName);
             if (!observed.Services.TryGetValue(spec.Name, out var current))
@@ -85,9 +85,9 @@ public static class SwarmPlanner
         return new SwarmPlan { Stack = desired.Name, Actions = [.. actions] };
     }
 
-    /// <summary>The spec as sent: references under their versioned names, the image pinned to its digest when resolved.</summary>
+    /// <summary>The spec as sent: references under their versioned names, the image pinned to its digest (and its platforms) when resolved.</summary>
     public static SwarmServiceSpec Resolved(SwarmServiceSpec spec, IReadOnlyDictionary<(SwarmObjectKind, string), string> versions,
-        IReadOnlyDictionary<string, string> resolvedImages)
+        IReadOnlyDictionary<string, string> resolvedImages, IReadOnlyDictionary<string, ImmutableArray<SwarmPlatform>>? platforms = null)
     {
         var c = spec.TaskTemplate.ContainerSpec;
         var container = c with
@@ -98,7 +98,10 @@ public static class SwarmPlanner
             Configs = c.Configs?.Select(r => r with { ConfigName = versions.GetValueOrDefault((SwarmObjectKind.Config, r.ConfigName), r.ConfigName) })
                 .OrderBy(r => r.ConfigName, StringComparer.Ordinal).ToImmutableArray(),
         };
-        return spec with { TaskTemplate = spec.TaskTemplate with { ContainerSpec = container } };
+        var placement = platforms is not null && platforms.TryGetValue(c.Image, out var p) && !p.IsEmpty
+            ? spec.TaskTemplate.Placement with { Platforms = p }
+            : spec.TaskTemplate.Placement;
+        return spec with { TaskTemplate = spec.TaskTemplate with { ContainerSpec = container, Placement = placement } };
     }
 
     public static string Json(SwarmServiceSpec spec) => JsonSerializer.Serialize(spec, SwarmJson.Default.SwarmServiceSpec);

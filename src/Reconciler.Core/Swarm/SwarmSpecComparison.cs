@@ -42,7 +42,8 @@ public static class SwarmSpecComparison
         {
             task.Remove("ForceUpdate");
             task.Remove("Runtime");
-            if (task["Placement"] is JsonObject placement) placement.Remove("Platforms");
+            // Platforms come with a resolved digest: compared when digests are, like the digest itself.
+            if (!keepDigest && task["Placement"] is JsonObject placement) placement.Remove("Platforms");
             // Swarm's restart defaults: any condition, after 5 s, no limit; absent means the same.
             if (task["RestartPolicy"] is JsonObject restart)
             {

@@ -64,9 +64,16 @@ internal sealed class SwarmStackReader(SwarmApi api)
         }
 
         var resolved = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var platforms = ImmutableSortedDictionary.CreateBuilder<string, ImmutableArray<SwarmPlatform>>(StringComparer.Ordinal);
         if (resolveImages)
+        {
             foreach (var image in images.Distinct(StringComparer.Ordinal))
-                if (await ResolveAsync(image, ct).ConfigureAwait(false) is { } pinned) resolved[image] = pinned;
+            {
+                if (await ResolveAsync(image, ct).ConfigureAwait(false) is not { } answer) continue;
+                resolved[image] = answer.Pinned;
+                platforms[image] = answer.Platforms;
+            }
+        }
 
         return new ObservedSwarm
         {
@@ -75,6 +82,7 @@ internal sealed class SwarmStackReader(SwarmApi api)
             Networks = networks.ToImmutable(),
             Objects = objects.ToImmutable(),
             ResolvedImages = resolved.ToImmutable(),
+            ImagePlatforms = platforms.ToImmutable(),
         };
     }
 
@@ -83,7 +91,7 @@ internal sealed class SwarmStackReader(SwarmApi api)
     /// with its tag (<c>:latest</c> when it has none), as the CLI pins it. Null when the registry cannot
     /// say (the image then goes as written and the engine resolves it on each node).
     /// </summary>
-    private async Task<string?> ResolveAsync(string image, CancellationToken ct)
+    private async Task<(string Pinned, ImmutableArray<SwarmPlatform> Platforms)?> ResolveAsync(string image, CancellationToken ct)
     {
         if (image.Contains('@', StringComparison.Ordinal)) return null;
         try
@@ -92,7 +100,14 @@ internal sealed class SwarmStackReader(SwarmApi api)
             if (answer?["Descriptor"]?["digest"]?.GetValue<string>() is not { } digest) return null;
             var lastSlash = image.LastIndexOf('/');
             var tagged = image.IndexOf(':', lastSlash + 1) > 0 ? image : image + ":latest";
-            return $"{tagged}@{digest}";
+            // The client's own rule (moby client/service_create.go): "arm" is left out of the platform,
+            // since nodes report their variant (armv7l) and would never match.
+            var platforms = ((answer["Platforms"] as JsonArray)?.OfType<JsonObject>() ?? [])
+                .Select(p => new SwarmPlatform(
+                    p["architecture"]?.GetValue<string>() is { } arch && !arch.Equals("arm", StringComparison.OrdinalIgnoreCase) ? arch : "",
+                    p["os"]?.GetValue<string>() ?? ""))
+                .ToImmutableArray();
+            return ($"{tagged}@{digest}", platforms);
         }
         catch (DockerOperationException)
         {
