@@ -113,6 +113,54 @@ public sealed class SwarmConvergeTests(SwarmTestbed bed) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Draining_a_node_moves_its_tasks_and_the_stack_stays_in_sync()
+    {
+        await ConvergeAsync(Desired(replicas: 3));
+        var before = await WaitForRunningAsync(3);
+        // Swarm spreads three replicas over three nodes: sw3 has one to give up.
+        Assert.Contains(before, t => t.StartsWith("sw3 ", StringComparison.Ordinal));
+        try
+        {
+            bed.Docker(null, "node", "update", "--availability", "drain", "sw3");
+            await WaitForRunningAsync(3, notOn: "sw3");
+            Assert.True((await ConvergeAsync(Desired(replicas: 3))).IsEmpty);
+        }
+        finally
+        {
+            bed.Docker(null, "node", "update", "--availability", "active", "sw3");
+        }
+    }
+
+    [Fact]
+    public async Task Prune_removes_a_service_that_left_the_file_and_the_secret_versions_only_it_used()
+    {
+        await ConvergeAsync(Desired());
+        var empty = new SwarmStack { Name = _stack };
+
+        var plan = await ConvergeAsync(empty);
+
+        Assert.Contains(plan.Actions, a => a is RemoveSwarmService { Name: var n } && n == $"{_stack}_web");
+        Assert.Equal("", bed.Docker(null, "service", "ls", "-q", "--filter", $"label=com.docker.stack.namespace={_stack}").Stdout.Trim());
+        Assert.Equal("", bed.Docker(null, "secret", "ls", "-q", "--filter", $"label=com.docker.stack.namespace={_stack}").Stdout.Trim());
+    }
+
+    /// <summary>Waits until the service has <paramref name="count"/> running tasks, none on <paramref name="notOn"/>.</summary>
+    private async Task<List<string>> WaitForRunningAsync(int count, string? notOn = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            last = bed.Docker(null, "service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}", $"{_stack}_web").Stdout;
+            var running = last.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Split(' ')[1] == "Running").ToList();
+            if (running.Count == count && (notOn is null || running.All(l => l.Split(' ')[0] != notOn))) return running;
+            await Task.Delay(500);
+        }
+        Assert.Fail($"not {count} running tasks{(notOn is null ? "" : " off " + notOn)} within 60 s:\n{last}");
+        return [];
+    }
+
+    [Fact]
     public async Task A_worker_node_reports_the_stack_as_not_deployable_there()
     {
         using var worker = new SwarmEngine(DockerEndpoint.Resolve(SwarmTestbed.Worker));
