@@ -32,6 +32,10 @@ public sealed record ObservedSwarmService
     public required ulong Version { get; init; }
     public required string SpecJson { get; init; }
     public ulong ForceUpdate { get; init; }
+    /// <summary>Tasks that should run: the replicas, or for a global service the tasks scheduled to run.</summary>
+    public long DesiredTasks { get; init; }
+    /// <summary>Tasks running (on Swarm a task with a healthcheck runs only once healthy).</summary>
+    public long RunningTasks { get; init; }
     /// <summary>The secrets and configs the current and the previous spec refer to (rollback needs the latter).</summary>
     public ImmutableArray<string> ReferencedObjects { get; init; } = [];
     public DateTimeOffset? UpdatedAt { get; init; }

@@ -40,6 +40,12 @@ internal sealed class SwarmStackReader(SwarmApi api)
             foreach (var o in (await api.GetAsync(path, "list", path, ct).ConfigureAwait(false))?.AsArray() ?? [])
                 objects.Add(new ObservedSwarmObject(kind, o!["ID"]!.GetValue<string>(), o["Spec"]!["Name"]!.GetValue<string>(), StackOf(o["Spec"]!["Labels"])));
 
+        // One list of every task meant to run, counted per service below.
+        var tasksFilter = "filters=" + Uri.EscapeDataString("{\"desired-state\":[\"running\"]}");
+        var tasks = ((await api.GetAsync($"tasks?{tasksFilter}", "list", "tasks", ct).ConfigureAwait(false))?.AsArray() ?? [])
+            .OfType<JsonObject>()
+            .GroupBy(t => t["ServiceID"]?.GetValue<string>() ?? "")
+            .ToDictionary(g => g.Key, g => (Scheduled: g.Count(), Running: g.Count(t => t["Status"]?["State"]?.GetValue<string>() == "running")));
         var services = ImmutableSortedDictionary.CreateBuilder<string, ObservedSwarmService>(StringComparer.Ordinal);
         var query = "services?" + SwarmApi.LabelFilter(SwarmStackLabels.Namespace, stack);
         foreach (var s in (await api.GetAsync(query, "list", $"services of stack {stack}", ct).ConfigureAwait(false))?.AsArray() ?? [])
@@ -49,9 +55,13 @@ internal sealed class SwarmStackReader(SwarmApi api)
                 if (attachment["Target"]?.GetValue<string>() is { } target && namesById.TryGetValue(target, out var name))
                     attachment["Target"] = name;
             var name2 = spec["Name"]!.GetValue<string>();
+            var id = s["ID"]!.GetValue<string>();
+            var counts = tasks.GetValueOrDefault(id);
             services[name2] = new ObservedSwarmService
             {
-                Id = s["ID"]!.GetValue<string>(),
+                Id = id,
+                DesiredTasks = spec["Mode"]?["Replicated"] is JsonObject replicated ? (long)(replicated["Replicas"]?.GetValue<ulong>() ?? 1) : counts.Scheduled,
+                RunningTasks = counts.Running,
                 Name = name2,
                 Version = s["Version"]?["Index"]?.GetValue<ulong>() ?? 0,
                 SpecJson = spec.ToJsonString(),

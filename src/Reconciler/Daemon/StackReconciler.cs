@@ -144,6 +144,9 @@ public sealed partial class StackReconciler(
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,
         Plan = run.Plan is { } plan && run.Convergence is { } c ? new PassPlan(c.Commit, plan) : null,
+        Replicas = run.ObservedSwarm is { Role: Core.Swarm.SwarmRole.Manager } swarmState
+            ? [.. swarmState.Services.Values.Select(s => new ServiceReplicas(s.Name, s.DesiredTasks, s.RunningTasks))]
+            : null,
     };
 
     /// <summary>A held or repeated failure shows the one recorded when it happened; a new one says where it is.</summary>

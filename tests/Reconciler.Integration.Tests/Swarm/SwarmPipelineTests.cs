@@ -104,6 +104,7 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
 
         var quiet = await PassAsync(subject: "poll, nothing changed");
         Assert.Equal(PassOutcome.Noop, quiet.Outcome);
+        Assert.Contains(new ServiceReplicas($"{_stack}_web", 3, 3), quiet.Replicas!);
         Assert.Equal(deployed, Versions());
 
         var update = await PassAsync(Compose("two"), "rolling update");
