@@ -24,11 +24,12 @@ internal sealed class SwarmApi : IDisposable
         _prefix = $"v{DockerEndpoint.ApiVersion.Major}.{DockerEndpoint.ApiVersion.Minor}";
     }
 
-    public async Task<JsonNode?> GetAsync(string path, string operation, string subject, CancellationToken ct) =>
-        Parse(await SendAsync(HttpMethod.Get, path, null, operation, subject, ct).ConfigureAwait(false));
+    /// <param name="registryAuth">The <c>X-Registry-Auth</c> header's value, when the call reaches a registry.</param>
+    public async Task<JsonNode?> GetAsync(string path, string operation, string subject, CancellationToken ct, string? registryAuth = null) =>
+        Parse(await SendAsync(HttpMethod.Get, path, null, operation, subject, ct, registryAuth).ConfigureAwait(false));
 
-    public async Task<JsonNode?> PostAsync(string path, string body, string operation, string subject, CancellationToken ct) =>
-        Parse(await SendAsync(HttpMethod.Post, path, body, operation, subject, ct).ConfigureAwait(false));
+    public async Task<JsonNode?> PostAsync(string path, string body, string operation, string subject, CancellationToken ct, string? registryAuth = null) =>
+        Parse(await SendAsync(HttpMethod.Post, path, body, operation, subject, ct, registryAuth).ConfigureAwait(false));
 
     public Task DeleteAsync(string path, string operation, string subject, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, path, null, operation, subject, ct);
@@ -39,9 +40,11 @@ internal sealed class SwarmApi : IDisposable
 
     private static JsonNode? Parse(string text) => string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text);
 
-    private async Task<string> SendAsync(HttpMethod method, string path, string? body, string operation, string subject, CancellationToken ct)
+    private async Task<string> SendAsync(HttpMethod method, string path, string? body, string operation, string subject, CancellationToken ct,
+        string? registryAuth = null)
     {
         using var request = new HttpRequestMessage(method, $"{_prefix}/{path.TrimStart('/')}");
+        if (registryAuth is not null) request.Headers.TryAddWithoutValidation("X-Registry-Auth", registryAuth);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         HttpResponseMessage response;
         try

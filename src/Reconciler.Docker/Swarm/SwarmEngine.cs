@@ -14,12 +14,17 @@ public sealed class SwarmEngine : IDisposable
 
     private readonly SwarmRolloutWatch _rollouts;
 
-    public SwarmEngine(DockerEndpoint endpoint, TimeProvider? time = null)
+    /// <param name="credentials">
+    /// Registry credentials sent with digest lookups and service creates and updates (<c>--with-registry-auth</c>),
+    /// so the nodes can pull private images; null sends none.
+    /// </param>
+    public SwarmEngine(DockerEndpoint endpoint, TimeProvider? time = null, Registry.IRegistryCredentialProvider? credentials = null)
     {
         Endpoint = endpoint;
         _api = new SwarmApi(endpoint);
-        _reader = new SwarmStackReader(_api);
-        _executor = new SwarmPlanExecutor(_api);
+        var auth = new SwarmRegistryAuth(credentials);
+        _reader = new SwarmStackReader(_api, auth);
+        _executor = new SwarmPlanExecutor(_api, auth);
         _rollouts = new SwarmRolloutWatch(_api, time ?? TimeProvider.System);
     }
 

@@ -19,7 +19,7 @@ public sealed record SwarmActionOutcome(SwarmAction Action, string? Error);
 /// only what the planner cannot know: the ids of secrets and configs (existing, or created earlier in
 /// the same run). No decisions.
 /// </summary>
-internal sealed class SwarmPlanExecutor(SwarmApi api)
+internal sealed class SwarmPlanExecutor(SwarmApi api, SwarmRegistryAuth auth)
 {
     public async Task<SwarmExecution> ExecuteAsync(SwarmPlan plan, ObservedSwarm observed, CancellationToken ct)
     {
@@ -32,7 +32,7 @@ internal sealed class SwarmPlanExecutor(SwarmApi api)
                 await RunAsync(action, ids, ct).ConfigureAwait(false);
                 outcomes.Add(new SwarmActionOutcome(action, null));
             }
-            catch (Exception e) when (e is DockerOperationException or DockerEngineUnavailableException)
+            catch (Exception e) when (e is DockerOperationException or DockerEngineUnavailableException or Registry.RegistryCredentialException)
             {
                 outcomes.Add(new SwarmActionOutcome(action, e.Message));
                 break;
@@ -54,10 +54,12 @@ internal sealed class SwarmPlanExecutor(SwarmApi api)
                 ids[(c.Object.Kind, c.VersionedName)] = created?["ID"]?.GetValue<string>() ?? "";
                 break;
             case CreateSwarmService c:
-                await api.PostAsync("services/create", ServiceBody(c.Spec, ids), "create", $"service {c.Spec.Name}", ct).ConfigureAwait(false);
+                await api.PostAsync("services/create", ServiceBody(c.Spec, ids), "create", $"service {c.Spec.Name}", ct,
+                    await auth.HeaderForAsync(c.Spec.TaskTemplate.ContainerSpec.Image, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 break;
             case UpdateSwarmService u:
-                await api.PostAsync($"services/{u.Id}/update?version={u.Version}", ServiceBody(u.Spec, ids), "update", $"service {u.Spec.Name}", ct).ConfigureAwait(false);
+                await api.PostAsync($"services/{u.Id}/update?version={u.Version}", ServiceBody(u.Spec, ids), "update", $"service {u.Spec.Name}", ct,
+                    await auth.HeaderForAsync(u.Spec.TaskTemplate.ContainerSpec.Image, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 break;
             case RemoveSwarmService r:
                 await api.DeleteAsync($"services/{r.Id}", "remove", $"service {r.Name}", ct).ConfigureAwait(false);

@@ -10,7 +10,7 @@ namespace Reconciler.Docker.Swarm;
 /// turned into names, as the converter names them), every network, secret and config, and the
 /// registry digests of the stack's images. Reads only; decides nothing.
 /// </summary>
-internal sealed class SwarmStackReader(SwarmApi api)
+internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
 {
     public async Task<SwarmRole> RoleAsync(CancellationToken ct)
     {
@@ -106,7 +106,8 @@ internal sealed class SwarmStackReader(SwarmApi api)
         if (image.Contains('@', StringComparison.Ordinal)) return null;
         try
         {
-            var answer = await api.GetAsync($"distribution/{image}/json", "resolve", $"image {image}", ct).ConfigureAwait(false);
+            var answer = await api.GetAsync($"distribution/{image}/json", "resolve", $"image {image}", ct,
+                await auth.HeaderForAsync(image, ct).ConfigureAwait(false)).ConfigureAwait(false);
             if (answer?["Descriptor"]?["digest"]?.GetValue<string>() is not { } digest) return null;
             var lastSlash = image.LastIndexOf('/');
             var tagged = image.IndexOf(':', lastSlash + 1) > 0 ? image : image + ":latest";
@@ -119,7 +120,7 @@ internal sealed class SwarmStackReader(SwarmApi api)
                 .ToImmutableArray();
             return ($"{tagged}@{digest}", platforms);
         }
-        catch (DockerOperationException)
+        catch (Exception e) when (e is DockerOperationException or Registry.RegistryCredentialException)
         {
             return null;
         }

@@ -33,7 +33,7 @@ public sealed partial class DaemonService(
     private readonly Dictionary<string, HeadVerification> _gates = new(StringComparer.Ordinal);
     // One Swarm client for every engine: swarm stack, over the host engine's endpoint; lives as long as the daemon.
     private Docker.Swarm.SwarmEngine? _swarm;
-    private Docker.Swarm.SwarmEngine SwarmEngine => LazyInitializer.EnsureInitialized(ref _swarm, () => new Docker.Swarm.SwarmEngine(engine.Endpoint, time));
+    private Docker.Swarm.SwarmEngine SwarmEngine => LazyInitializer.EnsureInitialized(ref _swarm, () => new Docker.Swarm.SwarmEngine(engine.Endpoint, time, engine.Credentials));
     private StackWorkers? _workers;
 
     private readonly TaskCompletionSource<IReadOnlyDictionary<string, GitRepositoryMirror>> _mirrorsReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
