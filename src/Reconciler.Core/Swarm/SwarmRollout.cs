@@ -3,7 +3,7 @@ namespace Reconciler.Core.Swarm;
 /// <summary>How far a service's rollout is, as read from the engine (service and its tasks).</summary>
 /// <param name="UpdateState">UpdateStatus.State; null when the service was never updated.</param>
 /// <param name="WantedTasks">Replicas for a replicated service; null for a global one (then every task that should run counts).</param>
-/// <param name="RunningTasks">Tasks desired running and running: on Swarm a task with a healthcheck is "starting" until healthy.</param>
+/// <param name="RunningTasks">Tasks of the current spec, desired running and running: on Swarm a task with a healthcheck is "starting" until healthy.</param>
 /// <param name="ScheduledTasks">Tasks desired running, whatever their state.</param>
 public sealed record SwarmServiceRollout(string Service, string? UpdateState, string? UpdateMessage, ulong? WantedTasks, int RunningTasks, int ScheduledTasks);
 

@@ -36,8 +36,20 @@ internal sealed class SwarmRolloutWatch(SwarmApi api, TimeProvider time)
         var replicas = s?["Spec"]?["Mode"]?["Replicated"] is JsonObject rep ? rep["Replicas"]?.GetValue<ulong>() ?? 1 : (ulong?)null;
         var filter = "filters=" + Uri.EscapeDataString($"{{\"service\":[\"{service}\"],\"desired-state\":[\"running\"]}}");
         var tasks = (await api.GetAsync($"tasks?{filter}", "list", $"tasks of {service}", ct).ConfigureAwait(false))?.AsArray() ?? [];
-        var running = tasks.Count(t => t?["Status"]?["State"]?.GetValue<string>() == "running");
+        // Only tasks of the current spec count: right after an update the engine still shows the
+        // previous update's "completed" and the old tasks running, which is not this rollout done.
+        var current = WithoutRuntime(s?["Spec"]?["TaskTemplate"]);
+        var running = tasks.Count(t => t?["Status"]?["State"]?.GetValue<string>() == "running" && JsonNode.DeepEquals(WithoutRuntime(t["Spec"]), current));
         return new SwarmServiceRollout(service, s?["UpdateStatus"]?["State"]?.GetValue<string>(), s?["UpdateStatus"]?["Message"]?.GetValue<string>(),
             replicas, running, tasks.Count);
+    }
+
+    /// <summary>A task's spec is its service's task template as it was, except that the engine writes the runtime only on the service.</summary>
+    private static JsonNode? WithoutRuntime(JsonNode? spec)
+    {
+        if (spec is not JsonObject o) return spec;
+        var copy = o.DeepClone().AsObject();
+        copy.Remove("Runtime");
+        return copy;
     }
 }

@@ -14,7 +14,7 @@ namespace Reconciler.Integration.Tests.Swarm;
 /// <summary>
 /// A stack with <c>engine: swarm</c> through the daemon's own pass (real git, real state store,
 /// the three-node test bed): deploy from git, a second poll that changes nothing, a rolling update,
-/// and a commit whose tasks exit, which fails the gate and is rolled back to the last good commit.
+/// an APP_TAG bump (image pinned to the new tag's digest), and a commit whose tasks exit, which fails the gate and is rolled back to the last good commit.
 /// </summary>
 [Collection(SwarmCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -30,7 +30,7 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
     private static string Compose(string mode, string command = "trap 'exit 0' TERM; sleep 3600 & wait") => $$"""
         services:
           web:
-            image: {{SwarmTestbed.Image}}
+            image: 10.213.0.1:5000/testbed/busybox:${APP_TAG}
             command: ["sh", "-c", "{{command}}"]
             environment:
               MODE: {{mode}}
@@ -82,13 +82,18 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
         using var host = new DockerEngine(DockerEndpoint.Resolve(SwarmTestbed.Manager));
         var reconciler = new StackReconciler(stack, false, mirror, host, store, Path.Combine(_dir, "state"), time, NullLogger.Instance, swarm: bed.Engine);
 
-        async Task<StackPassResult> PassAsync(string? compose = null, string subject = "change")
+        // A second tag of the bed's image in its registry, for the APP_TAG bump.
+        bed.Docker(null, "pull", "-q", SwarmTestbed.Image);
+        bed.Docker(null, "tag", SwarmTestbed.Image, "10.213.0.1:5000/testbed/busybox:v2");
+        bed.Docker(null, "push", "-q", "10.213.0.1:5000/testbed/busybox:v2");
+
+        async Task<StackPassResult> PassAsync(string? compose = null, string subject = "change", string tag = "latest")
         {
             if (compose is not null)
             {
                 origin.Commit(subject, new Dictionary<string, string?>
                 {
-                    ["app/compose.yaml"] = compose, ["app/token.txt"] = "t-1", ["app/settings.conf"] = "level=info\n",
+                    ["app/compose.yaml"] = compose, ["app/.env"] = $"APP_TAG={tag}\n", ["app/token.txt"] = "t-1", ["app/settings.conf"] = "level=info\n",
                 });
             }
             await mirror.FetchAsync();
@@ -113,12 +118,20 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
         Assert.Contains("MODE=two", Env("web"));
         Assert.Equal(deployed["worker"], Versions()["worker"]);
 
-        var broken = await PassAsync(Compose("three", command: "exit 3"), "tasks exit");
+        var bump = await PassAsync(Compose("two"), "APP_TAG=v2", tag: "v2");
+        Assert.True(bump.Outcome == PassOutcome.Applied, $"{bump.Outcome}: {bump.Error}");
+        Assert.StartsWith("10.213.0.1:5000/testbed/busybox:v2@sha256:", Image("web"), StringComparison.Ordinal);
+        Assert.Equal(3, RunningTasks("web"));
+
+        var broken = await PassAsync(Compose("three", command: "exit 3"), "tasks exit", tag: "v2");
         Assert.Equal(PassOutcome.Failed, broken.Outcome);
         Assert.Contains("rolled back", broken.Error, StringComparison.Ordinal);
         Assert.Contains("MODE=two", Env("web"));
+        Assert.StartsWith("10.213.0.1:5000/testbed/busybox:v2@", Image("web"), StringComparison.Ordinal);
         Assert.Equal(3, RunningTasks("web"));
     }
+
+    private string Image(string service) => Inspect(service)["Spec"]!["TaskTemplate"]!["ContainerSpec"]!["Image"]!.GetValue<string>();
 
     private JsonNode Inspect(string service) => JsonNode.Parse(bed.Docker(null, "service", "inspect", $"{_stack}_{service}").Stdout)![0]!;
 
