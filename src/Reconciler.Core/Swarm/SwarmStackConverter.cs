@@ -17,6 +17,9 @@ public static class SwarmStackConverter
     /// <summary>The CLI's default driver for a stack's networks (deploy_composefile.go: defaultNetworkDriver).</summary>
     public const string DefaultNetworkDriver = "overlay";
 
+    /// <summary>Swarm refuses secrets and configs over 500 KiB (swarmkit's MaxSecretSize and MaxConfigSize); larger files are not even read.</summary>
+    public const long MaxObjectBytes = 500 * 1024;
+
     public static SwarmConversion Convert(ComposeProject project, string stack, IFileSource files)
     {
         var diagnostics = new List<Diagnostic>();
@@ -139,9 +142,19 @@ public static class SwarmStackConverter
                 diagnostics.Add(Diagnostic.Error($"file {Excerpt.Quoted(file)} {refusal}", o.KeyMark("file"), path + ".file"));
                 continue;
             }
+            if (files.FileLength(file) is > MaxObjectBytes)
+            {
+                diagnostics.Add(Diagnostic.Error($"file {Excerpt.Quoted(file)} is larger than the {MaxObjectBytes / 1024} KiB Swarm allows", o.KeyMark("file"), path + ".file"));
+                continue;
+            }
             if (files.ReadBytes(file) is not { } data)
             {
                 diagnostics.Add(Diagnostic.Error($"file {Excerpt.Quoted(file)} not found", o.KeyMark("file"), path + ".file"));
+                continue;
+            }
+            if (data.LongLength > MaxObjectBytes)
+            {
+                diagnostics.Add(Diagnostic.Error($"file {Excerpt.Quoted(file)} is larger than the {MaxObjectBytes / 1024} KiB Swarm allows", o.KeyMark("file"), path + ".file"));
                 continue;
             }
             result.Add(new SwarmObjectSpec { Kind = kind, Key = key, Name = name, Labels = labels, Data = [.. data], TemplateDriver = template });

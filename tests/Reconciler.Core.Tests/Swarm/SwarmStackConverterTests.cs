@@ -143,6 +143,23 @@ public class SwarmStackConverterTests
     }
 
     [Fact]
+    public void A_config_over_swarms_500_KiB_is_refused_at_its_line()
+    {
+        var conversion = Convert("""
+            services:
+              web:
+                image: busybox
+                configs: [big]
+            configs:
+              big:
+                file: ./big.txt
+            """, new() { ["big.txt"] = new string('x', 500 * 1024 + 1) });
+        var error = Assert.Single(conversion.Diagnostics, d => d.Severity == Severity.Error);
+        Assert.Equal("configs.big.file", error.KeyPath);
+        Assert.Equal(7, error.Where!.Value.Line);
+    }
+
+    [Fact]
     public void Global_mode_with_replicas_is_refused_as_the_cli_refuses_it()
     {
         var conversion = Convert("services:\n  web:\n    image: busybox\n    deploy:\n      mode: global\n      replicas: 2\n");
