@@ -35,7 +35,12 @@ public sealed record StackPassResult
     public bool Transient { get; init; }
     /// <summary>The plan the pass computed, for the status page; null when the pass ended before planning.</summary>
     public PassPlan? Plan { get; init; }
+    /// <summary>A Swarm stack's services as the pass observed them before acting; null for a host stack or a pass that did not observe.</summary>
+    public IReadOnlyList<ServiceReplicas>? Replicas { get; init; }
 }
+
+/// <summary>Tasks a Swarm service should run (its replicas, or one per eligible node when global) and how many run (healthy where a healthcheck exists).</summary>
+public sealed record ServiceReplicas(string Service, long Desired, long Running);
 
 public enum PassOutcome { Noop, Applied, Failed, Suspended, DriftReported, Waiting }
 

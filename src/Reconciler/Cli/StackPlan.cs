@@ -100,6 +100,15 @@ internal static class StackPlan
             if (sops is not null) desired = sops.Rendered.Redact(desired, daemonTree);
 
             using var engine = DockerEngine.Connect(request.DockerHost ?? config.DockerHost);
+            if (commitLoad.Swarm is { } swarmStack)
+            {
+                // engine: swarm: the plan against the Swarm this host manages, as the daemon would make it.
+                using var swarm = new Docker.Swarm.SwarmEngine(engine.Endpoint, credentials: engine.Credentials);
+                var swarmPlan = Core.Swarm.SwarmPlanner.Plan(swarmStack, await swarm.ObserveAsync(swarmStack, resolveImages: true, ct), stack.Prune);
+                if (request.Json) Console.Error.WriteLine("warning: --json is not available for Swarm stacks yet; the plan is printed as text");
+                Console.Out.Write(swarmPlan.ToString());
+                return swarmPlan.IsBlocked || refused ? 1 : swarmPlan.Actions.IsEmpty ? 0 : 2;
+            }
             var observed = await engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired), ct, StackSession.WantedResourceNames(desired));
             var plan = Planner.Plan(desired, observed, new PlanOptions
             {

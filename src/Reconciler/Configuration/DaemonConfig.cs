@@ -89,6 +89,9 @@ public sealed record RepoAuth
     public string? KnownHostsFile { get; init; }
 }
 
+/// <summary>The engine a stack is converged on (<c>engine:</c>).</summary>
+public enum StackEngine { Host, Swarm }
+
 public sealed record StackConfig
 {
     public required string Name { get; init; }
@@ -106,6 +109,11 @@ public sealed record StackConfig
     public bool Suspend { get; init; }
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public string Rollback { get; init; } = "auto";
+    /// <summary>
+    /// Where the stack runs: <see cref="StackEngine.Host"/> (containers on this host's engine, as docker
+    /// compose) or <see cref="StackEngine.Swarm"/> (services on the Swarm this host manages, as docker stack deploy).
+    /// </summary>
+    public StackEngine Engine { get; init; } = StackEngine.Host;
     /// <summary>
     /// Host paths (files or directories, absolute) that this stack's compose files may read or hand
     /// to a container (<c>env_file</c>, <c>secrets.file</c>, <c>configs.file</c>, <c>include</c>,

@@ -12,7 +12,7 @@ public static partial class DaemonConfigReader
     /// <summary>The keys a stack has wherever it is declared: where its files are and how it converges.</summary>
     private static readonly string[] SharedStackKeys =
         ["name", "repo", "path", "files", "profiles", "env_files", "project", "prune", "self_heal",
-         "drift_interval", "suspend", "health_timeout", "rollback", "variables"];
+         "drift_interval", "suspend", "health_timeout", "rollback", "variables", "engine"];
 
     /// <summary>
     /// Keys only the daemon config may give a stack: what it can read on the host, how much it may
@@ -46,6 +46,8 @@ public static partial class DaemonConfigReader
             ctx.Error(s, p + (project is null ? ".name" : ".project"), $"\"{projectName}\" is not a valid compose project name (lowercase letters, digits, - and _); set project:");
         var rollback = ctx.Str(s, "rollback", p) ?? "auto";
         if (rollback is not ("auto" or "off")) ctx.Error(s, p + ".rollback", "must be auto or off");
+        var engine = ctx.Str(s, "engine", p) ?? "host";
+        if (engine is not ("host" or "swarm")) ctx.Error(s, p + ".engine", "must be host or swarm");
         var path = (ctx.Str(s, "path", p) ?? ".").Trim('/');
         if (path.Split('/').Contains("..")) ctx.Error(s, p + ".path", "must stay inside the repo (no ..)");
         return new StackConfig
@@ -63,6 +65,7 @@ public static partial class DaemonConfigReader
             Suspend = ctx.Bool(s, "suspend", p) ?? false,
             HealthTimeout = ctx.Duration(s, "health_timeout", p) ?? TimeSpan.FromMinutes(2),
             Rollback = rollback,
+            Engine = engine == "swarm" ? StackEngine.Swarm : StackEngine.Host,
             Variables = ReadVariables(ctx, s, p),
             Limits = defaults.Limits,
             Policy = defaults.Policy,

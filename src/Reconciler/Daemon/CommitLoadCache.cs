@@ -10,6 +10,8 @@ namespace Reconciler.Daemon;
 public sealed record LoadedCommit(LoadResult Result, DesiredProject? Desired)
 {
     public Core.Guardrails.PolicyReport Policy { get; init; } = Core.Guardrails.PolicyReport.Empty;
+    /// <summary>For a stack with <c>engine: swarm</c>: what docker stack deploy would create from the commit.</summary>
+    public Core.Swarm.SwarmStack? Swarm { get; init; }
 }
 
 /// <summary>

@@ -31,6 +31,9 @@ public sealed partial class DaemonService(
     private readonly Dictionary<string, RepoWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GitRepositoryMirror> _mirrors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HeadVerification> _gates = new(StringComparer.Ordinal);
+    // One Swarm client for every engine: swarm stack, over the host engine's endpoint; lives as long as the daemon.
+    private Docker.Swarm.SwarmEngine? _swarm;
+    private Docker.Swarm.SwarmEngine SwarmEngine => LazyInitializer.EnsureInitialized(ref _swarm, () => new Docker.Swarm.SwarmEngine(engine.Endpoint, time, engine.Credentials));
     private StackWorkers? _workers;
 
     private readonly TaskCompletionSource<IReadOnlyDictionary<string, GitRepositoryMirror>> _mirrorsReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -113,7 +116,8 @@ public sealed partial class DaemonService(
     private StackReconciler PassFor(StackConfig stack)
     {
         var reconciler = new StackReconciler(stack, config.PruneStacks, _mirrors[stack.Repo], engine, store, config.StateDir, time,
-            loggers.CreateLogger("Reconciler.Stack"), _gates.GetValueOrDefault(stack.Repo));
+            loggers.CreateLogger("Reconciler.Stack"), _gates.GetValueOrDefault(stack.Repo),
+            stack.Engine == StackEngine.Swarm ? SwarmEngine : null);
         reconciler.DeployStarting += status.DeployStarting;
         return reconciler;
     }

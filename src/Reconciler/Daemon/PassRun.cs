@@ -28,6 +28,11 @@ internal sealed class PassRun(Trigger trigger, StackState state)
     public DesiredProject? Desired { get; set; }
     public ObservedState? Observed { get; set; }
     public Plan? Plan { get; set; }
+
+    /// <summary>For a stack with <c>engine: swarm</c>: the commit's Swarm objects, the Swarm as read, the plan against it.</summary>
+    public Core.Swarm.SwarmStack? Swarm { get; set; }
+    public Core.Swarm.ObservedSwarm? ObservedSwarm { get; set; }
+    public Core.Swarm.SwarmPlan? SwarmPlan { get; set; }
     public IReadOnlyList<DriftItem> Drift { get; set; } = [];
 
     /// <summary>The guardrails' warnings on the commit loaded; null when the pass did not get that far.</summary>

@@ -3,6 +3,7 @@ using Reconciler.Core.Compose;
 using Reconciler.Core.Compose.Loading;
 using Reconciler.Core.Desired;
 using Reconciler.Core.Guardrails;
+using Reconciler.Core.Swarm;
 using Reconciler.Loading;
 
 namespace Reconciler.Daemon;
@@ -49,6 +50,15 @@ internal static class StackLoading
             var policy = GuardrailCheck.Evaluate(loaded.Project, desired, stack.Policy);
             if (policy.Refuses)
                 return new LoadedCommit(new LoadResult(null, [.. loaded.Diagnostics, .. policy.RefusalDiagnostics]), null) { Policy = policy };
+            if (stack.Engine == StackEngine.Swarm)
+            {
+                // The Swarm's own refusals (keys docker stack deploy refuses, a secret it cannot read)
+                // make the commit invalid like a compose error; its warnings travel with the load.
+                var swarm = SwarmStackConverter.Convert(loaded.Project, stack.ProjectName, files);
+                var diagnostics = loaded.Diagnostics.AddRange(swarm.Diagnostics);
+                if (swarm.Stack is null) return new LoadedCommit(new LoadResult(null, diagnostics), null) { Policy = policy };
+                return new LoadedCommit(loaded with { Diagnostics = diagnostics }, desired) { Policy = policy, Swarm = swarm.Stack };
+            }
             return new LoadedCommit(loaded, desired) { Policy = policy };
         }
         catch (Exception e) when (e is OutOfMemoryException or InsufficientExecutionStackException)

@@ -254,6 +254,9 @@ public sealed partial class StackReconciler
         [LoggerMessage(6, LogLevel.Warning, "stack={Stack} state store unavailable, continuing without recording: {Error}")]
         public static partial void StateUnavailable(ILogger logger, string stack, string error);
 
+        [LoggerMessage(12, LogLevel.Information, "stack={Stack} swarm {Action}: {Result}")]
+        public static partial void SwarmAction(ILogger logger, string stack, string action, string result);
+
         [LoggerMessage(9, LogLevel.Information, "stack={Stack} state store writable again: the state kept in memory meanwhile is recorded")]
         public static partial void StateSaved(ILogger logger, string stack);
     }

@@ -50,6 +50,7 @@ public sealed partial class StackReconciler
         {
             run.Findings = [.. commitLoad.Policy.Warnings.Select(Relative)];
             run.Desired = c.PinLastGoodImages ? PinImages(desired, run.State.LastGoodImages) : desired;
+            run.Swarm = commitLoad.Swarm;
             return new Rendered();
         }
         // The first error's location goes into the record's file:line; the message keeps the rest.
@@ -67,6 +68,7 @@ public sealed partial class StackReconciler
     /// <summary>Observes the engine and plans; drift is what the plan would change.</summary>
     private async Task<StepOutcome> PlanAsync(PassRun run, CancellationToken ct)
     {
+        if (OnSwarm) return await PlanSwarmAsync(run, ct).ConfigureAwait(false);
         try
         {
             (run.Plan, run.Observed) = await PlanAgainstEngineAsync(run.Desired!, run.Convergence!.IsNewCommit, stack.Prune, ct).ConfigureAwait(false);
@@ -98,6 +100,7 @@ public sealed partial class StackReconciler
             if (!c.IsRetry) run.DeploymentId = await StartDeploymentAsync(c.Commit, InfoOf(run), run.Trigger, ct).ConfigureAwait(false);
             await UpdateStateAsync(s => s.Attempting(c.Commit), ct).ConfigureAwait(false);
         }
+        if (OnSwarm) return await ExecuteSwarmAsync(run, ct).ConfigureAwait(false);
         var plan = run.Plan!;
         var outcome = await Executor(c.Commit).ExecuteAsync(plan.Actions, run.Desired!, ct).ConfigureAwait(false);
         run.Executions.Add(outcome);
@@ -117,6 +120,7 @@ public sealed partial class StackReconciler
     /// <summary>Watches the containers the plan touched (<see cref="RolloutGate"/>).</summary>
     private async Task<StepOutcome> GateAsync(PassRun run, CancellationToken ct)
     {
+        if (OnSwarm) return await GateSwarmAsync(run, ct).ConfigureAwait(false);
         try
         {
             var failure = await new RolloutGate(engine.Containers, time)
@@ -138,6 +142,7 @@ public sealed partial class StackReconciler
     /// </summary>
     private async Task<StepOutcome> RollBackAsync(string good, PassRun run, CancellationToken ct)
     {
+        if (OnSwarm) return await RollBackSwarmAsync(good, run, ct).ConfigureAwait(false);
         try
         {
             Log.RollingBack(logger, stack.Name, Short(good));
@@ -200,6 +205,7 @@ public sealed partial class StackReconciler
 
     private async Task<StepOutcome> RemoveContainersAsync(PassRun run, string commit, Action logStart, CancellationToken ct)
     {
+        if (OnSwarm) return await PruneSwarmAsync(run, logStart, ct).ConfigureAwait(false);
         run.Desired = new DesiredProject { Name = stack.ProjectName, WorkingDir = TreeDirectory };
         run.Error = null;
         Plan plan;

@@ -26,7 +26,8 @@ public sealed partial class StackReconciler(
     string stateDir,
     TimeProvider time,
     ILogger logger,
-    HeadVerification? verification = null) : IStackPass
+    HeadVerification? verification = null,
+    Docker.Swarm.SwarmEngine? swarm = null) : IStackPass
 {
     private readonly CommitLoadCache _loads = new();
     // What each recently rendered commit decrypted (memory only): see MaterializeAsync.
@@ -143,6 +144,9 @@ public sealed partial class StackReconciler(
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,
         Plan = run.Plan is { } plan && run.Convergence is { } c ? new PassPlan(c.Commit, plan) : null,
+        Replicas = run.ObservedSwarm is { Role: Core.Swarm.SwarmRole.Manager } swarmState
+            ? [.. swarmState.Services.Values.Select(s => new ServiceReplicas(s.Name, s.DesiredTasks, s.RunningTasks))]
+            : null,
     };
 
     /// <summary>A held or repeated failure shows the one recorded when it happened; a new one says where it is.</summary>

@@ -227,6 +227,10 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             series.Degrading = drift.Any(d => d.Reason is "missing" or "stopped");
         }
 
+        if (r.Replicas is { } replicas)
+            Refresh(_metrics.ServiceReplicas, r.Stack, series.ReplicaSeries,
+                replicas.SelectMany(s => new[] { (s.Service, "desired", (int)s.Desired), (s.Service, "running", (int)s.Running) }));
+
         // Like drift: a pass that did not load a commit knows nothing new about it.
         if (r.Findings is { } findings)
             Refresh(_metrics.PolicyFindings, r.Stack, series.FindingSeries,
@@ -346,6 +350,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         public HashSet<(string, string)> DriftSeries { get; } = [];
         public HashSet<(string, string)> FieldSeries { get; } = [];
         public HashSet<(string, string)> FindingSeries { get; } = [];
+        public HashSet<(string, string)> ReplicaSeries { get; } = [];
         public string? Commit { get; set; }
         public string? Sync { get; set; }
         public bool Degrading { get; set; }

@@ -44,6 +44,28 @@ public class MetricsRecorderTests
     private IReadOnlyList<string> Samples(string name) => Exposition.Samples(Exposition.Of(_registry), name);
 
     [Fact]
+    public void A_swarm_pass_sets_desired_and_running_replicas_and_a_service_gone_falls_to_zero()
+    {
+        _status.StackPassed(Pass(PassOutcome.Noop) with { Replicas = [new("shop_web", 3, 2), new("shop_worker", 1, 1)] }, Trigger.Drift);
+
+        Assert.Equal(
+        [
+            """reconciler_service_replicas{stack="shop",service="shop_web",state="desired"} 3""",
+            """reconciler_service_replicas{stack="shop",service="shop_web",state="running"} 2""",
+            """reconciler_service_replicas{stack="shop",service="shop_worker",state="desired"} 1""",
+            """reconciler_service_replicas{stack="shop",service="shop_worker",state="running"} 1""",
+        ], Samples("reconciler_service_replicas").Order(StringComparer.Ordinal));
+
+        _status.StackPassed(Pass(PassOutcome.Applied) with { Replicas = [new("shop_web", 3, 3)] }, Trigger.Poll);
+        Assert.Contains("""reconciler_service_replicas{stack="shop",service="shop_web",state="running"} 3""", Samples("reconciler_service_replicas"));
+        Assert.Contains("""reconciler_service_replicas{stack="shop",service="shop_worker",state="desired"} 0""", Samples("reconciler_service_replicas"));
+
+        // A host stack's pass says nothing about replicas: the last values stay.
+        _status.StackPassed(Pass(PassOutcome.Noop), Trigger.Drift);
+        Assert.Contains("""reconciler_service_replicas{stack="shop",service="shop_web",state="running"} 3""", Samples("reconciler_service_replicas"));
+    }
+
+    [Fact]
     public void A_rollback_is_counted_once_and_the_held_commit_shows_as_held_not_as_new_errors()
     {
         _status.StackPassed(Pass(PassOutcome.Failed, Sha2) with { FailedPhase = "health", Error = "web exited", RolledBack = true }, Trigger.Poll);

@@ -1,0 +1,145 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Reconciler.Core.Swarm;
+
+namespace Reconciler.Docker.Swarm;
+
+/// <summary>
+/// Observes a stack on the Swarm: the node's role, the stack's services (specs with network ids
+/// turned into names, as the converter names them), every network, secret and config, and the
+/// registry digests of the stack's images. Reads only; decides nothing.
+/// </summary>
+internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
+{
+    public async Task<SwarmRole> RoleAsync(CancellationToken ct)
+    {
+        var info = await api.GetAsync("info", "read", "the engine's Swarm state", ct).ConfigureAwait(false);
+        var swarm = info?["Swarm"];
+        if (swarm?["LocalNodeState"]?.GetValue<string>() != "active") return SwarmRole.NotInSwarm;
+        return swarm["ControlAvailable"]?.GetValue<bool>() == true ? SwarmRole.Manager : SwarmRole.Worker;
+    }
+
+    public async Task<ObservedSwarm> ReadAsync(string stack, IEnumerable<string> images, bool resolveImages, CancellationToken ct)
+    {
+        var role = await RoleAsync(ct).ConfigureAwait(false);
+        if (role != SwarmRole.Manager) return new ObservedSwarm { Role = role };
+
+        var networks = ImmutableSortedDictionary.CreateBuilder<string, ObservedSwarmNetwork>(StringComparer.Ordinal);
+        var namesById = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var n in (await api.GetAsync("networks", "list", "networks", ct).ConfigureAwait(false))?.AsArray() ?? [])
+        {
+            var id = n!["Id"]!.GetValue<string>();
+            var name = n["Name"]!.GetValue<string>();
+            namesById[id] = name;
+            networks[name] = new ObservedSwarmNetwork(id, name, n["Scope"]?.GetValue<string>() ?? "", n["Driver"]?.GetValue<string>() ?? "", StackOf(n["Labels"]));
+        }
+
+        var objects = ImmutableArray.CreateBuilder<ObservedSwarmObject>();
+        foreach (var (kind, path) in new[] { (SwarmObjectKind.Secret, "secrets"), (SwarmObjectKind.Config, "configs") })
+            foreach (var o in (await api.GetAsync(path, "list", path, ct).ConfigureAwait(false))?.AsArray() ?? [])
+                objects.Add(new ObservedSwarmObject(kind, o!["ID"]!.GetValue<string>(), o["Spec"]!["Name"]!.GetValue<string>(), StackOf(o["Spec"]!["Labels"])));
+
+        // One list of every task meant to run, counted per service below.
+        var tasksFilter = "filters=" + Uri.EscapeDataString("{\"desired-state\":[\"running\"]}");
+        var tasks = ((await api.GetAsync($"tasks?{tasksFilter}", "list", "tasks", ct).ConfigureAwait(false))?.AsArray() ?? [])
+            .OfType<JsonObject>()
+            .GroupBy(t => t["ServiceID"]?.GetValue<string>() ?? "")
+            .ToDictionary(g => g.Key, g => (Scheduled: g.Count(), Running: g.Count(t => t["Status"]?["State"]?.GetValue<string>() == "running")));
+        var services = ImmutableSortedDictionary.CreateBuilder<string, ObservedSwarmService>(StringComparer.Ordinal);
+        var query = "services?" + SwarmApi.LabelFilter(SwarmStackLabels.Namespace, stack);
+        foreach (var s in (await api.GetAsync(query, "list", $"services of stack {stack}", ct).ConfigureAwait(false))?.AsArray() ?? [])
+        {
+            var spec = s!["Spec"]!.AsObject();
+            foreach (var attachment in (spec["TaskTemplate"]?["Networks"] as JsonArray)?.OfType<JsonObject>() ?? [])
+                if (attachment["Target"]?.GetValue<string>() is { } target && namesById.TryGetValue(target, out var name))
+                    attachment["Target"] = name;
+            var name2 = spec["Name"]!.GetValue<string>();
+            var id = s["ID"]!.GetValue<string>();
+            var counts = tasks.GetValueOrDefault(id);
+            services[name2] = new ObservedSwarmService
+            {
+                Id = id,
+                DesiredTasks = spec["Mode"]?["Replicated"] is JsonObject replicated ? (long)(replicated["Replicas"]?.GetValue<ulong>() ?? 1) : counts.Scheduled,
+                RunningTasks = counts.Running,
+                Name = name2,
+                Version = s["Version"]?["Index"]?.GetValue<ulong>() ?? 0,
+                SpecJson = spec.ToJsonString(),
+                ForceUpdate = spec["TaskTemplate"]?["ForceUpdate"]?.GetValue<ulong>() ?? 0,
+                ReferencedObjects = [.. References(spec).Concat(References(s["PreviousSpec"] as JsonObject)).Distinct(StringComparer.Ordinal)],
+                UpdatedAt = s["UpdatedAt"]?.GetValue<string>() is { } at
+                    ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null,
+                UpdateState = s["UpdateStatus"]?["State"]?.GetValue<string>(),
+            };
+        }
+
+        var resolved = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var platforms = ImmutableSortedDictionary.CreateBuilder<string, ImmutableArray<SwarmPlatform>>(StringComparer.Ordinal);
+        if (resolveImages)
+        {
+            foreach (var image in images.Distinct(StringComparer.Ordinal))
+            {
+                if (await ResolveAsync(image, ct).ConfigureAwait(false) is not { } answer) continue;
+                resolved[image] = answer.Pinned;
+                platforms[image] = answer.Platforms;
+            }
+        }
+
+        return new ObservedSwarm
+        {
+            Role = role,
+            Services = services.ToImmutable(),
+            Networks = networks.ToImmutable(),
+            Objects = objects.ToImmutable(),
+            ResolvedImages = resolved.ToImmutable(),
+            ImagePlatforms = platforms.ToImmutable(),
+        };
+    }
+
+    /// <summary>
+    /// <c>--resolve-image always</c>: the registry's digest for the image, appended to the reference
+    /// with its tag (<c>:latest</c> when it has none), as the CLI pins it. Null when the registry cannot
+    /// say (the image then goes as written and the engine resolves it on each node).
+    /// </summary>
+    private async Task<(string Pinned, ImmutableArray<SwarmPlatform> Platforms)?> ResolveAsync(string image, CancellationToken ct)
+    {
+        if (image.Contains('@', StringComparison.Ordinal)) return null;
+        try
+        {
+            var answer = await api.GetAsync($"distribution/{image}/json", "resolve", $"image {image}", ct,
+                await auth.HeaderForAsync(image, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            if (answer?["Descriptor"]?["digest"]?.GetValue<string>() is not { } digest) return null;
+            var lastSlash = image.LastIndexOf('/');
+            var tagged = image.IndexOf(':', lastSlash + 1) > 0 ? image : image + ":latest";
+            // The client's own rule (moby client/service_create.go): "arm" is left out of the platform,
+            // since nodes report their variant (armv7l) and would never match.
+            var platforms = ((answer["Platforms"] as JsonArray)?.OfType<JsonObject>() ?? [])
+                .Select(p => new SwarmPlatform(
+                    p["architecture"]?.GetValue<string>() is { } arch && !arch.Equals("arm", StringComparison.OrdinalIgnoreCase) ? arch : "",
+                    p["os"]?.GetValue<string>() ?? ""))
+                .ToImmutableArray();
+            return ($"{tagged}@{digest}", platforms);
+        }
+        catch (Exception e) when (e is DockerOperationException or Registry.RegistryCredentialException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<string> References(JsonObject? spec)
+    {
+        var container = spec?["TaskTemplate"]?["ContainerSpec"];
+        foreach (var r in (container?["Secrets"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            if (r["SecretName"]?.GetValue<string>() is { } n) yield return n;
+        foreach (var r in (container?["Configs"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            if (r["ConfigName"]?.GetValue<string>() is { } n) yield return n;
+    }
+
+    private static string? StackOf(JsonNode? labels) => labels?[SwarmStackLabels.Namespace]?.GetValue<string>();
+}
+
+/// <summary>The labels Swarm stacks are found by.</summary>
+public static class SwarmStackLabels
+{
+    public const string Namespace = "com.docker.stack.namespace";
+}
