@@ -38,7 +38,7 @@ trap cleanup EXIT
 # openssh-server/client: the git tests serve repos over ssh on loopback; git/ssh are also what the daemon runs for ssh:// remotes.
 # age, gpg, gpgv: sops/age fixtures and signed commits in the daemon tests (the daemon itself runs ssh-keygen and gpgv).
 # chromium: the status page's test loads it in a real headless browser.
-PACKAGES=(docker.io docker-registry busybox-static git apache2-utils cgroupfs-mount curl openssh-server openssh-client prometheus age gpg gpgv chromium)
+PACKAGES=(docker.io iproute2 iptables docker-registry busybox-static git apache2-utils cgroupfs-mount curl openssh-server openssh-client prometheus age gpg gpgv chromium)
 
 pkg_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
