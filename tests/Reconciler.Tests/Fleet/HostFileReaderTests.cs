@@ -212,7 +212,7 @@ public sealed class HostFileReaderTests
                 prnue: true
             """);
 
-        Assert.Equal("hosts/web-1.yaml:4:5: stacks[0].prnue: unknown key (known keys: name, repo, path, files, profiles, env_files, project, prune, self_heal, drift_interval, suspend, health_timeout, rollback, variables, host_files, pass_env, limits, policy, age_key_file)",
+        Assert.Equal("hosts/web-1.yaml:4:5: stacks[0].prnue: unknown key (known keys: name, repo, path, files, profiles, env_files, project, prune, self_heal, drift_interval, suspend, health_timeout, rollback, variables, engine, host_files, pass_env, limits, policy, age_key_file)",
             error.ToString());
     }
 
