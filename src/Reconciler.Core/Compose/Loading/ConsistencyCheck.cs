@@ -29,6 +29,10 @@ internal sealed class ConsistencyCheck(MappingNode project, IReadOnlySet<string>
                         Error($"service {Excerpt.Quoted(name)} refers to undefined network {Excerpt.Of(net)}: define it under the top-level networks:", v, $"{path}.networks.{Excerpt.Of(net)}");
             if (s["build"] is MappingNode build && build.ContainsKey("dockerfile_inline") && build["dockerfile"] is ScalarNode df)
                 Error($"service {Excerpt.Quoted(name)} declares mutually exclusive dockerfile and dockerfile_inline: keep one", df, path + ".build.dockerfile");
+            if (s["platform"] is ScalarNode { Value.Length: > 0 } platform && s["build"] is MappingNode { } b
+                && b["platforms"] is SequenceNode { Items.Count: > 0 } platforms
+                && !platforms.Items.Any(p => p is ScalarNode { Value: var v } && v == platform.Value))
+                Error($"service.build.platforms MUST include service.platform {Excerpt.Quoted(platform.Value)}: add it to build.platforms or change platform", platform, path + ".platform");
             if (s["healthcheck"] is MappingNode hc && hc["test"] is SequenceNode { Items.Count: > 0 } test
                 && test.Items[0] is ScalarNode { Value: not ("CMD" or "CMD-SHELL" or "NONE") } first)
                 Error("healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"", first, path + ".healthcheck.test");
