@@ -15,7 +15,7 @@ namespace Reconciler.State;
 /// loops) go on while one writer writes; writers queue on SQLite's lock for up to the busy
 /// timeout.
 /// </remarks>
-internal sealed class StateDatabase : IDisposable
+internal sealed partial class StateDatabase : IDisposable
 {
     // SQLite primary result codes, from sqlite3.h.
     private const int SqlitePerm = 3;
@@ -215,6 +215,7 @@ internal sealed class StateDatabase : IDisposable
     /// <summary>Closes the idle pooled connections, so no file handle stays open (before moving the file, in tests, on dispose).</summary>
     public void ReleaseConnections()
     {
+        CloseProbe();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }

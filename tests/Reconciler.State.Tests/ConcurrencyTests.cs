@@ -69,4 +69,33 @@ public sealed class ConcurrencyTests : IDisposable
         }
         Assert.True((await daemon.GetStackAsync("stack0", CancellationToken.None))!.Suspended);
     }
+
+    [Fact]
+    public async Task A_read_returns_the_copy_it_holds_only_while_the_row_is_unchanged_and_sees_another_process_write()
+    {
+        var daemonClock = new ManualTimeProvider();
+        var cliClock = new ManualTimeProvider();
+        using var daemon = _directory.OpenStore(daemonClock);
+        using var cli = _directory.OpenStore(cliClock);
+        var written = await daemon.UpdateStackAsync("web", (s, now) => s.Applied("c1", DeploymentResult.Applied, now), CancellationToken.None);
+
+        // Unchanged row: the copy this process wrote, not a new parse of the row.
+        Assert.Same(written, await daemon.GetStackAsync("web", CancellationToken.None));
+        Assert.Same(written, await daemon.GetStackAsync("web", CancellationToken.None));
+
+        // Another process changes the row (not the suspended flag): the next read has it.
+        cliClock.Advance(TimeSpan.FromSeconds(1));
+        await cli.UpdateStackAsync("web", (s, now) => s.Applied("c2", DeploymentResult.Applied, now), CancellationToken.None);
+        Assert.Equal("c2", (await daemon.GetStackAsync("web", CancellationToken.None))!.LastAppliedCommit);
+
+        // A suspend written at the very time of the row's last write is seen all the same.
+        await cli.UpdateStackAsync("web", (s, _) => s.Suspend(), CancellationToken.None);
+        var read = await daemon.GetStackAsync("web", CancellationToken.None);
+        Assert.True(read!.Suspended);
+        Assert.Equal("c2", read.LastAppliedCommit);
+
+        // Removed by the other process: gone here too.
+        await cli.RemoveStackAsync("web", CancellationToken.None);
+        Assert.Null(await daemon.GetStackAsync("web", CancellationToken.None));
+    }
 }

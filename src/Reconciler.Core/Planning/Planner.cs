@@ -102,6 +102,14 @@ public static class Planner
     }
 
     /// <summary>
+    /// Whether the plan of <paramref name="desired"/> depends on <see cref="PlanOptions.Now"/>: only
+    /// the time-based pull policies (<c>daily</c>, <c>weekly</c>, <c>every_&lt;duration&gt;</c>) read it.
+    /// Otherwise the same desired state, observed state and other options give the same plan at any time.
+    /// </summary>
+    public static bool DependsOnTime(DesiredProject desired) =>
+        desired.Services.Values.Any(s => PullPolicy.Parse(s.PullPolicy).Kind == PullPolicyKind.Refresh);
+
+    /// <summary>
     /// The names the project's containers will have: what the observe step must also list by name,
     /// whatever their labels, so a container squatting one is seen.
     /// </summary>

@@ -26,10 +26,20 @@ internal sealed record EngineSnapshot
     /// </summary>
     public ObservedState Select(string project, IReadOnlyCollection<string> wantedContainerNames, IReadOnlyCollection<string>? wantedResourceNames)
     {
-        var own = Containers.Values.Where(c => c.Label(ObservedStateReader.ProjectLabel) == project).ToList();
+        var derived = Derived;
+        // The same question of the same snapshot gets the same (immutable) answer: a stack whose
+        // engine objects did not change sees the very ObservedState of its last pass, so its plan
+        // can be reused too (StackReconciler).
+        var key = string.Join('\0', [project, .. wantedContainerNames, "\0", .. wantedResourceNames ?? []]);
+        return derived.Selections.GetOrAdd(key, _ => SelectFrom(derived, project, wantedContainerNames, wantedResourceNames));
+    }
+
+    private ObservedState SelectFrom(SnapshotIndex index, string project, IReadOnlyCollection<string> wantedContainerNames, IReadOnlyCollection<string>? wantedResourceNames)
+    {
+        var own = index.ByProject[project].ToList();
         var held = own.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var missing = wantedContainerNames.Where(n => !string.IsNullOrWhiteSpace(n) && !held.Contains(n)).ToHashSet(StringComparer.Ordinal);
-        if (missing.Count > 0) own.AddRange(Containers.Values.Where(c => missing.Contains(c.Name) && c.Label(ObservedStateReader.ProjectLabel) != project));
+        if (missing.Count > 0) own.AddRange(missing.SelectMany(n => index.ByName[n]).Where(c => c.Label(ObservedStateReader.ProjectLabel) != project));
 
         var resourceNames = (wantedResourceNames ?? []).ToHashSet(StringComparer.Ordinal);
         bool Keep(string name, IReadOnlyDictionary<string, string> labels) =>
@@ -93,4 +103,37 @@ internal sealed record EngineSnapshot
     }
 
     private static string Short(string id) => id.Length > 12 ? id[..12] : id;
+
+    // Every pass of every stack selects its project: scanning all containers each time made a pass
+    // cost O(containers on the host), so 100 stacks cost O(n²). The index (and the answers given)
+    // are built once per snapshot (snapshots are swapped per change, not per read) and belong to
+    // the collections they were built from: `with { … }` copies this field too, so a stale one is
+    // recognised by its sources and rebuilt.
+    private SnapshotIndex? _derived;
+
+    private SnapshotIndex Derived
+    {
+        get
+        {
+            var derived = Volatile.Read(ref _derived);
+            if (derived is null || !derived.IsOf(this)) Volatile.Write(ref _derived, derived = new SnapshotIndex(this));
+            return derived;
+        }
+    }
+
+    private sealed class SnapshotIndex(EngineSnapshot of)
+    {
+        private readonly ImmutableDictionary<string, ObservedContainer> _containers = of.Containers;
+        private readonly ImmutableArray<ObservedNetwork> _networks = of.Networks;
+        private readonly ImmutableArray<ObservedVolume> _volumes = of.Volumes;
+        private readonly ImmutableSortedDictionary<string, string> _images = of.LocalImages;
+        private readonly ImmutableSortedDictionary<string, string> _builds = of.BuildDigests;
+
+        public ILookup<string, ObservedContainer> ByProject { get; } = of.Containers.Values.ToLookup(c => c.Label(ObservedStateReader.ProjectLabel) ?? "", StringComparer.Ordinal);
+        public ILookup<string, ObservedContainer> ByName { get; } = of.Containers.Values.ToLookup(c => c.Name, StringComparer.Ordinal);
+        public System.Collections.Concurrent.ConcurrentDictionary<string, ObservedState> Selections { get; } = new(StringComparer.Ordinal);
+
+        public bool IsOf(EngineSnapshot s) => ReferenceEquals(_containers, s.Containers) && _networks.Equals(s.Networks)
+            && _volumes.Equals(s.Volumes) && ReferenceEquals(_images, s.LocalImages) && ReferenceEquals(_builds, s.BuildDigests);
+    }
 }

@@ -9,6 +9,8 @@ namespace Reconciler.Daemon;
 /// <summary>What the steps share: loading a commit, planning against the engine, the executor.</summary>
 public sealed partial class StackReconciler
 {
+    private readonly LastPlan _lastPlan = new();
+
     /// <summary>
     /// The commit's load, from the cache when an earlier pass loaded it: the files of a commit do not
     /// change, so drift passes do not read and parse them again (<see cref="CommitLoadCache"/>).
@@ -69,7 +71,7 @@ public sealed partial class StackReconciler
         var observed = await engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired), ct,
             [.. desired.Networks.Values.Select(n => n.Name), .. desired.ExternalNetworks, .. desired.Volumes.Values.Select(v => v.Name), .. desired.ExternalVolumes])
             .ConfigureAwait(false);
-        var plan = Planner.Plan(desired, observed, new PlanOptions
+        var plan = _lastPlan.PlanOrReuse(desired, observed, new PlanOptions
         {
             Now = time.GetUtcNow(),
             RemoveOrphans = removeOrphans,

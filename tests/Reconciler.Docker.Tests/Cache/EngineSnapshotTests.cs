@@ -105,4 +105,19 @@ public sealed class EngineSnapshotTests
         Assert.Null(EngineEventStream.Parse("{not json"));
         Assert.Null(EngineEventStream.Parse("""{"Type":"container","Action":"die","Actor":{}}"""));
     }
+
+    [Fact]
+    public void The_same_question_of_the_same_snapshot_gets_the_same_answer_and_a_changed_copy_answers_anew()
+    {
+        var first = Host.Select("shop", ["shop-web-1"], ["proxy"]);
+        Assert.Same(first, Host.Select("shop", ["shop-web-1"], ["proxy"]));
+        Assert.NotSame(first, Host.Select("shop", ["shop-web-1"], null));
+
+        // `with` copies the memo along with the record: the copy must not answer from it.
+        var stopped = Host with { Containers = Host.Containers.SetItem("c2", Container("c2", "shop-web-1", "shop", "exited", "Exited (0)")) };
+        Assert.Equal("exited", stopped.Select("shop", ["shop-web-1"], ["proxy"]).Containers.Single(c => c.Id == "c2").State);
+        var renamed = Host with { Networks = [new ObservedNetwork { Id = "n9", Name = "proxy" }] };
+        Assert.Equal(["n9"], renamed.Select("shop", ["shop-web-1"], ["proxy"]).Networks.Select(n => n.Id));
+        Assert.Equal("running", Host.Select("shop", ["shop-web-1"], ["proxy"]).Containers.Single(c => c.Id == "c2").State);
+    }
 }
