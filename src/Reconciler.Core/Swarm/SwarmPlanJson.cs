@@ -7,12 +7,13 @@ namespace Reconciler.Core.Swarm;
 /// The JSON form of a <see cref="SwarmPlan"/> (<c>reconciler plan --stack NAME --json</c> for an
 /// <c>engine: swarm</c> stack), shaped like a host plan's: <c>project</c>, <c>actions</c> with a 1-based
 /// <c>id</c>, the <c>action</c> as a kebab-case tag, <c>service</c> where one is concerned, <c>reason</c>,
-/// and an update's <c>changes</c> as <c>{path, before, after}</c>; then <c>problems</c>. Adds
+/// and an update's <c>changes</c> as <c>{path, before, after}</c> (a string value as its text, others as the engine's JSON); then <c>problems</c>. Adds
 /// <c>"engine": "swarm"</c>, and <c>target</c> for what is not a service (a network, secret or config name).
 /// </summary>
 public static class SwarmPlanJson
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed: values hold quotes and non-ASCII text, which read better as themselves than as \u escapes.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Write(SwarmPlan plan)
     {
@@ -71,12 +72,16 @@ public static class SwarmPlanJson
             foreach (var change in update.Changes)
             {
                 var (path, before, after) = SwarmSpecComparison.Split(change);
-                changes.Add((JsonNode)new JsonObject { ["path"] = path, ["before"] = before, ["after"] = after });
+                changes.Add((JsonNode)new JsonObject { ["path"] = path, ["before"] = Plain(before), ["after"] = Plain(after) });
             }
             o["changes"] = changes;
         }
         return o;
     }
+
+    /// <summary>A JSON string value as its text, as a host plan shows values; numbers, booleans, lists and maps stay JSON.</summary>
+    private static string? Plain(string? value) =>
+        value is ['"', .., '"'] && JsonNode.Parse(value) is JsonValue v && v.TryGetValue<string>(out var text) ? text : value;
 
     private static string Kind(SwarmObjectKind kind) => kind == SwarmObjectKind.Secret ? "secret" : "config";
 }

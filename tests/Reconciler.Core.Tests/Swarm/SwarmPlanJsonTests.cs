@@ -52,6 +52,20 @@ public class SwarmPlanJsonTests
         Assert.Contains("not a manager", problem.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void String_values_are_shown_as_their_text()
+    {
+        var deployed = After(SwarmPlanner.Plan(SwarmPlannerTests.Desired(), Empty, prune: false), Empty);
+        var plan = SwarmPlanner.Plan(SwarmPlannerTests.Desired(SwarmPlannerTests.Compose.Replace("busybox:1", "busybox:2", StringComparison.Ordinal)), deployed, prune: false);
+
+        using var doc = JsonDocument.Parse(plan.ToJson());
+        var change = doc.RootElement.GetProperty("actions")[0].GetProperty("changes").EnumerateArray()
+            .Single(c => c.GetProperty("path").GetString() == "TaskTemplate.ContainerSpec.Image");
+
+        Assert.Equal("busybox:1", change.GetProperty("before").GetString());
+        Assert.Equal("busybox:2", change.GetProperty("after").GetString());
+    }
+
     [Theory]
     [InlineData("Labels.x: (absent) → \"1\"", "Labels.x", null, "\"1\"")]
     [InlineData("Mode.Replicated.Replicas: 2 → 3", "Mode.Replicated.Replicas", "2", "3")]
