@@ -35,8 +35,14 @@ public sealed record StackPassResult
     public bool Transient { get; init; }
     /// <summary>The plan the pass computed, for the status page; null when the pass ended before planning.</summary>
     public PassPlan? Plan { get; init; }
-    /// <summary>A Swarm stack's services as the pass observed them before acting; null for a host stack or a pass that did not observe.</summary>
+    /// <summary>
+    /// A Swarm stack's services as they are when the pass ends: read again after the pass changed
+    /// anything (after the rollout, or the rollback), else as observed before planning. Null for a
+    /// host stack or a pass that did not observe.
+    /// </summary>
     public IReadOnlyList<ServiceReplicas>? Replicas { get; init; }
+    /// <summary>The same services' tasks, ended ones included (task restarts are counted from them); null with <see cref="Replicas"/>.</summary>
+    public IReadOnlyList<Swarm.SwarmServiceTasks>? SwarmTasks { get; init; }
 }
 
 /// <summary>Tasks a Swarm service should run (its replicas, or one per eligible node when global) and how many run (healthy where a healthcheck exists).</summary>

@@ -36,6 +36,8 @@ public sealed record ObservedSwarmService
     public long DesiredTasks { get; init; }
     /// <summary>Tasks running (on Swarm a task with a healthcheck runs only once healthy).</summary>
     public long RunningTasks { get; init; }
+    /// <summary>Every task the engine lists for the service, ended ones included (what restarts are counted from).</summary>
+    public ImmutableArray<ObservedSwarmTask> Tasks { get; init; } = [];
     /// <summary>The secrets and configs the current and the previous spec refer to (rollback needs the latter).</summary>
     public ImmutableArray<string> ReferencedObjects { get; init; } = [];
     public DateTimeOffset? UpdatedAt { get; init; }

@@ -24,6 +24,9 @@ public sealed record SwarmPlan
         foreach (var a in Actions) text.AppendLine(a.Describe());
         return text.Length == 0 ? "in sync\n" : text.ToString();
     }
+
+    /// <summary>What <c>reconciler plan --stack NAME --json</c> prints (<see cref="SwarmPlanJson"/>).</summary>
+    public string ToJson() => SwarmPlanJson.Write(this);
 }
 
 /// <summary>One engine call on the Swarm, with why it is needed.</summary>

@@ -29,9 +29,25 @@ public static class SwarmSpecComparison
         {
             var a = ours.GetValueOrDefault(path);
             var b = theirs.GetValueOrDefault(path);
-            if (a != b) result.Add($"{path}: {a ?? "(absent)"} → {b ?? "(absent)"}");
+            if (a != b) result.Add($"{path}: {a ?? Absent} → {b ?? Absent}");
         }
         return [.. result];
+    }
+
+    private const string Absent = "(absent)";
+
+    /// <summary>One of <see cref="Differences"/> back into its path and values (null: absent on that side).</summary>
+    public static (string Path, string? Before, string? After) Split(string difference)
+    {
+        // Paths are JSON keys joined by dots and never hold ": "; the values are JSON text, in which
+        // an arrow would be escaped, so the first " → " after the path is the separator.
+        var colon = difference.IndexOf(": ", StringComparison.Ordinal);
+        if (colon < 0) return (difference, null, null);
+        var rest = difference[(colon + 2)..];
+        var arrow = rest.IndexOf(" → ", StringComparison.Ordinal);
+        if (arrow < 0) return (difference[..colon], rest, null);
+        static string? Value(string v) => v == Absent ? null : v;
+        return (difference[..colon], Value(rest[..arrow]), Value(rest[(arrow + 3)..]));
     }
 
     /// <summary>The spec as <see cref="Differences"/> sees it: engine-filled fields and empty values gone.</summary>

@@ -38,6 +38,13 @@ public sealed class SwarmEngine : IDisposable
     public Task<ObservedSwarm> ObserveAsync(SwarmStack desired, bool resolveImages, CancellationToken ct) =>
         _reader.ReadAsync(desired.Name, desired.Services.Values.Select(s => s.TaskTemplate.ContainerSpec.Image), resolveImages, ct);
 
+    /// <summary>
+    /// The stack's services, how many tasks each should run, and every task the engine lists for them
+    /// (ended ones too): what a pass reads again after acting, for the replicas gauge and task restarts.
+    /// </summary>
+    public Task<System.Collections.Immutable.ImmutableArray<SwarmServiceTasks>> ReadTasksAsync(string stack, CancellationToken ct) =>
+        _reader.ReadTasksAsync(stack, ct);
+
     public Task<SwarmExecution> ExecuteAsync(SwarmPlan plan, ObservedSwarm observed, CancellationToken ct) =>
         _executor.ExecuteAsync(plan, observed, ct);
 

@@ -40,29 +40,22 @@ internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
             foreach (var o in (await api.GetAsync(path, "list", path, ct).ConfigureAwait(false))?.AsArray() ?? [])
                 objects.Add(new ObservedSwarmObject(kind, o!["ID"]!.GetValue<string>(), o["Spec"]!["Name"]!.GetValue<string>(), StackOf(o["Spec"]!["Labels"])));
 
-        // One list of every task meant to run, counted per service below.
-        var tasksFilter = "filters=" + Uri.EscapeDataString("{\"desired-state\":[\"running\"]}");
-        var tasks = ((await api.GetAsync($"tasks?{tasksFilter}", "list", "tasks", ct).ConfigureAwait(false))?.AsArray() ?? [])
-            .OfType<JsonObject>()
-            .GroupBy(t => t["ServiceID"]?.GetValue<string>() ?? "")
-            .ToDictionary(g => g.Key, g => (Scheduled: g.Count(), Running: g.Count(t => t["Status"]?["State"]?.GetValue<string>() == "running")));
         var services = ImmutableSortedDictionary.CreateBuilder<string, ObservedSwarmService>(StringComparer.Ordinal);
-        var query = "services?" + SwarmApi.LabelFilter(SwarmStackLabels.Namespace, stack);
-        foreach (var s in (await api.GetAsync(query, "list", $"services of stack {stack}", ct).ConfigureAwait(false))?.AsArray() ?? [])
+        var (list, tasks) = await ServicesAndTasksAsync(stack, ct).ConfigureAwait(false);
+        foreach (var s in list)
         {
-            var spec = s!["Spec"]!.AsObject();
+            var spec = s["Spec"]!.AsObject();
             foreach (var attachment in (spec["TaskTemplate"]?["Networks"] as JsonArray)?.OfType<JsonObject>() ?? [])
                 if (attachment["Target"]?.GetValue<string>() is { } target && namesById.TryGetValue(target, out var name))
                     attachment["Target"] = name;
-            var name2 = spec["Name"]!.GetValue<string>();
-            var id = s["ID"]!.GetValue<string>();
-            var counts = tasks.GetValueOrDefault(id);
-            services[name2] = new ObservedSwarmService
+            var counts = Counts(s, tasks);
+            services[counts.Service] = new ObservedSwarmService
             {
-                Id = id,
-                DesiredTasks = spec["Mode"]?["Replicated"] is JsonObject replicated ? (long)(replicated["Replicas"]?.GetValue<ulong>() ?? 1) : counts.Scheduled,
-                RunningTasks = counts.Running,
-                Name = name2,
+                Id = s["ID"]!.GetValue<string>(),
+                DesiredTasks = counts.DesiredTasks,
+                RunningTasks = counts.RunningTasks,
+                Tasks = counts.Tasks,
+                Name = counts.Service,
                 Version = s["Version"]?["Index"]?.GetValue<ulong>() ?? 0,
                 SpecJson = spec.ToJsonString(),
                 ForceUpdate = spec["TaskTemplate"]?["ForceUpdate"]?.GetValue<ulong>() ?? 0,
@@ -94,6 +87,48 @@ internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
             ResolvedImages = resolved.ToImmutable(),
             ImagePlatforms = platforms.ToImmutable(),
         };
+    }
+
+    /// <summary>The stack's services with their desired count and every task the engine lists for them: two list calls.</summary>
+    public async Task<ImmutableArray<SwarmServiceTasks>> ReadTasksAsync(string stack, CancellationToken ct)
+    {
+        var (list, tasks) = await ServicesAndTasksAsync(stack, ct).ConfigureAwait(false);
+        return [.. list.Select(s => Counts(s, tasks)).OrderBy(t => t.Service, StringComparer.Ordinal)];
+    }
+
+    private async Task<(List<JsonObject> Services, ILookup<string, JsonObject> TasksByService)> ServicesAndTasksAsync(string stack, CancellationToken ct)
+    {
+        var filter = SwarmApi.LabelFilter(SwarmStackLabels.Namespace, stack);
+        var services = ((await api.GetAsync($"services?{filter}", "list", $"services of stack {stack}", ct).ConfigureAwait(false))?.AsArray() ?? [])
+            .OfType<JsonObject>().ToList();
+        // The label filter of a task list matches its service's labels: the stack's tasks in any
+        // state, ended ones included (restarts are counted from those), none of other stacks.
+        var tasks = ((await api.GetAsync($"tasks?{filter}", "list", $"tasks of stack {stack}", ct).ConfigureAwait(false))?.AsArray() ?? [])
+            .OfType<JsonObject>()
+            .ToLookup(t => t["ServiceID"]?.GetValue<string>() ?? "", StringComparer.Ordinal);
+        return (services, tasks);
+    }
+
+    private static SwarmServiceTasks Counts(JsonObject service, ILookup<string, JsonObject> tasksByService)
+    {
+        var spec = service["Spec"]!;
+        var tasks = tasksByService[service["ID"]!.GetValue<string>()].Select(TaskOf).ToImmutableArray();
+        var desired = spec["Mode"]?["Replicated"] is JsonObject replicated
+            ? (long)(replicated["Replicas"]?.GetValue<ulong>() ?? 1)
+            : tasks.Count(t => t.DesiredState == "running");
+        return new SwarmServiceTasks(spec["Name"]!.GetValue<string>(), desired, tasks);
+    }
+
+    private static ObservedSwarmTask TaskOf(JsonObject t)
+    {
+        // A global service's tasks have no slot: the node is where a replacement goes.
+        var slot = t["Slot"]?.GetValue<long>() is { } n and > 0 ? n.ToString(CultureInfo.InvariantCulture) : t["NodeID"]?.GetValue<string>() ?? "";
+        var created = t["CreatedAt"]?.GetValue<string>() is { } at
+            ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : DateTimeOffset.MinValue;
+        var specJson = t["Spec"]?.ToJsonString() ?? "";
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(specJson)))[..16];
+        return new ObservedSwarmTask(t["ID"]!.GetValue<string>(), slot, t["Status"]?["State"]?.GetValue<string>() ?? "",
+            t["DesiredState"]?.GetValue<string>() ?? "", created, hash);
     }
 
     /// <summary>

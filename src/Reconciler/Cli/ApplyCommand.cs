@@ -14,23 +14,43 @@ internal static class ApplyCommand
         var pull = new Option<string>("--pull") { Description = "Pull images: missing (default, per pull_policy) or always", DefaultValueFactory = _ => "missing" };
         pull.AcceptOnlyFromAmong("missing", "always", "never");
         var timeout = new Option<int>("--wait-timeout") { Description = "Seconds to wait for depends_on health conditions", DefaultValueFactory = _ => 120 };
+        var config = DaemonOptions.Config();
+        var stack = new Option<string?>("--stack")
+        {
+            Description = "Converge an engine: swarm stack of the daemon's config (--config) to the head of its branch, as the daemon would deploy it",
+        };
         var command = new Command("apply", """
             Converge the host to the compose project: pull, create networks and volumes, create,
             recreate, start and (with --remove-orphans) remove containers. Exit 0 when converged.
+            With --stack, converge a Swarm stack (engine: swarm) of the daemon's config to the head
+            of its branch on the Swarm this node manages, then wait for its rollout.
 
             Examples:
               reconciler apply
               reconciler apply -f compose.yaml -p shop --remove-orphans
+              reconciler apply --config /etc/reconciler/config.yaml --stack shop
             """);
         project.AddTo(command);
         command.Options.Add(removeOrphans);
         command.Options.Add(pull);
         command.Options.Add(timeout);
         command.Options.Add(PlanCommand.DockerHost);
+        command.Options.Add(config);
+        command.Options.Add(stack);
         command.SetAction(async (result, ct) =>
         {
             try
             {
+                if (result.GetValue(stack) is { } stackName)
+                {
+                    // The stack's own config decides files, variables and pruning: the project flags would contradict it.
+                    if (project.IsGiven(result) || result.GetValue(removeOrphans) || result.GetResult(pull) is { Implicit: false })
+                    {
+                        Console.Error.WriteLine("error: --stack applies the stack as configured: -f, -p, --project-directory, --env-file, --profile, --remove-orphans and --pull do not apply");
+                        return 1;
+                    }
+                    return await StackApply.RunAsync(new StackApply.Request(result.GetValue(config)!, stackName, result.GetValue(PlanCommand.DockerHost)), ct);
+                }
                 using var session = StackSession.Open(project, result, result.GetValue(PlanCommand.DockerHost));
                 if (session is null) return 1;
                 var options = new PlanOptions

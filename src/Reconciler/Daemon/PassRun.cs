@@ -33,6 +33,10 @@ internal sealed class PassRun(Trigger trigger, StackState state)
     public Core.Swarm.SwarmStack? Swarm { get; set; }
     public Core.Swarm.ObservedSwarm? ObservedSwarm { get; set; }
     public Core.Swarm.SwarmPlan? SwarmPlan { get; set; }
+    /// <summary>A Swarm step (apply, rollback, prune) sent the engine something: the services are read again at the end.</summary>
+    public bool SwarmChanged { get; set; }
+    /// <summary>The stack's services and tasks as the pass leaves them.</summary>
+    public IReadOnlyList<Core.Swarm.SwarmServiceTasks>? SwarmTasks { get; set; }
     public IReadOnlyList<DriftItem> Drift { get; set; } = [];
 
     /// <summary>The guardrails' warnings on the commit loaded; null when the pass did not get that far.</summary>

@@ -63,6 +63,7 @@ public sealed partial class StackReconciler
         var plan = run.SwarmPlan!;
         var execution = await SwarmOrThrow.ExecuteAsync(plan, run.ObservedSwarm!, ct).ConfigureAwait(false);
         run.Actions = plan.Actions.Length;
+        run.SwarmChanged = true;
         run.Done = [.. execution.Outcomes.Where(o => o.Error is null).Select(o => (ServiceOf(o.Action), VerbOf(o.Action)))];
         foreach (var o in execution.Outcomes) Log.SwarmAction(logger, stack.Name, o.Action.Describe(), o.Error ?? "done");
         if (execution.Succeeded) return new Executed(null);
@@ -124,6 +125,7 @@ public sealed partial class StackReconciler
             if (loaded.Swarm is null) return new RolledBack(Succeeded: false);
             var (plan, observed) = await PlanSwarmAgainstEngineAsync(loaded.Swarm, ct).ConfigureAwait(false);
             if (plan.IsBlocked) return new RolledBack(Succeeded: false);
+            run.SwarmChanged = true;
             var execution = await SwarmOrThrow.ExecuteAsync(plan, observed, ct).ConfigureAwait(false);
             var restored = execution.Succeeded
                 && await SwarmOrThrow.WaitForRolloutAsync(Touched(plan), stack.HealthTimeout, ct).ConfigureAwait(false) is null;
@@ -137,6 +139,30 @@ public sealed partial class StackReconciler
         }
     }
 
+    /// <summary>
+    /// The services as the pass leaves them, for the replicas gauge and task restarts: read again when
+    /// a step sent the engine anything (so the gauge shows the rollout's result, not what the plan
+    /// started from), else the observation the plan was made from. A failed read leaves them unknown:
+    /// the gauges keep their last values rather than show a guess.
+    /// </summary>
+    private async Task ReadSwarmTasksAsync(PassRun run, CancellationToken ct)
+    {
+        if (!run.SwarmChanged)
+        {
+            if (run.ObservedSwarm is { Role: SwarmRole.Manager } observed)
+                run.SwarmTasks = [.. observed.Services.Values.Select(s => new SwarmServiceTasks(s.Name, s.DesiredTasks, s.Tasks))];
+            return;
+        }
+        try
+        {
+            run.SwarmTasks = await SwarmOrThrow.ReadTasksAsync(stack.ProjectName, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.SwarmAction(logger, stack.Name, "read tasks after the pass", e.Message);
+        }
+    }
+
     /// <summary>The stack's folder left git (prune_stacks): its services go; its secrets and configs with them; volumes stay.</summary>
     private async Task<StepOutcome> PruneSwarmAsync(PassRun run, Action logStart, CancellationToken ct)
     {
@@ -147,6 +173,7 @@ public sealed partial class StackReconciler
             var services = removals.Actions.Count(a => a is RemoveSwarmService);
             if (removals.Actions.IsEmpty) return new Pruned(0, Succeeded: true);
             logStart();
+            run.SwarmChanged = true;
             var execution = await SwarmOrThrow.ExecuteAsync(removals, observed, ct).ConfigureAwait(false);
             run.Actions = removals.Actions.Length;
             if (!execution.Succeeded) run.Error = string.Join("; ", execution.Failures.Select(f => f.Error));

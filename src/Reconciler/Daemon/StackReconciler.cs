@@ -48,6 +48,7 @@ public sealed partial class StackReconciler(
         // verify: a head whose signature is not trusted is never converged; the stack keeps its last verified commit.
         var head = verification is null ? mirror.GetLocalHead() : verification.Deployable(mirror.GetLocalHead(), run.State.LastAppliedCommit);
         var verdict = await ConvergeAsync(FactsOf(head, run.State), run, ct).ConfigureAwait(false);
+        if (OnSwarm) await ReadSwarmTasksAsync(run, ct).ConfigureAwait(false);
         await RecordAsync(verdict, run, ct).ConfigureAwait(false);
         return ResultOf(verdict, run, watch.Elapsed);
     }
@@ -144,9 +145,8 @@ public sealed partial class StackReconciler(
         Repeated = verdict.Repeated,
         Transient = verdict.Retry,
         Plan = run.Plan is { } plan && run.Convergence is { } c ? new PassPlan(c.Commit, plan) : null,
-        Replicas = run.ObservedSwarm is { Role: Core.Swarm.SwarmRole.Manager } swarmState
-            ? [.. swarmState.Services.Values.Select(s => new ServiceReplicas(s.Name, s.DesiredTasks, s.RunningTasks))]
-            : null,
+        Replicas = run.SwarmTasks?.Select(s => new ServiceReplicas(s.Service, s.DesiredTasks, s.RunningTasks)).ToList(),
+        SwarmTasks = run.SwarmTasks,
     };
 
     /// <summary>A held or repeated failure shows the one recorded when it happened; a new one says where it is.</summary>

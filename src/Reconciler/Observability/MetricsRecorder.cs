@@ -230,6 +230,7 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         if (r.Replicas is { } replicas)
             Refresh(_metrics.ServiceReplicas, r.Stack, series.ReplicaSeries,
                 replicas.SelectMany(s => new[] { (s.Service, "desired", (int)s.Desired), (s.Service, "running", (int)s.Running) }));
+        if (r.SwarmTasks is { } tasks) CountTaskRestarts(r.Stack, series, tasks);
 
         // Like drift: a pass that did not load a commit knows nothing new about it.
         if (r.Findings is { } findings)
@@ -248,6 +249,37 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
             ? StackHealth.Degraded
             : StackHealth.Healthy;
         PublishInfo(r.Stack, series);
+    }
+
+    /// <summary>
+    /// Task restarts of a Swarm stack's services, from the tasks the pass saw: each restarted task
+    /// counted once (<see cref="Core.Swarm.SwarmRestartTally"/>), the tally kept in the state directory
+    /// so a daemon restart neither resets the counters nor counts the engine's task history again.
+    /// </summary>
+    private void CountTaskRestarts(string stack, StackSeries series, IReadOnlyList<Core.Swarm.SwarmServiceTasks> services)
+    {
+        var file = SwarmTallyFile.For(_config.StateDir, _active.Find(stack)?.ProjectName ?? stack);
+        if (series.Tally is null)
+        {
+            series.Tally = file.Load() ?? Core.Swarm.SwarmRestartTally.Empty;
+            foreach (var (service, total) in series.Tally.Totals) _metrics.ServiceTaskRestarts.WithLabels(stack, service).IncTo(total);
+        }
+        var (next, added) = series.Tally.Observe(services);
+        // Present at 0 from a service's first sight, so increase() sees its first restart.
+        foreach (var s in services) _metrics.ServiceTaskRestarts.WithLabels(stack, s.Service);
+        foreach (var (service, n) in added) _metrics.ServiceTaskRestarts.WithLabels(stack, service).Inc(n);
+        var changed = !next.SameAs(series.Tally);
+        series.Tally = next;
+        if (!changed) return;
+        try
+        {
+            file.Save(next);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The counters stay right while the daemon runs; only a restart would count some tasks again.
+            Log.TallyNotSaved(_logger, stack, file.Path, e.Message);
+        }
     }
 
     /// <summary>
@@ -357,11 +389,16 @@ internal sealed partial class MetricsRecorder : IHostedService, IDisposable
         public StackHealth PassHealth { get; set; } = StackHealth.Progressing;
         public StackHealth ContainerHealth { get; set; } = StackHealth.Healthy;
         public string[]? InfoLabels { get; set; }
+        /// <summary>A Swarm stack's restarted tasks counted so far; loaded from its file at the first pass that saw tasks.</summary>
+        public Core.Swarm.SwarmRestartTally? Tally { get; set; }
     }
 
     private static partial class Log
     {
         [LoggerMessage(60, LogLevel.Error, "metrics: recording {Subject} failed")]
         public static partial void RecordFailed(ILogger logger, string subject, Exception exception);
+
+        [LoggerMessage(102, LogLevel.Warning, "metrics: stack={Stack} task restarts not saved to {Path}: {Reason}")]
+        public static partial void TallyNotSaved(ILogger logger, string stack, string path, string reason);
     }
 }

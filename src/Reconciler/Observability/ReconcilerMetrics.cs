@@ -35,8 +35,11 @@ internal sealed class ReconcilerMetrics
             "Containers of a service whose spec differs from git in this field (image, environment, ports, mounts, labels, command, ...); 0 once cleared.",
             "stack", "service", "field");
         ServiceReplicas = f.CreateGauge("reconciler_service_replicas",
-            "A Swarm stack's service: tasks it should run (state=desired) and tasks running, healthy where a healthcheck exists (state=running), as the last pass observed them.",
+            "A Swarm stack's service: tasks it should run (state=desired) and tasks running, healthy where a healthcheck exists (state=running), as the last pass left them.",
             "stack", "service", "state");
+        ServiceTaskRestarts = f.CreateCounter("reconciler_service_task_restarts_total",
+            "A Swarm stack's service: tasks that ended by themselves (failed, rejected, complete) and were replaced by a new task of the same spec in their slot.",
+            "stack", "service");
         StackInfo = f.CreateGauge("reconciler_stack_info",
             "1 for the stack's deployed commit and its status; one series per stack.",
             "stack", "repo", "branch", "commit", "sync_status", "health_status");
@@ -119,7 +122,7 @@ internal sealed class ReconcilerMetrics
     public void ForgetStack(string stack)
     {
         Forget(StackInSync, stack); Forget(StackHeld, stack); Forget(Rollbacks, stack); Forget(StackDrift, stack);
-        Forget(StackDriftFields, stack); Forget(ServiceReplicas, stack); Forget(StackInfo, stack); Forget(StackLastSuccess, stack); Forget(StackErrors, stack);
+        Forget(StackDriftFields, stack); Forget(ServiceReplicas, stack); Forget(ServiceTaskRestarts, stack); Forget(StackInfo, stack); Forget(StackLastSuccess, stack); Forget(StackErrors, stack);
         Forget(ReconcileDuration, stack); Forget(Reconciles, stack); Forget(Actions, stack); Forget(ContainerRestarts, stack);
         Forget(ContainerOomKills, stack); Forget(ContainerState, stack); Forget(ContainerCrashLoop, stack);
         Forget(PolicyFindings, stack); Forget(StackImageBytes, stack); Forget(ContainerMemoryUsage, stack); Forget(ContainerMemoryLimit, stack);
@@ -137,6 +140,7 @@ internal sealed class ReconcilerMetrics
     public Gauge StackDrift { get; }
     public Gauge StackDriftFields { get; }
     public Gauge ServiceReplicas { get; }
+    public Counter ServiceTaskRestarts { get; }
     public Gauge StackInfo { get; }
     public Gauge StackLastSuccess { get; }
     public Counter StackErrors { get; }

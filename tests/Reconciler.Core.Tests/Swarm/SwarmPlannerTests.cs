@@ -7,7 +7,7 @@ namespace Reconciler.Core.Tests.Swarm;
 
 public class SwarmPlannerTests
 {
-    private const string Compose = """
+    internal const string Compose = """
         services:
           web:
             image: busybox:1
@@ -18,7 +18,7 @@ public class SwarmPlannerTests
             file: ./pw.txt
         """;
 
-    private static SwarmStack Desired(string compose = Compose, string secret = "one")
+    internal static SwarmStack Desired(string compose = Compose, string secret = "one")
     {
         var files = new InMemoryFiles(new() { ["/p/compose.yaml"] = compose, ["/p/pw.txt"] = secret });
         var loaded = Reconciler.Core.Compose.Loading.ComposeLoader.Load(new LoadOptions { WorkingDirectory = "/p" }, files);
@@ -27,10 +27,10 @@ public class SwarmPlannerTests
         return conversion.Stack!;
     }
 
-    private static ObservedSwarm Empty => new() { Role = SwarmRole.Manager };
+    internal static ObservedSwarm Empty => new() { Role = SwarmRole.Manager };
 
     /// <summary>What the engine would hold after the plan ran: the specs as sent, objects and networks created.</summary>
-    private static ObservedSwarm After(SwarmPlan plan, ObservedSwarm before)
+    internal static ObservedSwarm After(SwarmPlan plan, ObservedSwarm before)
     {
         var services = before.Services.ToBuilder();
         var objects = before.Objects.ToBuilder();

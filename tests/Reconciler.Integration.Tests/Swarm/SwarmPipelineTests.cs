@@ -105,6 +105,9 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
         var first = await PassAsync(Compose("one"), "first deploy");
         Assert.True(first.Outcome == PassOutcome.Applied, $"{first.Outcome}: {first.Error}");
         Assert.Equal(3, RunningTasks("web"));
+        // The replicas the pass reports are read after its rollout, not the empty stack it planned from.
+        Assert.Contains(new ServiceReplicas($"{_stack}_web", 3, 3), first.Replicas!);
+        Assert.Equal(3, first.SwarmTasks!.Single(s => s.Service == $"{_stack}_web").Tasks.Count(t => t.IsRunning));
         var deployed = Versions();
 
         var quiet = await PassAsync(subject: "poll, nothing changed");

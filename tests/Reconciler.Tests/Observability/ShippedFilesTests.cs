@@ -6,6 +6,7 @@ using Prometheus;
 using Reconciler.Configuration;
 using Reconciler.Daemon;
 using Reconciler.Observability;
+using Reconciler.TestSupport;
 using Xunit.Abstractions;
 using static Reconciler.Tests.Observability.FakeEngine;
 
@@ -50,10 +51,22 @@ public partial class ShippedFilesTests(ITestOutputHelper output)
         {
             "Stacks in sync", "Drift by service and reason", "Drift by field", "Deployed commit per stack", "Deploy duration p50 / p95",
             "Reconcile rate by result", "Errors by phase, rollbacks", "Holding last good commit", "Container restarts", "Crash loops", "Git fetch age",
+            "Swarm replicas: desired vs running", "Swarm task restarts", "Swarm services short of replicas",
         })
         {
             Assert.Contains(wanted, titles);
         }
+    }
+
+    [Fact]
+    public void The_swarm_row_holds_the_replica_and_task_restart_panels()
+    {
+        var swarm = DashboardQueries.Of(Tools.Observability("grafana", "reconciler-dashboard.json"), "shop").Where(q => q.Row == "Swarm").ToList();
+        Assert.Equal(["Swarm replicas: desired vs running", "Swarm services short of replicas", "Swarm task restarts"],
+            swarm.Select(q => q.Panel).Distinct().Order(StringComparer.Ordinal));
+        Assert.Contains(swarm, q => q.Expr.Contains("reconciler_service_replicas{", StringComparison.Ordinal) && q.Expr.Contains("state=\"desired\"", StringComparison.Ordinal));
+        Assert.Contains(swarm, q => q.Expr.Contains("reconciler_service_replicas{", StringComparison.Ordinal) && q.Expr.Contains("state=\"running\"", StringComparison.Ordinal));
+        Assert.Contains(swarm, q => q.Expr.Contains("reconciler_service_task_restarts_total{", StringComparison.Ordinal));
     }
 
     [Theory]
