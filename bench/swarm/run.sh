@@ -55,6 +55,7 @@ now() { echo "$EPOCHREALTIME"; }
 epoch() { [ -n "$1" ] && [ "$1" != null ] && date -d "$1" +%s.%N || echo ""; }
 # b - a in seconds, 2 decimals; "-" when either is missing.
 dt() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }' || echo -; }
+name() { case $1 in poll) echo "Reconciler, 1 s poll" ;; hook) echo "Reconciler, webhook" ;; cli) echo "docker stack deploy" ;; esac; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # ---------------------------------------------------------------- the bed
@@ -378,12 +379,18 @@ for w in $WAYS; do
     log "next pass of $stack: $1 ($3), $(compare "$b" "$a")"
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+# What the daemon sent over the whole run (first deploy, RUNS changes, the no-op commits, drift passes).
+SENT=()
+for w in poll hook; do
+    has_way "$w" || continue
+    SENT+=("$(name "$w"): $(grep -c "stack=$PREFIX-$w swarm update service $PREFIX-${w}_web:" "$WORK/daemon.log" || true) updates of web, $(grep -c "stack=$PREFIX-$w swarm update service $PREFIX-${w}_worker:" "$WORK/daemon.log" || true) of worker, $(grep -c "stack=$PREFIX-$w swarm create service" "$WORK/daemon.log" || true) service creations")
+    log "e.g. $(grep -m1 "stack=$PREFIX-$w swarm update service" "$WORK/daemon.log" | cut -d' ' -f2- | cut -c1-400)"
+done
 
 # ---------------------------------------------------------------- report
 stats() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { printf "- | - | -"; exit } m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f s | %.2f s | %.2f s", m, a[1], a[NR] }'; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { printf "-"; exit } printf "%.2f s", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 col() { printf '%s' "${ROWS[$1]:-}" | awk -v c="$2" '$c != "-" { print $c }'; }
-name() { case $1 in poll) echo "Reconciler, 1 s poll" ;; hook) echo "Reconciler, webhook" ;; cli) echo "docker stack deploy" ;; esac; }
 LOAD_RANGE=$(printf '%s\n' "${LOADS[@]}" | sort -g | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%s–%s", a, b }')
 
 echo
@@ -412,3 +419,8 @@ echo "| way | time | web / worker service Version, UpdatedAt, running tasks |"
 echo "|---|---|---|"
 for row in "${NOOP_ROWS[@]}"; do IFS='|' read -r w t c <<<"$row"; echo "| $(name "$w") | $t s | $c |"; done
 for row in "${DRIFT_ROWS[@]}"; do IFS='|' read -r w o c <<<"$row"; echo "| $(name "$w"), next drift pass | $o | $c |"; done
+if [ ${#SENT[@]} -gt 0 ]; then
+    echo
+    echo "Service updates the daemon sent over the whole run ($RUNS changes, $NOOPS empty commits, its drift passes every $DRIFT):"
+    printf '  %s\n' "${SENT[@]}"
+fi
