@@ -329,8 +329,10 @@ run_once() { # way round
     completed=$(epoch "$(jq -r .UpdateStatus.CompletedAt <<<"$s")")
     tasks=$(web_tasks "$stack"); tasks=$(epoch "${tasks#* }")
     conv=$(awk -v a="$tasks" -v b="$completed" 'BEGIN { print (a > b ? a : b) }')
-    # seen issued tasks completed converged reported push
-    ROWS[$w]+="$(dt "$t0" "$seen") $(dt "$t0" "$issued") $(dt "$t0" "$tasks") $(dt "$t0" "$completed") $(dt "$t0" "$conv") $(dt "$t0" "$reported") $(dt "$tp" "$t0")"$'\n'
+    # The tool's own time: before the update starts, plus (Reconciler) from convergence to the pass's end.
+    local own; own=$(awk -v t0="$t0" -v i="$issued" -v c="$conv" -v r="$reported" 'BEGIN { printf "%.2f", i - t0 + (r == "" ? 0 : r - c) }')
+    # seen issued tasks completed converged reported push own
+    ROWS[$w]+="$(dt "$t0" "$seen") $(dt "$t0" "$issued") $(dt "$t0" "$tasks") $(dt "$t0" "$completed") $(dt "$t0" "$conv") $(dt "$t0" "$reported") $(dt "$tp" "$t0") $own"$'\n'
     log "round $r, $w: git push $(dt "$tp" "$t0") s, then commit seen $(dt "$t0" "$seen") s, update issued $(dt "$t0" "$issued") s, 3 tasks running $(dt "$t0" "$tasks") s, update completed $(dt "$t0" "$completed") s, daemon reported $(dt "$t0" "$reported") s (load $(load1))"
 }
 read -r -a WAY_LIST <<<"$WAYS"
@@ -407,10 +409,10 @@ done
 echo
 echo "Phases (median seconds after the push returned / the command's start; negative: before \`git push\` returned):"
 echo
-echo "| way | git push itself | daemon has the commit | update issued (UpdateStatus.StartedAt) | 3rd new task running | update completed | daemon's pass ends |"
-echo "|---|---|---|---|---|---|---|"
+echo "| way | git push itself | daemon has the commit | update issued (UpdateStatus.StartedAt) | 3rd new task running | update completed | daemon's pass ends | the tool's own time: until the update starts + from convergence to its report |"
+echo "|---|---|---|---|---|---|---|---|"
 for w in $WAYS; do
-    echo "| $(name "$w") | $(col "$w" 7 | median) | $(col "$w" 1 | median) | $(col "$w" 2 | median) | $(col "$w" 3 | median) | $(col "$w" 4 | median) | $(col "$w" 6 | median) |"
+    echo "| $(name "$w") | $(col "$w" 7 | median) | $(col "$w" 1 | median) | $(col "$w" 2 | median) | $(col "$w" 3 | median) | $(col "$w" 4 | median) | $(col "$w" 6 | median) | $(col "$w" 8 | stats | awk -F' \\| ' '{ printf "%s (%s–%s)", $1, $2, $3 }') |"
 done
 echo
 echo "Nothing changed (Reconciler: an empty commit, the time until its pass ends; docker stack deploy: the same file again, the command's time):"
