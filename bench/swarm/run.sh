@@ -4,7 +4,7 @@
 # poll, and by a webhook) beside `docker stack deploy` on the same change. The ways take turns,
 # RUNS rounds (the order rotates each round); then each repeats with nothing changed.
 #
-#   bash bench/swarm/run.sh                  # ≈ 7 min on 2 cores (RUNS=5)
+#   bash bench/swarm/run.sh                  # ≈ 10 min on 2 cores (RUNS=5)
 #   RUNS=10 WAYS="poll cli" bash bench/swarm/run.sh
 #
 # Per run it takes, from `git push` returning (Reconciler) or from the command's start (CLI):
