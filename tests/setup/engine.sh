@@ -2,7 +2,7 @@
 # Prepares a Debian 12 machine for Reconciler's integration tests.
 #
 #   * installs docker.io, docker-registry, busybox-static, git, apache2-utils,
-#     cgroupfs-mount, curl and chromium (among others) from Debian (only what is missing)
+#     cgroupfs-mount, curl, jq and chromium (among others) from Debian (only what is missing)
 #   * starts dockerd if `docker info` fails (log: /tmp/reconciler-dockerd.log)
 #   * builds reconciler-test/busybox:{1.0,1.1,2.0} with `docker import` from
 #     the busybox-static binary (no Docker Hub needed)
@@ -38,7 +38,8 @@ trap cleanup EXIT
 # openssh-server/client: the git tests serve repos over ssh on loopback; git/ssh are also what the daemon runs for ssh:// remotes.
 # age, gpg, gpgv: sops/age fixtures and signed commits in the daemon tests (the daemon itself runs ssh-keygen and gpgv).
 # chromium: the status page's test loads it in a real headless browser.
-PACKAGES=(docker.io iproute2 iptables docker-registry busybox-static git apache2-utils cgroupfs-mount curl openssh-server openssh-client prometheus age gpg gpgv chromium)
+# jq: bench/swarm/run.sh reads the Swarm engine's and the daemon's JSON with it.
+PACKAGES=(docker.io iproute2 iptables docker-registry busybox-static git apache2-utils cgroupfs-mount curl jq openssh-server openssh-client prometheus age gpg gpgv chromium)
 
 pkg_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
