@@ -23,4 +23,9 @@ public sealed record LoadOptions
     public string? HomeDirectory { get; init; }
     /// <summary>What the load may spend (sizes, depth, expansion); see <see cref="LoadLimits"/>.</summary>
     public LoadLimits Limits { get; init; } = LoadLimits.Default;
+    /// <summary>
+    /// Keep top-level secrets and configs no service mounts (compose drops them; <c>docker stack
+    /// deploy</c> creates them all, and a credential spec's config is not a mount).
+    /// </summary>
+    public bool KeepUnusedSecretsAndConfigs { get; init; }
 }

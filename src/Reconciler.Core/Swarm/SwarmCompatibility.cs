@@ -54,7 +54,6 @@ internal static class SwarmCompatibility
     [
         new KeyValuePair<string, string>("depends_on", "Swarm starts services in no particular order"),
         new("tmpfs", "use a volume of type tmpfs instead"),
-        new("credential_spec", "not supported by Reconciler on Swarm yet"),
     ]);
 
     /// <summary>Adds the findings for one service; returns the CLI's own lines for the whole project.</summary>

@@ -34,6 +34,10 @@ internal static class SwarmServiceConverter
         var networks = Networks(names, service, s, root.Map("networks"));
         var secrets = References(names, "secrets", "/run/secrets/", s, root, (file, name) => new SwarmSecretReference(file, name));
         var configs = References(names, "configs", "/", s, root, (file, name) => new SwarmConfigReference(file, name));
+        var credential = CredentialSpec(names, s, root, m => Error("credential_spec", m));
+        if (credential?.Config is { } credentialConfig)
+            configs = [.. configs!.Value.Append(new SwarmConfigReference(null, credentialConfig) { Runtime = new SwarmRuntimeTarget() })
+                .OrderBy(r => r.ConfigName, StringComparer.Ordinal)];
         var env = s.Pairs("environment").Select(kv => kv.Value is null ? kv.Key : $"{kv.Key}={kv.Value}").Order(StringComparer.Ordinal).ToImmutableArray();
         var placement = deploy.Map("placement");
         if (diagnostics.Skip(before).Any(d => d.Severity == Severity.Error)) return null;
@@ -67,6 +71,7 @@ internal static class SwarmServiceConverter
             CapabilityAdd = capAdd,
             CapabilityDrop = capDrop,
             Ulimits = Ulimits(s),
+            Privileges = credential is null ? null : new SwarmPrivileges { CredentialSpec = credential },
         };
         return new SwarmServiceSpec
         {
@@ -304,6 +309,37 @@ internal static class SwarmServiceConverter
         }
         // The CLI always sends a list for these two, an empty one included.
         return [.. refs.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => r.Ref)];
+    }
+
+    /// <summary>
+    /// <c>credential_spec</c> as the CLI converts it (convertCredentialSpec): exactly one of config,
+    /// file, registry; a config must be one the file defines, and goes as the scoped name the
+    /// service also references it by (a runtime target, not a file in the container).
+    /// </summary>
+    private static SwarmCredentialSpec? CredentialSpec(SwarmNames names, MappingNode s, MappingNode root, Action<string> error)
+    {
+        if (s.Map("credential_spec") is not { } spec) return null;
+        var config = spec.Str("config") is { Length: > 0 } c ? c : null;
+        var file = spec.Str("file") is { Length: > 0 } f ? f : null;
+        var registry = spec.Str("registry") is { Length: > 0 } r ? r : null;
+        string[] set = [.. new[] { (config, "\"Config\""), (file, "\"File\""), (registry, "\"Registry\"") }.Where(p => p.Item1 is not null).Select(p => p.Item2)];
+        switch (set.Length)
+        {
+            case 0: return null;
+            case 2:
+                error($"invalid credential spec: cannot specify both {set[0]} and {set[1]}");
+                return null;
+            case 3:
+                error($"invalid credential spec: cannot specify both {set[0]}, {set[1]}, and {set[2]}");
+                return null;
+        }
+        if (config is null) return new SwarmCredentialSpec { File = file, Registry = registry };
+        if (root.Map("configs")?.Map(config) is not { } top)
+        {
+            error($"undefined config \"{config}\": define it under the top-level configs:");
+            return null;
+        }
+        return new SwarmCredentialSpec { Config = names.Of(config, top.Str("name")) };
     }
 
     /// <summary>Ulimits sorted by name; a single number is both soft and hard.</summary>

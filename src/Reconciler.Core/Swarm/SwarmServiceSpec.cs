@@ -67,6 +67,24 @@ public sealed record SwarmContainerSpec
     public ImmutableArray<string>? CapabilityAdd { get; init; }
     public ImmutableArray<string>? CapabilityDrop { get; init; }
     public ImmutableArray<SwarmUlimit>? Ulimits { get; init; }
+    /// <summary>compose <c>credential_spec</c> (the CLI's only use of Privileges in a stack).</summary>
+    public SwarmPrivileges? Privileges { get; init; }
+}
+
+public sealed record SwarmPrivileges
+{
+    public SwarmCredentialSpec? CredentialSpec { get; init; }
+}
+
+/// <summary>
+/// One of three sources (Windows gMSA). <see cref="Config"/> names a config here and in a plan; the
+/// engine wants its id, which the executor puts in (as for secret and config references).
+/// </summary>
+public sealed record SwarmCredentialSpec
+{
+    public string? Config { get; init; }
+    public string? File { get; init; }
+    public string? Registry { get; init; }
 }
 
 /// <summary>Durations in nanoseconds.</summary>

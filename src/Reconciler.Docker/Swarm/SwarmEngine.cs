@@ -35,8 +35,13 @@ public sealed class SwarmEngine : IDisposable
     public Task<SwarmRole> RoleAsync(CancellationToken ct) => _reader.RoleAsync(ct);
 
     /// <param name="resolveImages">Pin each image to its registry digest first (<c>docker stack deploy --resolve-image always</c>).</param>
-    public Task<ObservedSwarm> ObserveAsync(SwarmStack desired, bool resolveImages, CancellationToken ct) =>
-        _reader.ReadAsync(desired.Name, desired.Services.Values.Select(s => s.TaskTemplate.ContainerSpec.Image), resolveImages, ct);
+    /// <param name="pins">
+    /// Image as written → the reference with digest it must stay at (a held or rolled-back commit runs
+    /// what ran when it was good, wherever its tag points now); the registry is asked only for its platforms.
+    /// </param>
+    public Task<ObservedSwarm> ObserveAsync(SwarmStack desired, bool resolveImages, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? pins = null) =>
+        _reader.ReadAsync(desired.Name, desired.Services.Values.Select(s => s.TaskTemplate.ContainerSpec.Image), resolveImages, ct, pins);
 
     /// <summary>
     /// The stack's services, how many tasks each should run, and every task the engine lists for them

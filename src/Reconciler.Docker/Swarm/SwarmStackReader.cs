@@ -20,7 +20,8 @@ internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
         return swarm["ControlAvailable"]?.GetValue<bool>() == true ? SwarmRole.Manager : SwarmRole.Worker;
     }
 
-    public async Task<ObservedSwarm> ReadAsync(string stack, IEnumerable<string> images, bool resolveImages, CancellationToken ct)
+    public async Task<ObservedSwarm> ReadAsync(string stack, IEnumerable<string> images, bool resolveImages, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? pins = null)
     {
         var role = await RoleAsync(ct).ConfigureAwait(false);
         if (role != SwarmRole.Manager) return new ObservedSwarm { Role = role };
@@ -48,6 +49,11 @@ internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
             foreach (var attachment in (spec["TaskTemplate"]?["Networks"] as JsonArray)?.OfType<JsonObject>() ?? [])
                 if (attachment["Target"]?.GetValue<string>() is { } target && namesById.TryGetValue(target, out var name))
                     attachment["Target"] = name;
+            // A credential spec names its config by id; the plan compares names.
+            if (spec["TaskTemplate"]?["ContainerSpec"]?["Privileges"]?["CredentialSpec"] is JsonObject credential
+                && credential["Config"]?.GetValue<string>() is { Length: > 0 } configId
+                && objects.FirstOrDefault(o => o.Kind == SwarmObjectKind.Config && o.Id == configId) is { } config)
+                credential["Config"] = config.Name;
             var counts = Counts(s, tasks);
             services[counts.Service] = new ObservedSwarmService
             {
@@ -72,7 +78,8 @@ internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
         {
             foreach (var image in images.Distinct(StringComparer.Ordinal))
             {
-                if (await ResolveAsync(image, ct).ConfigureAwait(false) is not { } answer) continue;
+                var pin = pins is not null && pins.TryGetValue(image, out var p) ? p : null;
+                if (await (pin is null ? ResolveAsync(image, ct) : PlatformsOfPinAsync(pin, ct)).ConfigureAwait(false) is not { } answer) continue;
                 resolved[image] = answer.Pinned;
                 platforms[image] = answer.Platforms;
             }
@@ -144,20 +151,44 @@ internal sealed class SwarmStackReader(SwarmApi api, SwarmRegistryAuth auth)
             var answer = await api.GetAsync($"distribution/{image}/json", "resolve", $"image {image}", ct,
                 await auth.HeaderForAsync(image, ct).ConfigureAwait(false)).ConfigureAwait(false);
             if (answer?["Descriptor"]?["digest"]?.GetValue<string>() is not { } digest) return null;
-            var lastSlash = image.LastIndexOf('/');
-            var tagged = image.IndexOf(':', lastSlash + 1) > 0 ? image : image + ":latest";
-            // The client's own rule (moby client/service_create.go): "arm" is left out of the platform,
-            // since nodes report their variant (armv7l) and would never match.
-            var platforms = ((answer["Platforms"] as JsonArray)?.OfType<JsonObject>() ?? [])
-                .Select(p => new SwarmPlatform(
-                    p["architecture"]?.GetValue<string>() is { } arch && !arch.Equals("arm", StringComparison.OrdinalIgnoreCase) ? arch : "",
-                    p["os"]?.GetValue<string>() ?? ""))
-                .ToImmutableArray();
-            return ($"{tagged}@{digest}", platforms);
+            return ($"{SwarmImagePins.Tagged(image)}@{digest}", PlatformsOf(answer));
         }
         catch (Exception e) when (e is DockerOperationException or Registry.RegistryCredentialException)
         {
             return null;
+        }
+    }
+
+    // The client's own rule (moby client/service_create.go): "arm" is left out of the platform,
+    // since nodes report their variant (armv7l) and would never match.
+    private static ImmutableArray<SwarmPlatform> PlatformsOf(JsonNode? answer) =>
+        [.. ((answer?["Platforms"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            .Select(p => new SwarmPlatform(
+                p["architecture"]?.GetValue<string>() is { } arch && !arch.Equals("arm", StringComparison.OrdinalIgnoreCase) ? arch : "",
+                p["os"]?.GetValue<string>() ?? ""))];
+
+    /// <summary>
+    /// A pinned image keeps its digest whatever its tag points at now; the registry is asked for that
+    /// digest's platforms (by digest, so a moved or deleted tag does not matter). When it cannot say,
+    /// the pin still holds, without platforms: running the right image matters more than placement hints.
+    /// </summary>
+    private async Task<(string Pinned, ImmutableArray<SwarmPlatform> Platforms)?> PlatformsOfPinAsync(string pin, CancellationToken ct)
+    {
+        var at = pin.IndexOf('@', StringComparison.Ordinal);
+        if (at < 0) return await ResolveAsync(pin, ct).ConfigureAwait(false);
+        var name = pin[..at];
+        var lastSlash = name.LastIndexOf('/');
+        var colon = name.IndexOf(':', lastSlash + 1);
+        var byDigest = (colon > 0 ? name[..colon] : name) + pin[at..];
+        try
+        {
+            var answer = await api.GetAsync($"distribution/{byDigest}/json", "resolve", $"image {byDigest}", ct,
+                await auth.HeaderForAsync(byDigest, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            return (pin, PlatformsOf(answer));
+        }
+        catch (Exception e) when (e is DockerOperationException or Registry.RegistryCredentialException)
+        {
+            return (pin, []);
         }
     }
 

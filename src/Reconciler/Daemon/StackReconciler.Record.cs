@@ -206,6 +206,11 @@ public sealed partial class StackReconciler
     private static Dictionary<string, string> ImagesRunning(PassRun run)
     {
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (run.Swarm is { } swarm)
+        {
+            if (run.ObservedSwarm is { } seen) foreach (var (service, pin) in Core.Swarm.SwarmImagePins.Running(swarm, seen)) images[service] = pin;
+            return images;
+        }
         if (run.Desired is not { Services.Count: > 0 } desired || run.Observed is not { } observed) return images;
         foreach (var o in run.Executions.SelectMany(e => e.Outcomes).Where(o => o.Action is ContainerAction))
             if (o.Image is { } image && o.Action.Service is { } service && desired.Services.TryGetValue(service, out var s))

@@ -19,7 +19,9 @@ public sealed partial class StackReconciler
     {
         try
         {
-            (run.SwarmPlan, run.ObservedSwarm) = await PlanSwarmAgainstEngineAsync(run.Swarm!, ct).ConfigureAwait(false);
+            // Holding the last good commit keeps the images it ran, as on a host.
+            var pins = run.Convergence!.PinLastGoodImages ? SwarmImagePins.For(run.Swarm!, run.State.LastGoodImages) : null;
+            (run.SwarmPlan, run.ObservedSwarm) = await PlanSwarmAgainstEngineAsync(run.Swarm!, ct, pins).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -32,9 +34,10 @@ public sealed partial class StackReconciler
         return new Planned(plan.Actions.IsEmpty, plan.IsBlocked);
     }
 
-    private async Task<(SwarmPlan, ObservedSwarm)> PlanSwarmAgainstEngineAsync(SwarmStack desired, CancellationToken ct)
+    private async Task<(SwarmPlan, ObservedSwarm)> PlanSwarmAgainstEngineAsync(SwarmStack desired, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? pins = null)
     {
-        var observed = await SwarmOrThrow.ObserveAsync(desired, resolveImages: true, ct).ConfigureAwait(false);
+        var observed = await SwarmOrThrow.ObserveAsync(desired, resolveImages: true, ct, pins).ConfigureAwait(false);
         return (SwarmPlanner.Plan(desired, observed, stack.Prune), observed);
     }
 
@@ -113,7 +116,10 @@ public sealed partial class StackReconciler
     private static List<string> Touched(SwarmPlan plan) =>
         [.. plan.Actions.Select(a => a switch { CreateSwarmService c => c.Spec.Name, UpdateSwarmService u => u.Spec.Name, _ => null }).OfType<string>()];
 
-    /// <summary>The last good commit's stack converged again and gated like a deploy.</summary>
+    /// <summary>
+    /// The last good commit's stack converged again, at the digests it ran then (not wherever its tags
+    /// point now), and gated like a deploy.
+    /// </summary>
     private async Task<StepOutcome> RollBackSwarmAsync(string good, PassRun run, CancellationToken ct)
     {
         try
@@ -123,7 +129,8 @@ public sealed partial class StackReconciler
             if (tree is null) return new RolledBack(Succeeded: false);
             var (loaded, _) = await LoadCommitAsync(good, stack.Path == "." ? tree : Path.Combine(tree, stack.Path), ct).ConfigureAwait(false);
             if (loaded.Swarm is null) return new RolledBack(Succeeded: false);
-            var (plan, observed) = await PlanSwarmAgainstEngineAsync(loaded.Swarm, ct).ConfigureAwait(false);
+            var (plan, observed) = await PlanSwarmAgainstEngineAsync(loaded.Swarm, ct,
+                SwarmImagePins.For(loaded.Swarm, run.State.LastGoodImages)).ConfigureAwait(false);
             if (plan.IsBlocked) return new RolledBack(Succeeded: false);
             run.SwarmChanged = true;
             var execution = await SwarmOrThrow.ExecuteAsync(plan, observed, ct).ConfigureAwait(false);

@@ -63,8 +63,12 @@ internal static class LoadPolicy
             Profiles = stack.Profiles,
             Limits = stack.Limits,
         };
-        return For(arguments, new Confinement.RepoTree(stack.Name, treeDirectory, stack.HostFiles),
+        var request = For(arguments, new Confinement.RepoTree(stack.Name, treeDirectory, stack.HostFiles),
             new EnvironmentSource.StackVariables(stack.Variables, stack.PassEnv), processEnvironment);
+        // docker stack deploy creates every secret and config the file defines, mounted or not.
+        return stack.Engine == StackEngine.Swarm
+            ? request with { Options = request.Options with { KeepUnusedSecretsAndConfigs = true } }
+            : request;
     }
 
     /// <summary>The environment of this process, as <see cref="For"/> takes it.</summary>

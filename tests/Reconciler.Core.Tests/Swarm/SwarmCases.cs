@@ -26,7 +26,7 @@ internal static class SwarmCases
         var files = Directory.GetFiles(dir).Where(f => !Path.GetFileName(f).StartsWith("stack-deploy", StringComparison.Ordinal))
             .ToDictionary(f => virtualDir + "/" + Path.GetFileName(f), File.ReadAllText);
         var source = new InMemoryFiles(files);
-        var loaded = ComposeLoader.Load(new LoadOptions { WorkingDirectory = virtualDir, ProjectName = Stack }, source);
+        var loaded = ComposeLoader.Load(new LoadOptions { WorkingDirectory = virtualDir, ProjectName = Stack, KeepUnusedSecretsAndConfigs = true }, source);
         Assert.True(loaded.Success, caseName + ": " + string.Join("\n", loaded.Diagnostics));
         return SwarmStackConverter.Convert(loaded.Project!, Stack, source);
     }

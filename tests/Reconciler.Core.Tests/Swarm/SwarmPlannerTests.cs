@@ -21,7 +21,7 @@ public class SwarmPlannerTests
     internal static SwarmStack Desired(string compose = Compose, string secret = "one")
     {
         var files = new InMemoryFiles(new() { ["/p/compose.yaml"] = compose, ["/p/pw.txt"] = secret });
-        var loaded = Reconciler.Core.Compose.Loading.ComposeLoader.Load(new LoadOptions { WorkingDirectory = "/p" }, files);
+        var loaded = Reconciler.Core.Compose.Loading.ComposeLoader.Load(new LoadOptions { WorkingDirectory = "/p", KeepUnusedSecretsAndConfigs = true }, files);
         var conversion = SwarmStackConverter.Convert(loaded.Project!, "s", files);
         Assert.True(conversion.Succeeded, string.Join("\n", conversion.Diagnostics));
         return conversion.Stack!;
@@ -152,5 +152,27 @@ public class SwarmPlannerTests
         var moved = deployed with { ResolvedImages = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [new KeyValuePair<string, string>("busybox:1", "busybox:1@sha256:bbb")]) };
         var update = Assert.IsType<UpdateSwarmService>(Assert.Single(SwarmPlanner.Plan(Desired(), moved, prune: false).Actions));
         Assert.Contains(update.Changes, c => c.StartsWith("TaskTemplate.ContainerSpec.Image", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_credential_spec_names_the_config_version_its_runtime_reference_names_and_a_second_plan_is_empty()
+    {
+        var desired = Desired("""
+            services:
+              web:
+                image: busybox:1
+                credential_spec: {config: spec}
+            configs:
+              spec:
+                file: ./pw.txt
+            """);
+
+        var plan = SwarmPlanner.Plan(desired, Empty, prune: false);
+
+        var sent = Assert.IsType<CreateSwarmService>(plan.Actions[^1]).Spec.TaskTemplate.ContainerSpec;
+        var runtime = Assert.Single(sent.Configs!.Value, r => r.Runtime is not null);
+        Assert.StartsWith("s_spec-", runtime.ConfigName, StringComparison.Ordinal);
+        Assert.Equal(runtime.ConfigName, sent.Privileges!.CredentialSpec!.Config);
+        Assert.Empty(SwarmPlanner.Plan(desired, After(plan, Empty), prune: false).Actions);
     }
 }

@@ -143,6 +143,87 @@ public class SwarmStackConverterTests
     }
 
     [Fact]
+    public void A_credential_spec_from_a_config_references_it_for_the_runtime_beside_its_file_references()
+    {
+        var conversion = Convert("""
+            services:
+              web:
+                image: busybox
+                configs: [spec, other]
+                credential_spec:
+                  config: spec
+            configs:
+              spec:
+                file: ./spec.json
+              other:
+                file: ./other.txt
+            """, new() { ["spec.json"] = "{}", ["other.txt"] = "x" });
+        Assert.True(conversion.Succeeded, string.Join("\n", conversion.Diagnostics));
+        var container = conversion.Stack!.Services["web"].TaskTemplate.ContainerSpec;
+        Assert.Equal("s_spec", container.Privileges!.CredentialSpec!.Config);
+        // Sorted by name, the file reference before the runtime one of the same config (the CLI's stable sort).
+        Assert.Equal(["s_other:file", "s_spec:file", "s_spec:runtime"],
+            container.Configs!.Value.Select(r => $"{r.ConfigName}:{(r.Runtime is null ? "file" : "runtime")}"));
+        Assert.Contains("\"Runtime\":{}", SwarmPlanner.Json(conversion.Stack.Services["web"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_credential_spec_from_a_file_or_the_registry_goes_as_written()
+    {
+        var conversion = Convert("""
+            services:
+              web:
+                image: busybox
+                credential_spec:
+                  registry: my-gmsa
+            """);
+        var container = conversion.Stack!.Services["web"].TaskTemplate.ContainerSpec;
+        Assert.Equal(new SwarmCredentialSpec { Registry = "my-gmsa" }, container.Privileges!.CredentialSpec);
+        Assert.Empty(container.Configs!.Value);
+        Assert.DoesNotContain(conversion.Diagnostics, d => d.KeyPath?.Contains("credential_spec", StringComparison.Ordinal) == true);
+    }
+
+    [Theory]
+    [InlineData("file: a.json\n      registry: b", "invalid credential spec: cannot specify both \"File\" and \"Registry\"")]
+    [InlineData("config: c\n      file: a.json\n      registry: b", "invalid credential spec: cannot specify both \"Config\", \"File\", and \"Registry\"")]
+    [InlineData("config: nowhere", "undefined config \"nowhere\": define it under the top-level configs:")]
+    public void A_credential_spec_the_cli_refuses_is_refused_at_its_line(string spec, string message)
+    {
+        var conversion = Convert($"""
+            services:
+              web:
+                image: busybox
+                credential_spec:
+                  {spec}
+            configs:
+              c:
+                file: ./c.json
+            """, new() { ["c.json"] = "{}" });
+        var error = Assert.Single(conversion.Diagnostics, d => d.Severity == Severity.Error);
+        Assert.Equal(message, error.Message);
+        Assert.Equal("services.web.credential_spec", error.KeyPath);
+        Assert.Equal(4, error.Where!.Value.Line);
+    }
+
+    [Fact]
+    public void Secrets_and_configs_no_service_mounts_are_created_as_docker_stack_deploy_creates_them()
+    {
+        var conversion = Convert("""
+            services:
+              web:
+                image: busybox
+            secrets:
+              spare:
+                file: ./spare.txt
+            configs:
+              unused:
+                file: ./spare.txt
+            """, new() { ["spare.txt"] = "x" });
+        Assert.Equal(["s_spare"], conversion.Stack!.Secrets.Select(o => o.Name));
+        Assert.Equal(["s_unused"], conversion.Stack.Configs.Select(o => o.Name));
+    }
+
+    [Fact]
     public void A_config_over_swarms_500_KiB_is_refused_at_its_line()
     {
         var conversion = Convert("""
@@ -208,7 +289,7 @@ public class SwarmStackConverterTests
         var all = new Dictionary<string, string> { ["/p/compose.yaml"] = compose };
         foreach (var (k, v) in more ?? []) all["/p/" + k] = v;
         var files = new InMemoryFiles(all);
-        var loaded = Reconciler.Core.Compose.Loading.ComposeLoader.Load(new LoadOptions { WorkingDirectory = "/p" }, files);
+        var loaded = Reconciler.Core.Compose.Loading.ComposeLoader.Load(new LoadOptions { WorkingDirectory = "/p", KeepUnusedSecretsAndConfigs = true }, files);
         Assert.True(loaded.Success, string.Join("\n", loaded.Diagnostics));
         return SwarmStackConverter.Convert(loaded.Project!, stackName, files);
     }

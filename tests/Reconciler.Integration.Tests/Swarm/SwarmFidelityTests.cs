@@ -79,7 +79,7 @@ public sealed class SwarmFidelityTests(SwarmTestbed bed, ITestOutputHelper outpu
     private static SwarmConversion Convert(string dir)
     {
         var files = new DiskFileSource();
-        var loaded = ComposeLoader.Load(new LoadOptions { WorkingDirectory = dir, ProjectName = Stack }, files);
+        var loaded = ComposeLoader.Load(new LoadOptions { WorkingDirectory = dir, ProjectName = Stack, KeepUnusedSecretsAndConfigs = true }, files);
         Assert.True(loaded.Success, string.Join("\n", loaded.Diagnostics));
         var conversion = SwarmStackConverter.Convert(loaded.Project!, Stack, files);
         Assert.True(conversion.Succeeded, string.Join("\n", conversion.Diagnostics));

@@ -14,7 +14,7 @@ namespace Reconciler.Integration.Tests.Swarm;
 /// <summary>
 /// A stack with <c>engine: swarm</c> through the daemon's own pass (real git, real state store,
 /// the three-node test bed): deploy from git, a second poll that changes nothing, a rolling update,
-/// an APP_TAG bump (image pinned to the new tag's digest), and a commit whose tasks exit, which fails the gate and is rolled back to the last good commit.
+/// an APP_TAG bump (image pinned to the new tag's digest), and a commit whose tasks exit, which fails the gate and is rolled back to the last good commit at the digests it ran (its tag moved meanwhile), then held.
 /// </summary>
 [Collection(SwarmCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -125,13 +125,40 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
         Assert.True(bump.Outcome == PassOutcome.Applied, $"{bump.Outcome}: {bump.Error}");
         Assert.StartsWith("10.213.0.1:5000/testbed/busybox:v2@sha256:", Image("web"), StringComparison.Ordinal);
         Assert.Equal(3, RunningTasks("web"));
+        var good = Image("web");
 
+        // The tag moves in the registry before the next commit: the rollback must restore the digest
+        // that ran, not what v2 means by then.
+        MoveTag("10.213.0.1:5000/testbed/busybox:v2");
         var broken = await PassAsync(Compose("three", command: "exit 3"), "tasks exit", tag: "v2");
         Assert.Equal(PassOutcome.Failed, broken.Outcome);
         Assert.Contains("rolled back", broken.Error, StringComparison.Ordinal);
         Assert.Contains("MODE=two", Env("web"));
-        Assert.StartsWith("10.213.0.1:5000/testbed/busybox:v2@", Image("web"), StringComparison.Ordinal);
+        Assert.Equal(good, Image("web"));
         Assert.Equal(3, RunningTasks("web"));
+
+        // The failed head is held: later polls keep the last good commit at those digests, sending nothing.
+        var held = Versions();
+        var after = await PassAsync(subject: "poll, head held");
+        Assert.NotEqual(PassOutcome.Applied, after.Outcome);
+        Assert.Equal(good, Image("web"));
+        Assert.Equal(held, Versions());
+    }
+
+    /// <summary>Points <paramref name="tag"/> at a new image (its config differs, so its digest does) and pushes it.</summary>
+    private void MoveTag(string tag)
+    {
+        var scratch = "moved" + Guid.NewGuid().ToString("N")[..6];
+        bed.Docker(null, "create", "--name", scratch, tag, "true");
+        try
+        {
+            bed.Docker(null, "commit", "--change", $"LABEL moved={scratch}", scratch, tag);
+            bed.Docker(null, "push", "-q", tag);
+        }
+        finally
+        {
+            bed.Docker(null, "rm", scratch);
+        }
     }
 
     private string Image(string service) => Inspect(service)["Spec"]!["TaskTemplate"]!["ContainerSpec"]!["Image"]!.GetValue<string>();

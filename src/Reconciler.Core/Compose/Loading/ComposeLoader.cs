@@ -101,7 +101,10 @@ public static class ComposeLoader
         if (profiles.Count == 0 && environment.TryGetValue("COMPOSE_PROFILES", out var envProfiles))
             profiles.AddRange(envProfiles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-        var normalizer = new ProjectNormalizer(name, projectDir, environment, options.HomeDirectory, fs, diagnostics, budget);
+        var normalizer = new ProjectNormalizer(name, projectDir, environment, options.HomeDirectory, fs, diagnostics, budget)
+        {
+            KeepUnusedSecretsAndConfigs = options.KeepUnusedSecretsAndConfigs,
+        };
         normalizer.Normalize(shaped, profiles);
         if (diagnostics.Any(d => d.Severity == Severity.Error)) return null;
 

@@ -13,6 +13,8 @@ namespace Reconciler.Core.Compose.Loading;
 internal sealed class ProjectNormalizer(string name, string projectDir, ImmutableDictionary<string, string> environment,
     string? home, IFileSource fs, List<Diagnostic> diagnostics, LoadBudget budget)
 {
+    public bool KeepUnusedSecretsAndConfigs { get; init; }
+
     private static ScalarNode Str(string v, Mark m) => new(v, ScalarKind.String, m);
     private static ScalarNode Bool(bool v, Mark m) => new(v ? "true" : "false", ScalarKind.Bool, m);
 
@@ -46,7 +48,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         ResolveFilePaths(project, "secrets");
         ResolveFilePaths(project, "configs");
         new ConsistencyCheck(project, _disabled, diagnostics).Run();
-        if (!diagnostics.Any(d => d.Severity == Severity.Error)) DropUnusedResources(project, services);
+        if (!diagnostics.Any(d => d.Severity == Severity.Error)) DropUnusedResources(project, services, KeepUnusedSecretsAndConfigs);
     }
 
     private void FoldEnvFiles(MappingNode service, TreePath path)
@@ -227,7 +229,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
     }
 
     /// <summary>compose prints only the networks, volumes, secrets and configs the enabled services use.</summary>
-    private static void DropUnusedResources(MappingNode project, MappingNode services)
+    private static void DropUnusedResources(MappingNode project, MappingNode services, bool keepSecretsAndConfigs)
     {
         var usedNetworks = new HashSet<string>(StringComparer.Ordinal);
         var usedVolumes = new HashSet<string>(StringComparer.Ordinal);
@@ -251,6 +253,7 @@ internal sealed class ProjectNormalizer(string name, string projectDir, Immutabl
         }
         foreach (var (kind, used) in new[] { ("networks", usedNetworks), ("volumes", usedVolumes), ("secrets", usedSecrets), ("configs", usedConfigs) })
         {
+            if (keepSecretsAndConfigs && kind is "secrets" or "configs") continue;
             if (project[kind] is not MappingNode resources) continue;
             resources.RemoveWhere((k, _) => !used.Contains(k));
             if (resources.Count == 0) project.Remove(kind);
