@@ -28,6 +28,11 @@ for s in json.load(open(f'/tmp/record-{case}.json')):
     spec = s['Spec']
     for n in spec.get('TaskTemplate', {}).get('Networks', []):
         n['Target'] = names.get(n['Target'], n['Target'])
+    # A credential spec names its config by id: the name of the same service's reference to it.
+    container = spec['TaskTemplate']['ContainerSpec']
+    credential = (container.get('Privileges') or {}).get('CredentialSpec') or {}
+    if credential.get('Config'):
+        credential['Config'] = next((c['ConfigName'] for c in container.get('Configs', []) if c['ConfigID'] == credential['Config']), credential['Config'])
     out[spec['Labels'].get('com.docker.stack.namespace') + '/' + spec['Name']] = spec
 json.dump(out, open('stack-deploy.json', 'w'), indent=2, sort_keys=True)
 PY

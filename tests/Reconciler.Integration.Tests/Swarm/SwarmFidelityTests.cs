@@ -64,6 +64,10 @@ public sealed class SwarmFidelityTests(SwarmTestbed bed, ITestOutputHelper outpu
             foreach (var n in (spec["TaskTemplate"]?["Networks"] as JsonArray)?.OfType<JsonObject>() ?? [])
                 n["Target"] = networks.GetValueOrDefault(n["Target"]!.GetValue<string>(), n["Target"]!.GetValue<string>());
             var container = spec["TaskTemplate"]!["ContainerSpec"]!;
+            // A credential spec names its config by id, which differs between the two deploys: compare the names.
+            if (container["Privileges"]?["CredentialSpec"] is JsonObject credential && credential["Config"]?.GetValue<string>() is { Length: > 0 } configId)
+                credential["Config"] = Unversioned((container["Configs"] as JsonArray)?.OfType<JsonObject>()
+                    .FirstOrDefault(r => r["ConfigID"]?.GetValue<string>() == configId)?["ConfigName"]?.GetValue<string>() ?? configId);
             foreach (var (list, field) in new[] { ("Secrets", "SecretName"), ("Configs", "ConfigName") })
                 foreach (var r in (container[list] as JsonArray)?.OfType<JsonObject>() ?? [])
                     r[field] = Unversioned(r[field]!.GetValue<string>());
