@@ -14,7 +14,7 @@ namespace Reconciler.Integration.Tests.Swarm;
 /// <summary>
 /// A stack with <c>engine: swarm</c> through the daemon's own pass (real git, real state store,
 /// the three-node test bed): deploy from git, a second poll that changes nothing, a rolling update,
-/// an APP_TAG bump (image pinned to the new tag's digest), and a commit whose tasks exit, which fails the gate and is rolled back to the last good commit at the digests it ran (its tag moved meanwhile), then held.
+/// an APP_TAG bump (image pinned to the new tag's digest), and a commit whose tasks exit, which fails the gate and is rolled back to the last good commit at the digests it ran (its tag moved meanwhile), then held until a git revert deploys.
 /// </summary>
 [Collection(SwarmCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -132,7 +132,10 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
         MoveTag("10.213.0.1:5000/testbed/busybox:v2");
         var broken = await PassAsync(Compose("three", command: "exit 3"), "tasks exit", tag: "v2");
         Assert.Equal(PassOutcome.Failed, broken.Outcome);
+        // What reconciler_rollbacks_total counts.
+        Assert.True(broken.RolledBack);
         Assert.Contains("rolled back", broken.Error, StringComparison.Ordinal);
+        var brokenCommit = origin.Head();
         Assert.Contains("MODE=two", Env("web"));
         Assert.Equal(good, Image("web"));
         Assert.Equal(3, RunningTasks("web"));
@@ -143,6 +146,15 @@ public sealed class SwarmPipelineTests(SwarmTestbed bed, ITestOutputHelper outpu
         Assert.NotEqual(PassOutcome.Applied, after.Outcome);
         Assert.Equal(good, Image("web"));
         Assert.Equal(held, Versions());
+
+        // git revert is a commit like any other: it deploys, and v2 means the moved image by now.
+        origin.Revert(brokenCommit);
+        var reverted = await PassAsync(subject: "git revert of the failed commit");
+        Assert.True(reverted.Outcome == PassOutcome.Applied, $"{reverted.Outcome}: {reverted.Error}");
+        Assert.StartsWith("10.213.0.1:5000/testbed/busybox:v2@sha256:", Image("web"), StringComparison.Ordinal);
+        Assert.NotEqual(good, Image("web"));
+        Assert.Contains("MODE=two", Env("web"));
+        Assert.Equal(3, RunningTasks("web"));
     }
 
     /// <summary>Points <paramref name="tag"/> at a new image (its config differs, so its digest does) and pushes it.</summary>
