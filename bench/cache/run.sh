@@ -72,7 +72,9 @@ for i in $(seq -f %02g 1 "$STACKS"); do
       [ "$SHARED_NETWORK" != 1 ] || printf 'networks:\n  default:\n    name: %s-net\n    external: true\n' "$PREFIX"; } > "$WORK/src/s$i/compose.yaml"
 done
 if [ "$SHARED_NETWORK" = 1 ]; then
-    docker network create --label "com.docker.compose.project=$PREFIX-shared" "$PREFIX-net" >/dev/null
+    # The engine's default pools hand out /24s when its /16s are taken (a /24 holds 253 containers):
+    # a /20 of its own holds 4,093. SHARED_SUBNET to choose another.
+    docker network create --subnet "${SHARED_SUBNET:-10.237.0.0/20}" --label "com.docker.compose.project=$PREFIX-shared" "$PREFIX-net" >/dev/null
     log "$STACKS stacks share the external network $PREFIX-net (SHARED_NETWORK=1)"
 fi
 git -C "$WORK/src" add -A
