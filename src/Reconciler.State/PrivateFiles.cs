@@ -64,6 +64,23 @@ public static class PrivateFiles
         return options;
     }
 
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="contents"/> atomically: a 0600 temp file
+    /// beside it (a leftover one removed first, as it would keep its old mode), renamed over it; the
+    /// folder created private if missing. Throws on I/O errors for the caller to log.
+    /// </summary>
+    public static void ReplaceAtomically(string path, ReadOnlySpan<byte> contents)
+    {
+        EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temp = path + ".tmp";
+        File.Delete(temp);
+        using (var file = new FileStream(temp, Create(System.IO.FileMode.CreateNew, FileAccess.Write)))
+        {
+            file.Write(contents);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
     /// <summary>Creates an empty file with mode 0600 unless it exists, so that whoever writes it next never makes it wider.</summary>
     public static void CreateEmpty(string path)
     {

@@ -97,9 +97,7 @@ public static class SwarmPlanner
                 .OrderBy(r => r.SecretName, StringComparer.Ordinal).ToImmutableArray(),
             Configs = c.Configs?.Select(r => r with { ConfigName = versions.GetValueOrDefault((SwarmObjectKind.Config, r.ConfigName), r.ConfigName) })
                 .OrderBy(r => r.ConfigName, StringComparer.Ordinal).ToImmutableArray(),
-            Privileges = c.Privileges?.CredentialSpec?.Config is { } config
-                ? c.Privileges with { CredentialSpec = c.Privileges.CredentialSpec with { Config = versions.GetValueOrDefault((SwarmObjectKind.Config, config), config) } }
-                : c.Privileges,
+            Privileges = c.Privileges?.WithCredentialConfig(n => versions.GetValueOrDefault((SwarmObjectKind.Config, n), n)),
         };
         var placement = platforms is not null && platforms.TryGetValue(c.Image, out var p) && !p.IsEmpty
             ? spec.TaskTemplate.Placement with { Platforms = p }

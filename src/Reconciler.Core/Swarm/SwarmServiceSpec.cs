@@ -74,6 +74,10 @@ public sealed record SwarmContainerSpec
 public sealed record SwarmPrivileges
 {
     public SwarmCredentialSpec? CredentialSpec { get; init; }
+
+    /// <summary>The credential spec's config renamed (to its version by the planner, to its id by the executor), as the config references are.</summary>
+    public SwarmPrivileges WithCredentialConfig(Func<string, string> rename) =>
+        CredentialSpec?.Config is { } config ? this with { CredentialSpec = CredentialSpec with { Config = rename(config) } } : this;
 }
 
 /// <summary>

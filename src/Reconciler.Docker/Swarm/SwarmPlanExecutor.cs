@@ -83,9 +83,7 @@ internal sealed class SwarmPlanExecutor(SwarmApi api, SwarmRegistryAuth auth)
                 {
                     Secrets = c.Secrets?.Select(r => r with { SecretID = ids.GetValueOrDefault((SwarmObjectKind.Secret, r.SecretName), "") }).ToImmutableArray(),
                     Configs = c.Configs?.Select(r => r with { ConfigID = ids.GetValueOrDefault((SwarmObjectKind.Config, r.ConfigName), "") }).ToImmutableArray(),
-                    Privileges = c.Privileges?.CredentialSpec?.Config is { } config
-                        ? c.Privileges with { CredentialSpec = c.Privileges.CredentialSpec with { Config = ids.GetValueOrDefault((SwarmObjectKind.Config, config), "") } }
-                        : c.Privileges,
+                    Privileges = c.Privileges?.WithCredentialConfig(n => ids.GetValueOrDefault((SwarmObjectKind.Config, n), "")),
                 },
             },
         };

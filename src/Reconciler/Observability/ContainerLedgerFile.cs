@@ -29,18 +29,9 @@ internal sealed class ContainerLedgerFile(string path)
     }
 
     /// <summary>Writes a temp file and renames it over the old one; throws on I/O errors for the caller to log.</summary>
-    public void Save(Contents contents)
-    {
-        State.PrivateFiles.EnsureDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        File.Delete(temp); // a leftover would keep its old mode
-        // The state_dir's files are the daemon's own: 0600, never wider whatever the umask.
-        using (var file = new FileStream(temp, State.PrivateFiles.Create(FileMode.CreateNew, FileAccess.Write)))
-        {
-            file.Write(JsonSerializer.SerializeToUtf8Bytes(contents, LedgerJson.Default.Contents));
-        }
-        File.Move(temp, path, overwrite: true);
-    }
+    // The state_dir's files are the daemon's own: 0600, never wider whatever the umask.
+    public void Save(Contents contents) =>
+        State.PrivateFiles.ReplaceAtomically(path, JsonSerializer.SerializeToUtf8Bytes(contents, LedgerJson.Default.Contents));
 
     public sealed record Contents
     {

@@ -38,17 +38,9 @@ internal sealed class SwarmTallyFile(string path)
     }
 
     /// <summary>Writes a temp file and renames it over the old one; throws on I/O errors for the caller to log.</summary>
-    public void Save(SwarmRestartTally tally)
-    {
-        State.PrivateFiles.EnsureDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        File.Delete(temp); // a leftover would keep its old mode
-        using (var file = new FileStream(temp, State.PrivateFiles.Create(FileMode.CreateNew, FileAccess.Write)))
-        {
-            file.Write(JsonSerializer.SerializeToUtf8Bytes(new Contents { Counted = [.. tally.Counted], Totals = tally.Totals }, SwarmTallyJson.Default.Contents));
-        }
-        File.Move(temp, path, overwrite: true);
-    }
+    public void Save(SwarmRestartTally tally) =>
+        State.PrivateFiles.ReplaceAtomically(path,
+            JsonSerializer.SerializeToUtf8Bytes(new Contents { Counted = [.. tally.Counted], Totals = tally.Totals }, SwarmTallyJson.Default.Contents));
 
     public sealed record Contents
     {
