@@ -15,6 +15,11 @@
 #
 # Knobs: STACKS=20 SERVICES=10 DRIFT=1s WINDOW=60 HEALS=5 MODES="off on" HEAL_DRIFT=1h KEEP=1
 #        SHARED_NETWORK=0|1 (default 1 past 25 stacks: the engine's default pools hold ~30 networks)
+#        SETTLE=0: seconds to wait once in sync before the window (the engine settles after a big deploy)
+#        BASELINE=1: at the end, dockerd's CPU over a window with the containers running and no daemon
+#        KEEP_CONTAINERS=1 leaves the stacks running; BENCH_ID=<id> (printed) reuses them in a later
+#        run, which then measures a daemon starting on a host that already runs them (deploying
+#        1,000 containers takes ~17 min here; its measuring takes ~5)
 #   RECONCILER_BIN: the daemon binary (default: the native build in artifacts/publish when there
 #   is one, else the JIT build in src/Reconciler/bin/Release/net10.0; copied to a temp dir first).
 # Needs the test images in the registry at 127.0.0.1:5000 (bash tests/setup/engine.sh), git, curl.
@@ -26,7 +31,7 @@ log() { printf '[cache-bench] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 STACKS=${STACKS:-20}; SERVICES=${SERVICES:-10}; DRIFT=${DRIFT:-1s}; WINDOW=${WINDOW:-60}
-HEALS=${HEALS:-5}; MODES=${MODES:-"off on"}; HEAL_DRIFT=${HEAL_DRIFT:-1h}
+HEALS=${HEALS:-5}; MODES=${MODES:-"off on"}; HEAL_DRIFT=${HEAL_DRIFT:-1h}; SETTLE=${SETTLE:-0}; BASELINE=${BASELINE:-1}
 # The engine's default address pools hold about 30 bridge networks: past 25 stacks, every stack
 # joins one shared external network instead of a default network of its own.
 SHARED_NETWORK=${SHARED_NETWORK:-$([ "$STACKS" -gt 25 ] && echo 1 || echo 0)}
@@ -43,11 +48,12 @@ if [ -z "$SRC_BIN" ]; then
 fi
 [ -x "$SRC_BIN" ] || die "no reconciler binary at $SRC_BIN (dotnet build src/Reconciler -c Release)"
 WORK=$(mktemp -d /tmp/rbench-cache.XXXXXX)
-ID=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+ID=${BENCH_ID:-$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 PREFIX=rbench-c-$ID
 DAEMON_PID=""
 cleanup() {
     [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
+    if [ -n "${KEEP_CONTAINERS:-}" ]; then log "kept the stacks running: BENCH_ID=$ID reuses them"; rm -rf "$WORK"; return; fi
     for i in $(seq -f %02g 1 "$STACKS"); do
         p=$PREFIX-s$i
         ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p")
@@ -74,7 +80,8 @@ done
 if [ "$SHARED_NETWORK" = 1 ]; then
     # The engine's default pools hand out /24s when its /16s are taken (a /24 holds 253 containers):
     # a /20 of its own holds 4,093. SHARED_SUBNET to choose another.
-    docker network create --subnet "${SHARED_SUBNET:-10.237.0.0/20}" --label "com.docker.compose.project=$PREFIX-shared" "$PREFIX-net" >/dev/null
+    docker network inspect "$PREFIX-net" >/dev/null 2>&1 \
+        || docker network create --subnet "${SHARED_SUBNET:-10.237.0.0/20}" --label "com.docker.compose.project=$PREFIX-shared" "$PREFIX-net" >/dev/null
     log "$STACKS stacks share the external network $PREFIX-net (SHARED_NETWORK=1)"
 fi
 git -C "$WORK/src" add -A
@@ -152,6 +159,7 @@ TICK=$(getconf CLK_TCK)
 STEADY=(); HEAL=()
 for mode in $MODES; do
     start_daemon "$mode" "$DRIFT"
+    sleep "$SETTLE"
     m0=$(metrics); c0=$(cpu_ticks "$DAEMON_PID"); d0=$([ -n "$DOCKERD" ] && cpu_ticks "$DOCKERD" || echo 0); r0=$(rss_mib "$DAEMON_PID"); t0=$(now)
     sleep "$WINDOW"
     m1=$(metrics); c1=$(cpu_ticks "$DAEMON_PID"); d1=$([ -n "$DOCKERD" ] && cpu_ticks "$DOCKERD" || echo 0); r1=$(rss_mib "$DAEMON_PID"); t1=$(now)
@@ -169,12 +177,21 @@ if [[ " $MODES " == *" on "* ]] && [ -n "$HEAL_DRIFT" ]; then
     stop_daemon
 fi
 
+BASE=""
+if [ "$BASELINE" = 1 ] && [ -n "$DOCKERD" ]; then
+    # What dockerd costs with the same containers running and no daemon at all: its own share.
+    d0=$(cpu_ticks "$DOCKERD"); t0=$(now); sleep "$WINDOW"; d1=$(cpu_ticks "$DOCKERD"); t1=$(now)
+    BASE=$(awk -v d0="$d0" -v d1="$d1" -v t0="$t0" -v t1="$t1" -v tick="$TICK" 'BEGIN { printf "| no daemon (the same containers running) | - | - | - | %.1f %% | - |", (d1 - d0) / tick / (t1 - t0) * 100 }')
+    log "$BASE"
+fi
+
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(docker version -f 'Docker {{.Server.Version}}'), binary $(basename "$(dirname "$SRC_BIN")")/$(basename "$SRC_BIN"), $STACKS stacks × $SERVICES services, drift_interval $DRIFT, window ${WINDOW}s"
 echo
 echo "| in sync | no-op pass per stack | passes/s | daemon CPU (of one core) | dockerd CPU | daemon RSS (window start → end) |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${STEADY[@]}"
+[ -z "$BASE" ] || echo "$BASE"
 echo
 echo "| self-heal latency | median | min | max | runs |"
 echo "|---|---|---|---|---|"

@@ -37,6 +37,13 @@ public interface IObservedStateReader
     /// </summary>
     Task<ObservedState> ReadAsync(string project, IReadOnlyCollection<string> wantedContainerNames, CancellationToken ct = default,
         IReadOnlyCollection<string>? wantedResourceNames = null);
+
+    /// <summary>
+    /// True while reads are answered from memory, where the same question of an unchanged engine gets
+    /// the very object it got before (so identity says "nothing changed"); false when every read asks
+    /// the engine and builds a new answer.
+    /// </summary>
+    bool AnswersFromMemory => false;
 }
 
 public interface IDockerContainerOperations

@@ -252,6 +252,14 @@ public sealed partial class GitRepositoryMirror : IRepositoryMirror
         }, ct);
     }
 
+    /// <summary>
+    /// Whether <paramref name="directory"/> holds the whole tree of commit <paramref name="sha"/> as
+    /// <see cref="MaterializeAsync(string, string, string, CancellationToken)"/> left it (its marker
+    /// names the commit), without opening the repository.
+    /// </summary>
+    public static bool IsRendered(string sha, string directory) =>
+        IsObjectId(sha) && TreeExporter.IsCurrent(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), sha.ToLowerInvariant(), "");
+
     public override string ToString() => $"mirror of {Remote} at {MirrorPath}";
 
     private void EnsureMirror()

@@ -64,6 +64,9 @@ public sealed class EngineCache : IObservedStateReader
         get { lock (_gate) return _synced; }
     }
 
+    /// <inheritdoc />
+    public bool AnswersFromMemory => IsSynced;
+
     /// <summary>Reads answered from memory, reads sent to the engine (not synced), and list calls the cache made (refreshes and resyncs).</summary>
     public (long FromMemory, long Direct, long ListCalls) Counts =>
         (Interlocked.Read(ref _memoryReads), Interlocked.Read(ref _directReads), Interlocked.Read(ref _listCalls));

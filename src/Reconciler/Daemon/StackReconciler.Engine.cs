@@ -68,9 +68,7 @@ public sealed partial class StackReconciler
 
     private async Task<(Plan Plan, ObservedState Observed)> PlanAgainstEngineAsync(DesiredProject desired, bool newCommit, bool removeOrphans, CancellationToken ct)
     {
-        var observed = await engine.State.ReadAsync(desired.Name, Planner.WantedContainerNames(desired), ct,
-            [.. desired.Networks.Values.Select(n => n.Name), .. desired.ExternalNetworks, .. desired.Volumes.Values.Select(v => v.Name), .. desired.ExternalVolumes])
-            .ConfigureAwait(false);
+        var observed = await ObserveAsync(QueryOf(desired), ct).ConfigureAwait(false);
         var plan = _lastPlan.PlanOrReuse(desired, observed, new PlanOptions
         {
             Now = time.GetUtcNow(),
@@ -80,6 +78,22 @@ public sealed partial class StackReconciler
             LastPulled = _known?.LastPulled ?? ImmutableSortedDictionary<string, DateTimeOffset>.Empty,
         });
         return (plan, observed);
+    }
+
+    private Task<ObservedState> ObserveAsync(ObservedQuery q, CancellationToken ct) =>
+        engine.State.ReadAsync(q.Project, q.Containers, ct, q.Resources);
+
+    // The desired state is one object per commit (CommitLoadCache): so is the question it asks.
+    private ObservedQuery? _query;
+    private DesiredProject? _queryOf;
+
+    private ObservedQuery QueryOf(DesiredProject desired)
+    {
+        if (ReferenceEquals(_queryOf, desired) && _query is { } known) return known;
+        var query = new ObservedQuery(desired.Name, Planner.WantedContainerNames(desired),
+            [.. desired.Networks.Values.Select(n => n.Name), .. desired.ExternalNetworks, .. desired.Volumes.Values.Select(v => v.Name), .. desired.ExternalVolumes]);
+        (_query, _queryOf) = (query, desired);
+        return query;
     }
 
     /// <summary>

@@ -47,11 +47,45 @@ public sealed partial class StackReconciler(
         var run = new PassRun(trigger, await SafeGetStateAsync(ct).ConfigureAwait(false));
         // verify: a head whose signature is not trusted is never converged; the stack keeps its last verified commit.
         var head = verification is null ? mirror.GetLocalHead() : verification.Deployable(mirror.GetLocalHead(), run.State.LastAppliedCommit);
+        if (trigger == Trigger.Drift && await QuietAnswerAsync(head, run.State, ct).ConfigureAwait(false) is { } same)
+            return same with { Duration = watch.Elapsed };
+        _quiet = null;
         var verdict = await ConvergeAsync(FactsOf(head, run.State), run, ct).ConfigureAwait(false);
         if (OnSwarm) await ReadSwarmTasksAsync(run, ct).ConfigureAwait(false);
         await RecordAsync(verdict, run, ct).ConfigureAwait(false);
-        return ResultOf(verdict, run, watch.Elapsed);
+        var result = ResultOf(verdict, run, watch.Elapsed);
+        _quiet = QuietPassOf(head, verdict, run, result);
+        return result;
     }
+
+    private QuietPass? _quiet;
+
+    /// <summary>The last quiet pass's answer, when nothing it was computed from changed (<see cref="QuietPass"/>); else null.</summary>
+    private async Task<StackPassResult?> QuietAnswerAsync(string? head, StackState state, CancellationToken ct)
+    {
+        if (_quiet is not { } q || head != q.Head || !ReferenceEquals(state, q.State) || _unsaved || !engine.State.AnswersFromMemory) return null;
+        if (state.LastSuccessAt is not { } last || time.GetUtcNow() - last >= InSyncRecordInterval) return null;
+        if (!GitRepositoryMirror.IsRendered(head, TreeDirectory)) return null;
+        if (CommitLoadCache.HostFilesFingerprint(stack.HostFiles) != q.HostFiles) return null;
+        var observed = await ObserveAsync(q.Query, ct).ConfigureAwait(false);
+        return ReferenceEquals(observed, q.Observed) ? q.Result : null;
+    }
+
+    /// <summary>
+    /// What the next drift tick may answer without a full pass: a pass that found the head in sync,
+    /// did nothing and wrote nothing (its record is the one it read), on a plain host stack whose plan
+    /// does not depend on the clock. Swarm stacks (tasks are read every pass) and stacks with sops
+    /// files (the export is checked through the decryption filter) always take the full pass.
+    /// </summary>
+    private QuietPass? QuietPassOf(string? head, PassVerdict verdict, PassRun run, StackPassResult result) =>
+        verdict is { Record: RecordKind.InSync, Outcome: PassOutcome.Noop, Held: false } && head is not null
+        && run.Convergence is { Mode: ConvergeMode.Deploy, PinLastGoodImages: false, IsNewCommit: false } c && c.Commit == head
+        && !OnSwarm && stack.AgeKeyFile is null && !_unsaved && engine.State.AnswersFromMemory && ReferenceEquals(_known, run.State)
+        && run.DeploymentId is null && run.Executions.Count == 0
+        && run.Desired is { } desired && run.Observed is { } observed && run.Plan is { IsEmpty: true }
+        && !Core.Planning.Planner.DependsOnTime(desired)
+            ? new QuietPass(head, run.State, CommitLoadCache.HostFilesFingerprint(stack.HostFiles), QueryOf(desired), observed, result)
+            : null;
 
     private StackFacts FactsOf(string? head, StackState state) => new()
     {
