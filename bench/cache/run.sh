@@ -13,7 +13,7 @@
 #   bash bench/cache/run.sh                    # ≈ 8 min on 2 cores
 #   STACKS=100 SERVICES=10 bash bench/cache/run.sh
 #
-# Knobs: STACKS=20 SERVICES=10 DRIFT=1s WINDOW=60 HEALS=5 MODES="off on" HEAL_DRIFT=1h KEEP=1
+# Knobs: STACKS=20 SERVICES=10 DRIFT=1s WINDOW=60 HEALS=5 MODES="off on" HEAL_DRIFT=1h (empty: skip) KEEP=1
 #        SHARED_NETWORK=0|1 (default 1 past 25 stacks: the engine's default pools hold ~30 networks)
 #        SETTLE=0: seconds to wait once in sync before the window (the engine settles after a big deploy)
 #        BASELINE=1: at the end, dockerd's CPU over a window with the containers running and no daemon
@@ -31,7 +31,7 @@ log() { printf '[cache-bench] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 STACKS=${STACKS:-20}; SERVICES=${SERVICES:-10}; DRIFT=${DRIFT:-1s}; WINDOW=${WINDOW:-60}
-HEALS=${HEALS:-5}; MODES=${MODES:-"off on"}; HEAL_DRIFT=${HEAL_DRIFT:-1h}; SETTLE=${SETTLE:-0}; BASELINE=${BASELINE:-1}
+HEALS=${HEALS:-5}; MODES=${MODES:-"off on"}; HEAL_DRIFT=${HEAL_DRIFT-1h}; SETTLE=${SETTLE:-0}; BASELINE=${BASELINE:-1}
 # The engine's default address pools hold about 30 bridge networks: past 25 stacks, every stack
 # joins one shared external network instead of a default network of its own.
 SHARED_NETWORK=${SHARED_NETWORK:-$([ "$STACKS" -gt 25 ] && echo 1 || echo 0)}
@@ -103,6 +103,9 @@ metrics() { curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; }
 msum() { awk -v n="$1" -v f="$2" 'index($0, n "{") == 1 && index($0, f) { s += $NF } END { printf "%.6f", s + 0 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+# Resident memory split: anonymous (heap, stacks: what the daemon really costs) and file-backed
+# (clean pages of the binary and its libraries, shared with the page cache, dropped under pressure).
+rss_split() { awk '/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } END { printf "%.1f anon + %.1f file", a / 1024, f / 1024 }' "/proc/$1/status"; }
 now() { date +%s.%N; }
 running_total() { docker ps --filter "label=com.docker.compose.project" --filter status=running --format '{{.Label "com.docker.compose.project"}}' | grep -c "^$PREFIX-s" || true; }
 
@@ -162,11 +165,11 @@ for mode in $MODES; do
     sleep "$SETTLE"
     m0=$(metrics); c0=$(cpu_ticks "$DAEMON_PID"); d0=$([ -n "$DOCKERD" ] && cpu_ticks "$DOCKERD" || echo 0); r0=$(rss_mib "$DAEMON_PID"); t0=$(now)
     sleep "$WINDOW"
-    m1=$(metrics); c1=$(cpu_ticks "$DAEMON_PID"); d1=$([ -n "$DOCKERD" ] && cpu_ticks "$DOCKERD" || echo 0); r1=$(rss_mib "$DAEMON_PID"); t1=$(now)
+    m1=$(metrics); c1=$(cpu_ticks "$DAEMON_PID"); d1=$([ -n "$DOCKERD" ] && cpu_ticks "$DOCKERD" || echo 0); r1=$(rss_mib "$DAEMON_PID"); split1=$(rss_split "$DAEMON_PID"); t1=$(now)
     sum0=$(echo "$m0" | msum reconciler_reconcile_duration_seconds_sum 'result="noop"'); sum1=$(echo "$m1" | msum reconciler_reconcile_duration_seconds_sum 'result="noop"')
     n0=$(echo "$m0" | msum reconciler_reconcile_duration_seconds_count 'result="noop"'); n1=$(echo "$m1" | msum reconciler_reconcile_duration_seconds_count 'result="noop"')
-    STEADY+=("$(awk -v m="$mode" -v s0="$sum0" -v s1="$sum1" -v n0="$n0" -v n1="$n1" -v c0="$c0" -v c1="$c1" -v d0="$d0" -v d1="$d1" -v t0="$t0" -v t1="$t1" -v tick="$TICK" -v r0="$r0" -v r1="$r1" \
-        'BEGIN { dt = t1 - t0; n = n1 - n0; printf "| cache %s | %.2f ms | %.1f | %.1f %% | %.1f %% | %s → %s MiB |", m, (n > 0 ? (s1 - s0) / n * 1000 : 0), n / dt, (c1 - c0) / tick / dt * 100, (d1 - d0) / tick / dt * 100, r0, r1 }')")
+    STEADY+=("$(awk -v m="$mode" -v s0="$sum0" -v s1="$sum1" -v n0="$n0" -v n1="$n1" -v c0="$c0" -v c1="$c1" -v d0="$d0" -v d1="$d1" -v t0="$t0" -v t1="$t1" -v tick="$TICK" -v r0="$r0" -v r1="$r1" -v split1="$split1" \
+        'BEGIN { dt = t1 - t0; n = n1 - n0; printf "| cache %s | %.2f ms | %.1f | %.1f %% | %.1f %% | %s → %s MiB (%s) |", m, (n > 0 ? (s1 - s0) / n * 1000 : 0), n / dt, (c1 - c0) / tick / dt * 100, (d1 - d0) / tick / dt * 100, r0, r1, split1 }')")
     log "${STEADY[-1]}"
     HEAL+=("$(heal_runs "cache $mode, drift_interval $DRIFT")"); log "${HEAL[-1]}"
     stop_daemon
@@ -188,7 +191,7 @@ fi
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(docker version -f 'Docker {{.Server.Version}}'), binary $(basename "$(dirname "$SRC_BIN")")/$(basename "$SRC_BIN"), $STACKS stacks × $SERVICES services, drift_interval $DRIFT, window ${WINDOW}s"
 echo
-echo "| in sync | no-op pass per stack | passes/s | daemon CPU (of one core) | dockerd CPU | daemon RSS (window start → end) |"
+echo "| in sync | no-op pass per stack | passes/s | daemon CPU (of one core) | dockerd CPU | daemon RSS (window start → end; end split) |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${STEADY[@]}"
 [ -z "$BASE" ] || echo "$BASE"
