@@ -106,7 +106,8 @@ public sealed class RecordingHttpServer : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _listener.Stop();
+        // Close alone: Stop then Close makes the managed listener bind the port again to unregister
+        // its prefix, which fails ("Address already in use") once another test has taken the port.
         _listener.Close();
         _stop.Dispose();
     }

@@ -85,7 +85,7 @@ public sealed class OtlpSink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone (not Stop, then Close): see RecordingHttpServer.Dispose.
         _listener.Close();
         try { await _loop; } catch (ObjectDisposedException) { }
     }
