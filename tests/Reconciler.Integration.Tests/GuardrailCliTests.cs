@@ -56,25 +56,21 @@ public sealed class GuardrailCliTests(EngineFixture fx) : IClassFixture<EngineFi
 
         // An image of this test's own that no container uses: other tests' containers may use every
         // shared image while this runs, so only this one is sure to reach the "not pulled" rule.
-        var own = $"{fx.NewProject()}/unused:1";
-        var built = ProcessRunner.Run("docker", ["build", "-q", "-t", own, "-"], stdin: $"FROM {EngineFixture.Image}\nLABEL dev.reconciler.test.gc={own}\n", timeout: TimeSpan.FromMinutes(2));
+        // Labelled with a tracked project, so the fixture's clean-up removes it like a built image.
+        var project = fx.NewProject();
+        var own = $"{project}/unused:1";
+        var built = ProcessRunner.Run("docker", ["build", "-q", "-t", own, "-"], stdin: $"FROM {EngineFixture.Image}\nLABEL {EngineFixture.ProjectLabel}={project}\n", timeout: TimeSpan.FromMinutes(2));
         Assert.True(built.ExitCode == 0, built.Stderr);
-        try
-        {
-            var dry = await ReconcilerCli.RunAsync(fx, dir, ["gc", "--dry-run", "--config", config]);
 
-            Assert.True(dry.ExitCode == 0, dry.ToString());
-            Assert.Contains("dry run: 0 images would be removed, 0 bytes", dry.Stdout);
-            Assert.Contains("reconciler-test/busybox", dry.Stdout);
-            var line = dry.Stdout.Split('\n').SingleOrDefault(l => l.Contains(own, StringComparison.Ordinal));
-            Assert.True(line is not null, dry.ToString());
-            Assert.Contains("not pulled by Reconciler", line);
-            Assert.DoesNotContain("remove ", dry.Stdout);
-            Assert.Equal(0, ProcessRunner.Run("docker", ["image", "inspect", own]).ExitCode);
-        }
-        finally
-        {
-            ProcessRunner.Run("docker", ["rmi", "-f", own]);
-        }
+        var dry = await ReconcilerCli.RunAsync(fx, dir, ["gc", "--dry-run", "--config", config]);
+
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Contains("dry run: 0 images would be removed, 0 bytes", dry.Stdout);
+        Assert.Contains("reconciler-test/busybox", dry.Stdout);
+        var line = dry.Stdout.Split('\n').SingleOrDefault(l => l.Contains(own, StringComparison.Ordinal));
+        Assert.True(line is not null, dry.ToString());
+        Assert.Contains("not pulled by Reconciler", line);
+        Assert.DoesNotContain("remove ", dry.Stdout);
+        Assert.Equal(0, ProcessRunner.Run("docker", ["image", "inspect", own]).ExitCode);
     }
 }
