@@ -58,15 +58,19 @@ public sealed class SwarmTestbed : IAsyncLifetime
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (ids.Length > 0) ProcessRunner.Run(DockerCli, ["-H", Manager, kind, "rm", .. ids]);
         }
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // `stack rm` tries each network once: one whose tasks are still stopping (a case stops for up
+        // to 45 s) stays behind, so leftovers are removed again until they go.
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
-            var left = ProcessRunner.Run(DockerCli, ["-H", Manager, "network", "ls", "-q", "--filter", $"label=com.docker.stack.namespace={stack}"]).Stdout.Trim()
-                + ProcessRunner.Run(DockerCli, ["-H", Manager, "service", "ls", "-q", "--filter", $"label=com.docker.stack.namespace={stack}"]).Stdout.Trim();
-            if (left.Length == 0) return;
-            await Task.Delay(250);
+            var networks = ProcessRunner.Run(DockerCli, ["-H", Manager, "network", "ls", "-q", "--filter", $"label=com.docker.stack.namespace={stack}"]).Stdout
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var services = ProcessRunner.Run(DockerCli, ["-H", Manager, "service", "ls", "-q", "--filter", $"label=com.docker.stack.namespace={stack}"]).Stdout.Trim();
+            if (networks.Length == 0 && services.Length == 0) return;
+            if (services.Length == 0) ProcessRunner.Run(DockerCli, ["-H", Manager, "network", "rm", .. networks]);
+            await Task.Delay(500);
         }
-        throw new TimeoutException($"stack {stack} was not removed within 60 s");
+        throw new TimeoutException($"stack {stack} was not removed within 120 s");
     }
 
     public Task DisposeAsync()
