@@ -107,6 +107,15 @@ rss_mib() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 # (clean pages of the binary and its libraries, shared with the page cache, dropped under pressure).
 rss_split() { awk '/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } END { printf "%.1f anon + %.1f file", a / 1024, f / 1024 }' "/proc/$1/status"; }
 now() { date +%s.%N; }
+# Sleeps $1 seconds, logging the daemon's RSS once a minute (flat, or growing?).
+sleep_sampling_rss() {
+    local left=$1 samples=""
+    while [ "$left" -gt 0 ]; do
+        local step=$(( left < 60 ? left : 60 )); sleep "$step"; left=$((left - step))
+        samples+="$(rss_mib "$2") "
+    done
+    log "daemon RSS each minute of the window (MiB): $samples"
+}
 running_total() { docker ps --filter "label=com.docker.compose.project" --filter status=running --format '{{.Label "com.docker.compose.project"}}' | grep -c "^$PREFIX-s" || true; }
 
 start_daemon() { # mode drift
@@ -164,7 +173,7 @@ for mode in $MODES; do
     start_daemon "$mode" "$DRIFT"
     sleep "$SETTLE"
     m0=$(metrics); c0=$(cpu_ticks "$DAEMON_PID"); d0=$([ -n "$DOCKERD" ] && cpu_ticks "$DOCKERD" || echo 0); r0=$(rss_mib "$DAEMON_PID"); t0=$(now)
-    sleep "$WINDOW"
+    sleep_sampling_rss "$WINDOW" "$DAEMON_PID"
     m1=$(metrics); c1=$(cpu_ticks "$DAEMON_PID"); d1=$([ -n "$DOCKERD" ] && cpu_ticks "$DOCKERD" || echo 0); r1=$(rss_mib "$DAEMON_PID"); split1=$(rss_split "$DAEMON_PID"); t1=$(now)
     sum0=$(echo "$m0" | msum reconciler_reconcile_duration_seconds_sum 'result="noop"'); sum1=$(echo "$m1" | msum reconciler_reconcile_duration_seconds_sum 'result="noop"')
     n0=$(echo "$m0" | msum reconciler_reconcile_duration_seconds_count 'result="noop"'); n1=$(echo "$m1" | msum reconciler_reconcile_duration_seconds_count 'result="noop"')
