@@ -101,10 +101,13 @@ public sealed partial class DaemonService(
         if (engine.Cache is { } cache) loops.Add(Task.Run(() => FollowEngineAsync(cache, ct), ct));
         loops.Add(Task.Run(() => PingDockerAsync(ct), ct));
         loops.Add(Task.Run(() => FeedWatchdogAsync(ct), ct));
-        var trim = new MemoryTrim(status, active, time, _logger);
-        status.PassCompleted += (result, _) => trim.Observe(result);
-        // Only a native build's code lives in files; a JIT build's is in the heap.
-        loops.Add(Task.Run(() => trim.RunAsync(releasePages: !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported, ct), ct));
+        if (MemoryTrim.Enabled)
+        {
+            var trim = new MemoryTrim(status, active, time, _logger);
+            status.PassCompleted += (result, _) => trim.Observe(result);
+            // Only a native build's code lives in files; a JIT build's is in the heap.
+            loops.Add(Task.Run(() => trim.RunAsync(releasePages: !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported, ct), ct));
+        }
         try
         {
             await Task.WhenAll(loops).ConfigureAwait(false);

@@ -84,4 +84,12 @@ public sealed class MemoryTrimTests
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(_trim.TryTrim(releasePages: false));
     }
+
+    [Theory]
+    [InlineData(12, 14, false)] // +2 MiB on a 12 MiB heap: not over the 2 MiB floor
+    [InlineData(12, 15, true)]
+    [InlineData(40, 45, false)] // an eighth of 40 MiB is 5
+    [InlineData(40, 46, true)]
+    public void A_full_collection_is_overdue_when_the_heap_outgrew_the_last_full_one(long afterFullMiB, long nowMiB, bool overdue) =>
+        Assert.Equal(overdue, MemoryTrim.Overdue(nowMiB << 20, afterFullMiB << 20));
 }
