@@ -8,8 +8,7 @@ namespace Reconciler.Daemon;
 /// applied anything for <see cref="Settle"/>, a full compacting collection returns the heap a deploy
 /// grew (the small gen0 budget keeps steady state lean, but what a deploy promoted waits for a gen2
 /// collection that a quiet daemon rarely needs), glibc gives back what the native libraries freed,
-/// and, the first time only, the native binary's
-/// start-up pages go (<see cref="StartupPages"/>). In sync, nothing runs: passes that change nothing
+/// and, the first time only, the native binary's start-up pages go (<see cref="StartupPages"/>). In sync, nothing runs: passes that change nothing
 /// do not start a trim.
 /// </summary>
 public sealed partial class MemoryTrim(DaemonStatus status, ActiveStacks active, TimeProvider time, ILogger logger)
@@ -47,7 +46,15 @@ public sealed partial class MemoryTrim(DaemonStatus status, ActiveStacks active,
         {
             try { await Task.Delay(Tick, time, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
-            if (!TryTrim(releasePages)) CollectIfOverdue();
+            // Reading /proc or calling into libc can fail in a confined unit; memory then stays, the daemon goes on.
+            try
+            {
+                if (!TryTrim(releasePages)) CollectIfOverdue();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                Log.Failed(logger, e.Message);
+            }
         }
     }
 
@@ -119,5 +126,8 @@ public sealed partial class MemoryTrim(DaemonStatus status, ActiveStacks active,
 
         [LoggerMessage(121, LogLevel.Debug, "start-up pages of {Files} files released ({Mapped} MiB mapped, {Refused} calls refused)")]
         public static partial void PagesReleased(ILogger logger, int files, long mapped, int refused);
+
+        [LoggerMessage(122, LogLevel.Warning, "memory trim failed, memory stays resident: {Error}")]
+        public static partial void Failed(ILogger logger, string error);
     }
 }
