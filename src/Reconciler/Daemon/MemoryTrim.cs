@@ -8,8 +8,8 @@ namespace Reconciler.Daemon;
 /// applied anything for <see cref="Settle"/>, a full compacting collection returns the heap a deploy
 /// grew (the small gen0 budget keeps steady state lean, but what a deploy promoted waits for a gen2
 /// collection that a quiet daemon rarely needs), glibc gives back what the native libraries freed,
-/// and, the first time only, the native binary's start-up pages go (<see cref="StartupPages"/>). In sync, nothing runs: passes that change nothing
-/// do not start a trim.
+/// and, the first time only, the native binary's start-up pages go (<see cref="StartupPages"/>).
+/// In sync, nothing runs: passes that change nothing do not start a trim.
 /// </summary>
 public sealed partial class MemoryTrim(DaemonStatus status, ActiveStacks active, TimeProvider time, ILogger logger)
 {

@@ -10,7 +10,8 @@ namespace Reconciler.Daemon;
 /// resident (bench/cache). Declaring the mappings random-access (no read-ahead, so later faults read
 /// and map single pages), unmapping what start-up mapped and dropping the files' cached pages leaves
 /// resident only what the daemon goes on to use. Linux only; every step is advice the kernel may
-/// ignore, and a failure only keeps memory resident, so failures are counted, not raised.
+/// ignore, and a failure only keeps memory resident, so refused calls are counted, not raised
+/// (reading <c>/proc/self/smaps</c> itself can throw: the caller logs that).
 /// </summary>
 public static class StartupPages
 {
