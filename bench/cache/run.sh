@@ -53,7 +53,8 @@ PREFIX=rbench-c-$ID
 DAEMON_PID=""
 cleanup() {
     [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
-    if [ -n "${KEEP_CONTAINERS:-}" ]; then log "kept the stacks running: BENCH_ID=$ID reuses them"; rm -rf "$WORK"; return; fi
+    if [ -n "${KEEP_CONTAINERS:-}" ]; then log "kept the stacks running: BENCH_ID=$ID reuses them"
+        [ -n "${KEEP:-}" ] && log "kept $WORK" || rm -rf "$WORK"; return; fi
     for i in $(seq -f %02g 1 "$STACKS"); do
         p=$PREFIX-s$i
         ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p")
